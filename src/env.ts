@@ -1,0 +1,21 @@
+// The Worker's bindings, secrets and variables (wrangler.toml, .dev.vars, `wrangler secret put`).
+
+/** Everything the Worker reads from its environment. */
+export interface Env {
+  /** KV namespace holding request-token secrets (and sessions) under random ids. */
+  AUTH_KV: KVNamespace;
+  /** Secret. The app's API key on X (Authlib: client_id). */
+  TWITTER_CLIENT_ID?: string;
+  /** Secret. The app's API key secret on X (Authlib: client_secret). */
+  TWITTER_CLIENT_SECRET?: string;
+  /** Secret. Key that signs the cookies (HMAC-SHA256); 32 random bytes or more. */
+  SESSION_SECRET?: string;
+  /** X's temporary-credentials endpoint. Default https://api.x.com/oauth/request_token */
+  TWITTER_REQUEST_TOKEN_URL?: string;
+  /** X's authorization page: `authenticate` ("Sign in with Twitter", the default) or `authorize`. */
+  TWITTER_AUTHORIZE_URL?: string;
+  /** X's token-credentials endpoint. Default https://api.x.com/oauth/access_token */
+  TWITTER_ACCESS_TOKEN_URL?: string;
+  /** Base of X's v1.1 API. Default https://api.x.com/1.1/ */
+  TWITTER_API_BASE_URL?: string;
+}

@@ -1,0 +1,42 @@
+// Percent-encoding of RFC 5849 section 3.6: UTF-8, then every octet outside RFC 3986's unreserved set.
+
+import { InvalidInputError } from "./errors";
+
+const RESERVED_BY_RFC_3986 = /[!'()*]/g;
+const HAS_RESERVED = /[!'()*]/;
+
+/**
+ * Encodes a string as RFC 5849 section 3.6 requires: UTF-8 first, then every octet except
+ * the unreserved characters `ALPHA / DIGIT / "-" / "." / "_" / "~"` as `%XX` with uppercase hex.
+ *
+ * Unlike `encodeURIComponent`, it also encodes `!`, `*`, `'`, `(` and `)`.
+ *
+ * @example percentEncode("Ladies + Gentlemen") === "Ladies%20%2B%20Gentlemen"
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.6
+ */
+export function percentEncode(value: string): string {
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(value);
+  } catch {
+    // encodeURIComponent throws URIError on a lone surrogate: such a string has no UTF-8 form.
+    throw new InvalidInputError("a parameter is not valid Unicode (it contains a lone surrogate)");
+  }
+  return HAS_RESERVED.test(encoded) ? encoded.replace(RESERVED_BY_RFC_3986, encodeReserved) : encoded;
+}
+
+function encodeReserved(character: string): string {
+  return `%${character.charCodeAt(0).toString(16).toUpperCase()}`;
+}
+
+/**
+ * Decodes a value of an `application/x-www-form-urlencoded` string (`+` is a space).
+ * Returns undefined when the value is not valid percent-encoded UTF-8.
+ */
+export function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " "));
+  } catch {
+    return undefined;
+  }
+}
