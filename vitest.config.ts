@@ -1,16 +1,45 @@
+// Two test projects: "worker" runs inside workerd (the Workers Vitest integration), "node" runs in Node.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "./test/stand-in/server.ts";
+import { TEST_SESSION_SECRET } from "./test/worker/support/settings.ts";
 
 export default defineConfig({
   test: {
     projects: [
       {
         plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
+          cloudflareTest(({ inject }) => {
+            const origin = inject("standInOrigin");
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TWITTER_CLIENT_ID: DEFAULT_CONSUMER_KEY,
+                  TWITTER_CLIENT_SECRET: DEFAULT_CONSUMER_SECRET,
+                  SESSION_SECRET: TEST_SESSION_SECRET,
+                  TWITTER_REQUEST_TOKEN_URL: `${origin}/oauth/request_token`,
+                  TWITTER_AUTHORIZE_URL: `${origin}/oauth/authenticate`,
+                  TWITTER_ACCESS_TOKEN_URL: `${origin}/oauth/access_token`,
+                  TWITTER_API_BASE_URL: `${origin}/1.1/`,
+                },
+                // Only the stand-in on loopback may be reached: any other outbound request fails the test.
+                async outboundService(request: Request) {
+                  const url = new URL(request.url);
+                  if (url.origin !== origin) throw new Error(`unexpected outbound request to ${url.origin}${url.pathname}`);
+                  // Miniflare's Request is not Node's: forward it field by field.
+                  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+                  return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });
+                },
+              },
+            };
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["./test/node/global-setup.ts"],
+        },
       },
       {
         test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },

@@ -1,4 +1,5 @@
-import { Hono } from "hono";
-const app = new Hono();
-app.get("/", (c) => c.text("hi"));
-export default app;
+// The Worker: the sign-in app, served at the root.
+
+import { createApp } from "./app.ts";
+
+export default createApp();

@@ -8,7 +8,7 @@ import {
   normalizeBaseStringUri,
   normalizeEncodedParameters,
   parseAbsoluteUrl,
-} from "./base-string";
+} from "./base-string.ts";
 import {
   CallbackNotConfirmedError,
   InvalidInputError,
@@ -17,10 +17,10 @@ import {
   ProviderResponseError,
   ProviderStatusError,
   TimeoutError,
-} from "./errors";
-import { type Placement, appendToQuery, toAuthorizationHeader, toFormEncoded } from "./parameters";
-import { percentEncode } from "./percent-encode";
-import { type SignatureMethod, sign } from "./signature";
+} from "./errors.ts";
+import { type Placement, appendToQuery, toAuthorizationHeader, toFormEncoded } from "./parameters.ts";
+import { percentEncode } from "./percent-encode.ts";
+import { type SignatureMethod, sign } from "./signature.ts";
 
 /** Parameters as an object (an array value repeats the name), a list of pairs, or URLSearchParams. */
 export type ParametersInit = Record<string, string | readonly string[]> | Iterable<Parameter> | URLSearchParams;
@@ -223,6 +223,22 @@ export class OAuth1Client {
   }
 
   /**
+   * Like {@link OAuth1Client.request}, and reads the body as text (at most `maxBytes`, default
+   * `maxResponseBytes`) under the same deadline. Resolves whatever the status.
+   *
+   * @throws {ProviderResponseError} the body is larger than allowed
+   */
+  async requestText(
+    method: string,
+    url: string,
+    init: Omit<SignableRequest, "method" | "url"> = {},
+    maxBytes?: number,
+  ): Promise<{ response: Response; body: string; url: string }> {
+    const signed = await this.signRequest({ ...init, method, url: this.#resolve(url) });
+    return { ...(await this.#sendAndRead(signed, maxBytes)), url: signed.url };
+  }
+
+  /**
    * Obtains temporary credentials (section 2.1, Twitter's `oauth/request_token`), sending
    * `oauth_callback`. Refuses an answer without `oauth_callback_confirmed=true` or without a
    * token and secret.
@@ -311,18 +327,22 @@ export class OAuth1Client {
   }
 
   async #sendForTokens(signed: SignedRequest): Promise<{ response: Response; body: string }> {
+    const { response, body } = await this.#sendAndRead(signed);
+    if (response.status < 200 || response.status > 299) throw new ProviderStatusError(signed.url, response.status, body);
+    return { response, body };
+  }
+
+  /** Sends and reads the body as text, with one deadline for both. */
+  async #sendAndRead(signed: SignedRequest, maxBytes?: number): Promise<{ response: Response; body: string }> {
     const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    // One deadline for the answer and its body.
     const signal = AbortSignal.timeout(timeoutMs);
     const response = await this.#send(signed, signal);
-    let body: string;
     try {
-      body = await readBoundedText(signed.url, response, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+      const limit = maxBytes ?? this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+      return { response, body: await readBoundedText(signed.url, response, limit) };
     } catch (error) {
       throw toTransportError(signed.url, error, timeoutMs);
     }
-    if (response.status < 200 || response.status > 299) throw new ProviderStatusError(signed.url, response.status, body);
-    return { response, body };
   }
 }
 
@@ -359,7 +379,10 @@ function toTransportError(url: string, error: unknown, timeoutMs: number): OAuth
   return new NetworkError(url, error);
 }
 
-async function readBoundedText(url: string, response: Response, limit: number): Promise<string> {
+/**
+ * Reads a response body as text, refusing (ProviderResponseError) more than `limit` bytes.
+ */
+export async function readBoundedText(url: string, response: Response, limit: number): Promise<string> {
   const declared = Number(response.headers.get("Content-Length"));
   if (declared > limit) {
     await response.body?.cancel();

@@ -5,13 +5,14 @@ export {
   generateNonce,
   generateTimestamp,
   parseTokenResponse,
+  readBoundedText,
   type Credentials,
   type OAuth1ClientOptions,
   type ParametersInit,
   type SignableRequest,
   type SignedRequest,
   type TokenResponse,
-} from "./client";
+} from "./client.ts";
 export {
   collectParameters,
   constructBaseString,
@@ -22,7 +23,7 @@ export {
   parseAbsoluteUrl,
   type EncodedParameter,
   type Parameter,
-} from "./base-string";
+} from "./base-string.ts";
 export {
   CallbackNotConfirmedError,
   InvalidInputError,
@@ -32,7 +33,7 @@ export {
   ProviderStatusError,
   TimeoutError,
   type OAuth1ErrorCode,
-} from "./errors";
-export { appendToQuery, toAuthorizationHeader, toFormEncoded, type Placement } from "./parameters";
-export { formDecode, percentEncode } from "./percent-encode";
-export { sign, signingKey, type SignatureMethod, type SigningSecrets } from "./signature";
+} from "./errors.ts";
+export { appendToQuery, toAuthorizationHeader, toFormEncoded, type Placement } from "./parameters.ts";
+export { formDecode, percentEncode } from "./percent-encode.ts";
+export { sign, signingKey, type SignatureMethod, type SigningSecrets } from "./signature.ts";

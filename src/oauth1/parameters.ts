@@ -1,7 +1,7 @@
 // Parameter transmission of RFC 5849 section 3.5: Authorization header, form body, query string.
 
-import type { EncodedParameter } from "./base-string";
-import { InvalidInputError } from "./errors";
+import type { EncodedParameter } from "./base-string.ts";
+import { InvalidInputError } from "./errors.ts";
 
 /** Where the protocol parameters travel (section 3.5); the header is the RFC's recommendation. */
 export type Placement = "header" | "body" | "query";
@@ -42,8 +42,11 @@ export function toFormEncoded(encodedParameters: readonly EncodedParameter[]): s
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.5.3
  */
 export function appendToQuery(url: URL, encodedParameters: readonly EncodedParameter[]): string {
-  // The fragment is never sent (fetch drops it), so it is left out.
-  const base = url.hash ? url.href.slice(0, -url.hash.length) : url.href;
+  // The fragment is never sent (fetch drops it), so it is left out. Cut at the "#" itself:
+  // `url.hash` is "" for an empty fragment ("...#"), which would leave the "#" in place and
+  // append the parameters to the fragment. A serialized URL has "#" nowhere else.
+  const hashAt = url.href.indexOf("#");
+  const base = hashAt === -1 ? url.href : url.href.slice(0, hashAt);
   if (encodedParameters.length === 0) return base;
   const separator = url.search.length > 1 ? "&" : base.endsWith("?") ? "" : "?";
   return `${base}${separator}${toFormEncoded(encodedParameters)}`;

@@ -1,0 +1,63 @@
+// Settings from the Worker's environment, with X's documented endpoints as defaults (Authlib's names).
+
+import { ConfigurationError } from "./errors.ts";
+import type { Env } from "./env.ts";
+
+/** X's currently documented OAuth 1.0a endpoints. */
+export const TWITTER_DEFAULTS = {
+  TWITTER_REQUEST_TOKEN_URL: "https://api.x.com/oauth/request_token",
+  TWITTER_AUTHORIZE_URL: "https://api.x.com/oauth/authenticate",
+  TWITTER_ACCESS_TOKEN_URL: "https://api.x.com/oauth/access_token",
+  TWITTER_API_BASE_URL: "https://api.x.com/1.1/",
+} as const;
+
+/** The shortest SESSION_SECRET accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
+export const MIN_SESSION_SECRET_LENGTH = 32;
+
+export interface Settings {
+  consumerKey: string;
+  consumerSecret: string;
+  sessionSecret: string;
+  requestTokenUrl: string;
+  authorizeUrl: string;
+  accessTokenUrl: string;
+  apiBaseUrl: string;
+}
+
+/**
+ * Reads and checks the settings; throws ConfigurationError naming the first missing or invalid
+ * one (a 500: the operator's fault, not the visitor's).
+ */
+export function readSettings(env: Partial<Env>): Settings {
+  const sessionSecret = required(env, "SESSION_SECRET");
+  if (sessionSecret.length < MIN_SESSION_SECRET_LENGTH) {
+    throw new ConfigurationError("SESSION_SECRET", `is shorter than ${MIN_SESSION_SECRET_LENGTH} characters`);
+  }
+  return {
+    consumerKey: required(env, "TWITTER_CLIENT_ID"),
+    consumerSecret: required(env, "TWITTER_CLIENT_SECRET"),
+    sessionSecret,
+    requestTokenUrl: endpoint(env, "TWITTER_REQUEST_TOKEN_URL"),
+    authorizeUrl: endpoint(env, "TWITTER_AUTHORIZE_URL"),
+    accessTokenUrl: endpoint(env, "TWITTER_ACCESS_TOKEN_URL"),
+    apiBaseUrl: endpoint(env, "TWITTER_API_BASE_URL"),
+  };
+}
+
+function required(env: Partial<Env>, name: "TWITTER_CLIENT_ID" | "TWITTER_CLIENT_SECRET" | "SESSION_SECRET"): string {
+  const value = env[name];
+  if (typeof value !== "string" || value.trim() === "") throw new ConfigurationError(name);
+  return value;
+}
+
+function endpoint(env: Partial<Env>, name: keyof typeof TWITTER_DEFAULTS): string {
+  const value = env[name] || TWITTER_DEFAULTS[name];
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(name, "is not an absolute URL");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigurationError(name, "is not an http(s) URL");
+  return url.href;
+}

@@ -1,0 +1,67 @@
+// GET /auth: X's callback. Check the cookie and token, exchange the verifier, answer verify_credentials.
+
+import type { Context } from "hono";
+import { readSettings } from "../config.ts";
+import type { Env } from "../env.ts";
+import { SignInError } from "../errors.ts";
+import { clearRequestTokenCookie, readRequestTokenCookie } from "../session/cookie.ts";
+import { constantTimeEqual } from "../session/random-id.ts";
+import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.ts";
+import { verifyCredentials } from "../twitter/account.ts";
+import { callTwitter, createTwitterClient } from "../twitter/client.ts";
+
+/** The longest token or verifier accepted from the query (X's are under 100 characters). */
+const MAX_PARAMETER_LENGTH = 256;
+
+/**
+ * Finishes a sign-in and answers X's verify_credentials JSON exactly as X sent it.
+ * The KV entry is deleted on first use whatever the outcome, and the cookie is cleared.
+ */
+export async function auth(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const settings = readSettings(c.env);
+  const denied = queryParameter(c, "denied");
+  const oauthToken = queryParameter(c, "oauth_token");
+  const verifier = queryParameter(c, "oauth_verifier");
+
+  const cookie = await readRequestTokenCookie(c, settings.sessionSecret, REQUEST_TOKEN_TTL_SECONDS);
+  clearRequestTokenCookie(c);
+  // Taken (read and deleted) before anything else can fail: a request token works once.
+  const pending = "id" in cookie ? await takeRequestToken(c.env.AUTH_KV, cookie.id) : undefined;
+
+  if (denied !== undefined) {
+    throw new SignInError(403, "access_denied", "You declined to sign in with Twitter. Nothing was shared; start again from /login if that was a mistake.");
+  }
+  if (cookie.status === "missing") {
+    throw new SignInError(400, "missing_cookie", "This callback came without the sign-in cookie. Start again from /login in the same browser (cookies must be enabled).");
+  }
+  if (cookie.status === "invalid") {
+    throw new SignInError(400, "invalid_cookie", "The sign-in cookie is not valid (it was altered or signed with another key). Start again from /login.");
+  }
+  if (cookie.status === "expired" || pending === undefined) {
+    throw new SignInError(400, "expired_sign_in", "This sign-in has expired or was already used. Start again from /login.");
+  }
+
+  if (oauthToken === undefined || verifier === undefined) {
+    throw new SignInError(400, "invalid_callback", "The callback lacks oauth_token or oauth_verifier. Start again from /login.");
+  }
+  if (!constantTimeEqual(oauthToken, pending.token)) {
+    throw new SignInError(400, "token_mismatch", "The callback's oauth_token is not the one this browser's sign-in asked for. Start again from /login.");
+  }
+
+  const client = createTwitterClient(settings);
+  const token = await callTwitter("access_token", () =>
+    client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
+  );
+  const { json } = await callTwitter("verify_credentials", () => verifyCredentials(client, token));
+  return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+}
+
+/** A query parameter, undefined when absent; refuses an oversized or repeated one. */
+function queryParameter(c: Context, name: string): string | undefined {
+  const values = c.req.queries(name);
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.length > 1) throw new SignInError(400, "invalid_request", `The callback has ${name} more than once.`);
+  const value = values[0]!;
+  if (value.length > MAX_PARAMETER_LENGTH) throw new SignInError(400, "invalid_request", `The callback's ${name} is too long.`);
+  return value;
+}

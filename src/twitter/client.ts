@@ -1,0 +1,31 @@
+// The OAuth 1.0a client configured for X from the service's settings.
+
+import type { Settings } from "../config.ts";
+import { OAuth1Client, OAuth1Error } from "../oauth1/index.ts";
+import type { SignInError } from "../errors.ts";
+import { type TwitterStep, explainProviderFailure } from "./errors.ts";
+
+/** Time allowed for each call to X: a hung provider never holds a visitor for long. */
+export const TWITTER_TIMEOUT_MS = 8_000;
+
+/** An OAuth1Client for X (HMAC-SHA1, Authorization header, 8 s per call). */
+export function createTwitterClient(settings: Settings): OAuth1Client {
+  return new OAuth1Client({
+    consumerKey: settings.consumerKey,
+    consumerSecret: settings.consumerSecret,
+    apiBaseUrl: settings.apiBaseUrl,
+    timeoutMs: TWITTER_TIMEOUT_MS,
+  });
+}
+
+/**
+ * Runs one call to X; an OAuth client failure becomes the service's explained error for that step.
+ */
+export async function callTwitter<T>(step: TwitterStep, call: () => Promise<T>, context: { callbackUrl?: string } = {}): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof OAuth1Error) throw explainProviderFailure(error, step, context) satisfies SignInError;
+    throw error;
+  }
+}

@@ -1,0 +1,8 @@
+// What test/node/global-setup.ts provides to the tests that run inside workerd.
+export {};
+declare module "vitest" {
+  interface ProvidedContext {
+    /** Origin of the Twitter stand-in, e.g. http://127.0.0.1:41234 */
+    standInOrigin: string;
+  }
+}
