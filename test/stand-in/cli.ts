@@ -1,0 +1,75 @@
+// Command line for the Twitter stand-in: `node test/stand-in/cli.ts [--port N]` prints one JSON line (origin, urls, consumer, Worker vars) and runs until SIGINT/SIGTERM.
+import { parseArgs } from "node:util";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, startStandIn } from "./server.ts";
+
+const USAGE = `usage: node test/stand-in/cli.ts [--port N] [--callback-prefix URL]... [--consumer-key KEY --consumer-secret SECRET] [--app-name NAME] [--log]
+Starts the local Twitter stand-in on 127.0.0.1 and prints one line of JSON describing it.
+  --port N               port to listen on (default: a free one)
+  --callback-prefix URL  also approve callbacks starting with URL (loopback hosts always are)
+  --consumer-key, --consumer-secret  the app's client credentials (default: the public dev pair)
+  --app-name NAME        name on the consent page
+  --log                  access log on stderr`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      "callback-prefix": { type: "string", multiple: true },
+      "consumer-key": { type: "string" },
+      "consumer-secret": { type: "string" },
+      "app-name": { type: "string" },
+      log: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, not ${values.port}`);
+  if ((values["consumer-key"] === undefined) !== (values["consumer-secret"] === undefined)) throw new Error("--consumer-key and --consumer-secret go together");
+  const consumerKey = values["consumer-key"] ?? DEFAULT_CONSUMER_KEY;
+  const consumerSecret = values["consumer-secret"] ?? DEFAULT_CONSUMER_SECRET;
+
+  const standIn = await startStandIn({
+    port,
+    consumers: { [consumerKey]: consumerSecret },
+    callbackPrefixes: values["callback-prefix"] ?? [],
+    ...(values["app-name"] !== undefined ? { appName: values["app-name"] } : {}),
+    ...(values.log ? { log: (line: string) => process.stderr.write(`[stand-in] ${line}\n`) } : {}),
+  });
+  const description = {
+    origin: standIn.origin,
+    urls: standIn.urls,
+    consumerKey,
+    // Printed only when it is the public dev value; a secret passed on the command line stays unprinted.
+    ...(consumerSecret === DEFAULT_CONSUMER_SECRET ? { consumerSecret } : {}),
+    // The Worker's vars pointing at this stand-in (wrangler.toml names).
+    vars: {
+      TWITTER_REQUEST_TOKEN_URL: standIn.urls.requestToken,
+      TWITTER_AUTHORIZE_URL: standIn.urls.authenticate,
+      TWITTER_ACCESS_TOKEN_URL: standIn.urls.accessToken,
+      TWITTER_API_BASE_URL: standIn.urls.apiBase,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(description)}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    if (values.log) process.stderr.write(`[stand-in] ${signal}: closing\n`);
+    standIn.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+  process.exit(2);
+});
