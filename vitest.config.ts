@@ -11,6 +11,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => {
             const origin = inject("standInOrigin");
+            const allowed = new Set([origin, inject("faultyStandInOrigin")]);
             return {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
@@ -23,10 +24,10 @@ export default defineConfig({
                   TWITTER_ACCESS_TOKEN_URL: `${origin}/oauth/access_token`,
                   TWITTER_API_BASE_URL: `${origin}/1.1/`,
                 },
-                // Only the stand-in on loopback may be reached: any other outbound request fails the test.
+                // Only the stand-ins on loopback may be reached: any other outbound request fails the test.
                 async outboundService(request: Request) {
                   const url = new URL(request.url);
-                  if (url.origin !== origin) throw new Error(`unexpected outbound request to ${url.origin}${url.pathname}`);
+                  if (!allowed.has(url.origin)) throw new Error(`unexpected outbound request to ${url.origin}${url.pathname}`);
                   // Miniflare's Request is not Node's: forward it field by field.
                   const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
                   return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });

@@ -22,7 +22,14 @@ export interface Settings {
   authorizeUrl: string;
   accessTokenUrl: string;
   apiBaseUrl: string;
+  /** Time allowed for each call to X. */
+  timeoutMs: number;
 }
+
+/** Time allowed for each call to X unless TWITTER_TIMEOUT_MS says otherwise: a hung provider never holds a visitor for long. */
+export const DEFAULT_TIMEOUT_MS = 8_000;
+/** The most TWITTER_TIMEOUT_MS may be. */
+export const MAX_TIMEOUT_MS = 10_000;
 
 /**
  * Reads and checks the settings; throws ConfigurationError naming the first missing or invalid
@@ -41,6 +48,7 @@ export function readSettings(env: Partial<Env>): Settings {
     authorizeUrl: endpoint(env, "TWITTER_AUTHORIZE_URL"),
     accessTokenUrl: endpoint(env, "TWITTER_ACCESS_TOKEN_URL"),
     apiBaseUrl: endpoint(env, "TWITTER_API_BASE_URL"),
+    timeoutMs: timeout(env),
   };
 }
 
@@ -60,4 +68,14 @@ function endpoint(env: Partial<Env>, name: keyof typeof TWITTER_DEFAULTS): strin
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigurationError(name, "is not an http(s) URL");
   return url.href;
+}
+
+function timeout(env: Partial<Env>): number {
+  const value = env.TWITTER_TIMEOUT_MS;
+  if (value === undefined || value === "") return DEFAULT_TIMEOUT_MS;
+  const milliseconds = Number(value);
+  if (!Number.isInteger(milliseconds) || milliseconds < 100 || milliseconds > MAX_TIMEOUT_MS) {
+    throw new ConfigurationError("TWITTER_TIMEOUT_MS", `is not a whole number of milliseconds from 100 to ${MAX_TIMEOUT_MS}`);
+  }
+  return milliseconds;
 }

@@ -4,6 +4,8 @@
 export interface Env {
   /** KV namespace holding request-token secrets (and sessions) under random ids. */
   AUTH_KV: KVNamespace;
+  /** Rate Limiting binding for GET /login, per client IP (wrangler.toml `[[ratelimits]]`); optional. */
+  LOGIN_RATE_LIMITER?: RateLimit;
   /** Secret. The app's API key on X (Authlib: client_id). */
   TWITTER_CLIENT_ID?: string;
   /** Secret. The app's API key secret on X (Authlib: client_secret). */
@@ -18,4 +20,6 @@ export interface Env {
   TWITTER_ACCESS_TOKEN_URL?: string;
   /** Base of X's v1.1 API. Default https://api.x.com/1.1/ */
   TWITTER_API_BASE_URL?: string;
+  /** Milliseconds allowed for each call to X, 100 to 10000. Default 8000. */
+  TWITTER_TIMEOUT_MS?: string;
 }

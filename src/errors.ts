@@ -5,7 +5,7 @@
  * `description` says what happened and what to do; it never holds a secret or a token.
  */
 export class SignInError extends Error {
-  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 502 | 504;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 414 | 429 | 431 | 500 | 502 | 503 | 504;
   readonly code: string;
 
   constructor(status: SignInError["status"], code: string, description: string, options?: { cause?: unknown }) {

@@ -15,8 +15,11 @@ export type Placement = "header" | "body" | "query";
 export function toAuthorizationHeader(encodedProtocolParameters: readonly EncodedParameter[], realm?: string): string {
   let header = "OAuth ";
   if (realm !== undefined) {
-    // The realm is an RFC 2617 quoted-string, not percent-encoded: refuse what it cannot hold.
-    if (/["\\\u0000-\u001f\u007f]/.test(realm)) throw new InvalidInputError("the realm contains a quote, a backslash or a control character");
+    // The realm is an RFC 2617 quoted-string, not percent-encoded: refuse what it cannot hold,
+    // and what a header value (a ByteString) cannot hold, a character above U+00FF.
+    if (/["\\\u0000-\u001f\u007f\u0100-\uffff]/.test(realm)) {
+      throw new InvalidInputError("the realm contains a quote, a backslash, a control character or a character above U+00FF");
+    }
     header += `realm="${realm}", `;
   }
   for (let index = 0; index < encodedProtocolParameters.length; index++) {

@@ -72,7 +72,7 @@ function importHmacKey(method: "HMAC-SHA1" | "HMAC-SHA256", key: string): Promis
 function importRsaKey(pem: string): Promise<CryptoKey> {
   return cached(`RSA-SHA1\n${pem}`, async () => {
     const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
-    let der: Uint8Array;
+    let der: Uint8Array<ArrayBuffer>;
     try {
       der = Uint8Array.from(atob(body), (character) => character.charCodeAt(0));
     } catch {

@@ -12,6 +12,8 @@ import { callTwitter, createTwitterClient } from "../twitter/client.ts";
 
 /** The longest token or verifier accepted from the query (X's are under 100 characters). */
 const MAX_PARAMETER_LENGTH = 256;
+/** What a token or verifier may be made of: visible ASCII, no spaces or quotes. */
+const TOKEN_CHARACTERS = /^[\x21\x23-\x7e]+$/;
 
 /**
  * Finishes a sign-in and answers X's verify_credentials JSON exactly as X sent it.
@@ -63,5 +65,6 @@ function queryParameter(c: Context, name: string): string | undefined {
   if (values.length > 1) throw new SignInError(400, "invalid_request", `The callback has ${name} more than once.`);
   const value = values[0]!;
   if (value.length > MAX_PARAMETER_LENGTH) throw new SignInError(400, "invalid_request", `The callback's ${name} is too long.`);
+  if (!TOKEN_CHARACTERS.test(value)) throw new SignInError(400, "invalid_request", `The callback's ${name} holds characters no token has.`);
   return value;
 }

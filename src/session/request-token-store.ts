@@ -1,5 +1,6 @@
 // The request-token store: each request token and its secret in KV under a random id, read once.
 
+import { SignInError } from "../errors.ts";
 import { isRandomId, randomId } from "./random-id.ts";
 
 /** How long a request token is kept: X's request tokens live about 15 minutes (KV's minimum TTL is 60 s). */
@@ -13,12 +14,17 @@ export interface PendingSignIn {
   createdAt: number;
 }
 
-const KEY_PREFIX = "request-token:";
+/** The prefix of request-token keys in KV. */
+export const REQUEST_TOKEN_KEY_PREFIX = "request-token:";
+
+// Ids being taken in this isolate: a second callback for the same sign-in arriving while the first
+// is still at work is refused here; across isolates X's own one-time rule refuses it.
+const taking = new Set<string>();
 
 /** Stores a pending sign-in under a fresh random id, with the TTL; returns the id. */
 export async function saveRequestToken(kv: KVNamespace, pending: PendingSignIn): Promise<string> {
   const id = randomId();
-  await kv.put(KEY_PREFIX + id, JSON.stringify(pending), { expirationTtl: REQUEST_TOKEN_TTL_SECONDS });
+  await storage(() => kv.put(REQUEST_TOKEN_KEY_PREFIX + id, JSON.stringify(pending), { expirationTtl: REQUEST_TOKEN_TTL_SECONDS }));
   return id;
 }
 
@@ -27,12 +33,26 @@ export async function saveRequestToken(kv: KVNamespace, pending: PendingSignIn):
  * works once. Returns undefined when there is none (expired, used, or never issued).
  */
 export async function takeRequestToken(kv: KVNamespace, id: string): Promise<PendingSignIn | undefined> {
-  if (!isRandomId(id)) return undefined;
-  const key = KEY_PREFIX + id;
-  const stored = await kv.get(key);
-  if (stored === null) return undefined;
-  await kv.delete(key);
-  return parsePendingSignIn(stored);
+  if (!isRandomId(id) || taking.has(id)) return undefined;
+  const key = REQUEST_TOKEN_KEY_PREFIX + id;
+  taking.add(id);
+  try {
+    const stored = await storage(() => kv.get(key));
+    if (stored === null) return undefined;
+    await storage(() => kv.delete(key));
+    return parsePendingSignIn(stored);
+  } finally {
+    taking.delete(id);
+  }
+}
+
+/** Runs a KV operation; a failure of KV itself becomes a 503 (try again), never a 500. */
+export async function storage<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new SignInError(503, "storage_unavailable", "The sign-in store is unavailable for a moment. Try again shortly.", { cause: error });
+  }
 }
 
 function parsePendingSignIn(stored: string): PendingSignIn | undefined {

@@ -5,16 +5,13 @@ import { OAuth1Client, OAuth1Error } from "../oauth1/index.ts";
 import type { SignInError } from "../errors.ts";
 import { type TwitterStep, explainProviderFailure } from "./errors.ts";
 
-/** Time allowed for each call to X: a hung provider never holds a visitor for long. */
-export const TWITTER_TIMEOUT_MS = 8_000;
-
-/** An OAuth1Client for X (HMAC-SHA1, Authorization header, 8 s per call). */
+/** An OAuth1Client for X (HMAC-SHA1, Authorization header, the settings' timeout per call). */
 export function createTwitterClient(settings: Settings): OAuth1Client {
   return new OAuth1Client({
     consumerKey: settings.consumerKey,
     consumerSecret: settings.consumerSecret,
     apiBaseUrl: settings.apiBaseUrl,
-    timeoutMs: TWITTER_TIMEOUT_MS,
+    timeoutMs: settings.timeoutMs,
   });
 }
 

@@ -62,7 +62,7 @@ function explainStatus(error: OAuth1Error, step: TwitterStep, what: string, call
   if (code === TWITTER_ERROR_CODES.TIMESTAMP_OUT_OF_BOUNDS) {
     return new SignInError(502, "twitter_rejected_request", "Twitter says the request's timestamp is out of bounds (error 135). Try again.", { cause: error });
   }
-  if (step === "access_token" && (status === 401 || status === 400)) {
+  if (step === "access_token" && (code === TWITTER_ERROR_CODES.INVALID_OR_EXPIRED_TOKEN || /verifier|request token/i.test(error.body ?? ""))) {
     // X refuses a request token it already exchanged, an expired one, or a wrong verifier:
     // the callback was replayed, forged or too late.
     return new SignInError(400, "invalid_callback", "Twitter refused to exchange this sign-in (it was already used, expired, or the verifier is wrong). Start again from /login.", { cause: error });

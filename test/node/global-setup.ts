@@ -1,18 +1,22 @@
-// Vitest globalSetup for the workerd tests: starts the Twitter stand-in on 127.0.0.1 and provides its origin.
+// Vitest globalSetup for the workerd tests: starts two Twitter stand-ins on 127.0.0.1 and provides their origins.
+// One serves the ordinary tests; the other is where fault tests switch faults on, so they never disturb the rest.
 import type { TestProject } from "vitest/node";
-import { type StandIn, startStandIn } from "../stand-in/server.ts";
+import { type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
 
-let standIn: StandIn | undefined;
+const standIns: StandIn[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
-  standIn = await startStandIn({
+  const options: StandInOptions = {
     // Besides loopback, the one https host the tests sign in from (any other is "not approved").
     callbackPrefixes: ["https://login.example.org/"],
     ...(process.env.STAND_IN_LOG ? { log: (line: string) => console.error(`[stand-in] ${line}`) } : {}),
-  });
+  };
+  const [standIn, faultyStandIn] = await Promise.all([startStandIn(options), startStandIn(options)]);
+  standIns.push(standIn, faultyStandIn);
   project.provide("standInOrigin", standIn.origin);
+  project.provide("faultyStandInOrigin", faultyStandIn.origin);
 }
 
 export async function teardown(): Promise<void> {
-  await standIn?.close();
+  await Promise.all(standIns.map((standIn) => standIn.close()));
 }

@@ -4,7 +4,7 @@ import { serializeSigned } from "hono/utils/cookie";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import app from "../../src/index";
 import { TEST_SESSION_SECRET } from "./support/settings";
-import { callback, decide, kvKeys, signIn, standInOrigin, startLogin } from "./support/browser";
+import { callback, decide, kvKeys, nextClientIp, signIn, standInOrigin, startLogin } from "./support/browser";
 
 const PREFIX = "request-token:";
 
@@ -66,7 +66,7 @@ describe("GET /login", () => {
 
 describe("a callback URL X does not approve", () => {
   it("answers 502 callback_not_approved naming the URL to register", async () => {
-    const response = await exports.default.fetch("https://unregistered.example.net/login", { redirect: "manual" });
+    const response = await exports.default.fetch("https://unregistered.example.net/login", { redirect: "manual", headers: { "CF-Connecting-IP": nextClientIp() } });
     expect(response.status).toBe(502);
     expect(await response.json()).toEqual({
       error: "callback_not_approved",
@@ -196,7 +196,7 @@ describe("GET /auth", () => {
 describe("configuration", () => {
   for (const setting of ["TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET", "SESSION_SECRET"] as const) {
     it(`answers 500 naming ${setting} when it is missing, without any value`, async () => {
-      const response = await app.request("http://localhost/login", {}, { ...env, [setting]: undefined });
+      const response = await app.request("http://localhost/login", { headers: { "CF-Connecting-IP": nextClientIp() } }, { ...env, [setting]: undefined });
       expect(response.status).toBe(500);
       const body = await response.json<{ error: string; error_description: string }>();
       expect(body.error).toBe("server_misconfigured");
@@ -208,7 +208,7 @@ describe("configuration", () => {
   }
 
   it("answers 500 naming an endpoint that is not an absolute URL", async () => {
-    const response = await app.request("http://localhost/login", {}, { ...env, TWITTER_REQUEST_TOKEN_URL: "not a url" });
+    const response = await app.request("http://localhost/login", { headers: { "CF-Connecting-IP": nextClientIp() } }, { ...env, TWITTER_REQUEST_TOKEN_URL: "not a url" });
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: "server_misconfigured", error_description: expect.stringContaining("TWITTER_REQUEST_TOKEN_URL setting is not an absolute URL") });
   });

@@ -4,5 +4,7 @@ declare module "vitest" {
   interface ProvidedContext {
     /** Origin of the Twitter stand-in, e.g. http://127.0.0.1:41234 */
     standInOrigin: string;
+    /** Origin of the second stand-in, where fault tests switch faults on. */
+    faultyStandInOrigin: string;
   }
 }
