@@ -14,6 +14,23 @@ export const TWITTER_DEFAULTS = {
 /** The shortest SESSION_SECRET accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
 export const MIN_SESSION_SECRET_LENGTH = 32;
 
+/** Options of the sign-in building block; each overrides the environment setting named beside it. */
+export interface TwitterAuthOptions {
+  /** Ask verify_credentials for the user's email (the app needs X's email permission). Env `TWITTER_INCLUDE_EMAIL=true`. Default false. */
+  includeEmail?: boolean;
+  /** `x_auth_access_type` on the request token. Env `TWITTER_ACCESS_TYPE`. Default: the app's own permission. */
+  accessType?: "read" | "write";
+  /** X's `authenticate` page ("Sign in with Twitter", skips the prompt for returning users) or `authorize` (always asks). Default: TWITTER_AUTHORIZE_URL as set. */
+  authorizePage?: "authenticate" | "authorize";
+  /** Session lifetime in seconds, 60 to 34,560,000 (400 days). Env `SESSION_TTL_SECONDS`. Default 7 days. */
+  sessionTtlSeconds?: number;
+  /** Where POST /logout sends the browser (a same-origin path). Default `/`. */
+  afterLogout?: string;
+}
+
+/** Seven days. */
+export const DEFAULT_SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
+
 export interface Settings {
   consumerKey: string;
   consumerSecret: string;
@@ -24,6 +41,10 @@ export interface Settings {
   apiBaseUrl: string;
   /** Time allowed for each call to X. */
   timeoutMs: number;
+  includeEmail: boolean;
+  accessType: "read" | "write" | undefined;
+  sessionTtlSeconds: number;
+  afterLogout: string;
 }
 
 /** Time allowed for each call to X unless TWITTER_TIMEOUT_MS says otherwise: a hung provider never holds a visitor for long. */
@@ -35,7 +56,7 @@ export const MAX_TIMEOUT_MS = 10_000;
  * Reads and checks the settings; throws ConfigurationError naming the first missing or invalid
  * one (a 500: the operator's fault, not the visitor's).
  */
-export function readSettings(env: Partial<Env>): Settings {
+export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}): Settings {
   const sessionSecret = required(env, "SESSION_SECRET");
   if (sessionSecret.length < MIN_SESSION_SECRET_LENGTH) {
     throw new ConfigurationError("SESSION_SECRET", `is shorter than ${MIN_SESSION_SECRET_LENGTH} characters`);
@@ -45,10 +66,14 @@ export function readSettings(env: Partial<Env>): Settings {
     consumerSecret: required(env, "TWITTER_CLIENT_SECRET"),
     sessionSecret,
     requestTokenUrl: endpoint(env, "TWITTER_REQUEST_TOKEN_URL"),
-    authorizeUrl: endpoint(env, "TWITTER_AUTHORIZE_URL"),
+    authorizeUrl: authorizePage(endpoint(env, "TWITTER_AUTHORIZE_URL"), options.authorizePage),
     accessTokenUrl: endpoint(env, "TWITTER_ACCESS_TOKEN_URL"),
     apiBaseUrl: endpoint(env, "TWITTER_API_BASE_URL"),
     timeoutMs: timeout(env),
+    includeEmail: options.includeEmail ?? flag(env, "TWITTER_INCLUDE_EMAIL"),
+    accessType: options.accessType ?? accessType(env),
+    sessionTtlSeconds: options.sessionTtlSeconds ?? sessionTtl(env),
+    afterLogout: options.afterLogout ?? "/",
   };
 }
 
@@ -78,4 +103,36 @@ function timeout(env: Partial<Env>): number {
     throw new ConfigurationError("TWITTER_TIMEOUT_MS", `is not a whole number of milliseconds from 100 to ${MAX_TIMEOUT_MS}`);
   }
   return milliseconds;
+}
+
+function flag(env: Partial<Env>, name: "TWITTER_INCLUDE_EMAIL"): boolean {
+  const value = env[name];
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new ConfigurationError(name, 'is neither "true" nor "false"');
+}
+
+function accessType(env: Partial<Env>): "read" | "write" | undefined {
+  const value = env.TWITTER_ACCESS_TYPE;
+  if (value === undefined || value === "") return undefined;
+  if (value === "read" || value === "write") return value;
+  throw new ConfigurationError("TWITTER_ACCESS_TYPE", 'is neither "read" nor "write"');
+}
+
+function sessionTtl(env: Partial<Env>): number {
+  const value = env.SESSION_TTL_SECONDS;
+  if (value === undefined || value === "") return DEFAULT_SESSION_TTL_SECONDS;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds > 34_560_000) {
+    throw new ConfigurationError("SESSION_TTL_SECONDS", "is not a whole number of seconds from 60 to 34560000");
+  }
+  return seconds;
+}
+
+/** X's authenticate and authorize pages differ in their last path segment only. */
+function authorizePage(url: string, page: TwitterAuthOptions["authorizePage"]): string {
+  if (page === undefined) return url;
+  const parsed = new URL(url);
+  parsed.pathname = parsed.pathname.replace(/\/(authenticate|authorize)$/, `/${page}`);
+  return parsed.href;
 }

@@ -1,4 +1,7 @@
-// The Worker's bindings, secrets and variables (wrangler.toml, .dev.vars, `wrangler secret put`).
+// The Worker's bindings, secrets and variables (wrangler.toml, .dev.vars, `wrangler secret put`), and its context variables.
+
+import type { TwitterProfile } from "./twitter/account.ts";
+import type { TwitterApi } from "./twitter/api.ts";
 
 /** Everything the Worker reads from its environment. */
 export interface Env {
@@ -22,4 +25,23 @@ export interface Env {
   TWITTER_API_BASE_URL?: string;
   /** Milliseconds allowed for each call to X, 100 to 10000. Default 8000. */
   TWITTER_TIMEOUT_MS?: string;
+  /** "true" to ask verify_credentials for the user's email (needs X's email permission). */
+  TWITTER_INCLUDE_EMAIL?: string;
+  /** "read" or "write": `x_auth_access_type` on the request token. Default: the app's permission. */
+  TWITTER_ACCESS_TYPE?: string;
+  /** Session lifetime in seconds. Default 604800 (7 days). */
+  SESSION_TTL_SECONDS?: string;
 }
+
+/** Context variables set by `twitterSession()` (and so on `/me` and `/logout`). */
+export interface TwitterAuthVariables {
+  /** The signed-in user, or null when nobody is signed in. */
+  twitterUser: TwitterProfile | null;
+  /** X's API as the signed-in user (every call signed with their token), or null. */
+  twitterApi: TwitterApi | null;
+  /** The session's id, or null. */
+  twitterSessionId: string | null;
+}
+
+/** The Hono environment of apps that use the sign-in. */
+export type TwitterAuthEnv = { Bindings: Env; Variables: TwitterAuthVariables };

@@ -2,7 +2,7 @@
 
 /** A step's outcome as logged. Only these fields are ever written. */
 export interface StepLog {
-  step: "login" | "auth" | "request";
+  step: "login" | "auth" | "logout";
   outcome: "ok" | "error" | "denied";
   durationMs: number;
   status: number;

@@ -4,6 +4,9 @@ import { InvalidInputError } from "./errors.ts";
 
 const RESERVED_BY_RFC_3986 = /[!'()*]/g;
 const HAS_RESERVED = /[!'()*]/;
+// Already encoded as it is (tokens, nonces, timestamps, most names): returned unchanged.
+const ONLY_UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const ENCODED_RESERVED: Record<string, string> = { "!": "%21", "'": "%27", "(": "%28", ")": "%29", "*": "%2A" };
 
 /**
  * Encodes a string as RFC 5849 section 3.6 requires: UTF-8 first, then every octet except
@@ -15,6 +18,7 @@ const HAS_RESERVED = /[!'()*]/;
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.6
  */
 export function percentEncode(value: string): string {
+  if (ONLY_UNRESERVED.test(value)) return value;
   let encoded: string;
   try {
     encoded = encodeURIComponent(value);
@@ -26,7 +30,7 @@ export function percentEncode(value: string): string {
 }
 
 function encodeReserved(character: string): string {
-  return `%${character.charCodeAt(0).toString(16).toUpperCase()}`;
+  return ENCODED_RESERVED[character]!;
 }
 
 /**

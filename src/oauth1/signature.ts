@@ -57,7 +57,8 @@ export async function sign(method: SignatureMethod, baseString: string, secrets:
   }
 }
 
-function importHmacKey(method: "HMAC-SHA1" | "HMAC-SHA256", key: string): Promise<CryptoKey> {
+/** The HMAC key for an encoded signing key (see {@link signingKey}), imported once and cached. Internal. */
+export function importHmacKey(method: "HMAC-SHA1" | "HMAC-SHA256", key: string): Promise<CryptoKey> {
   return cached(`${method}\n${key}`, () =>
     crypto.subtle.importKey(
       "raw",
@@ -100,6 +101,32 @@ function cached(cacheKey: string, importKey: () => Promise<CryptoKey>): Promise<
   return key;
 }
 
+const BASE64 = Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+// The same digits percent-encoded (section 3.6): "+" and "/" (and the "=" padding) are reserved.
+const BASE64_ENCODED = BASE64.map((digit) => (digit === "+" ? "%2B" : digit === "/" ? "%2F" : digit));
+
 function toBase64(buffer: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(buffer)));
+  return base64(new Uint8Array(buffer), BASE64, "=");
+}
+
+/** Base64 of a signature, percent-encoded for transmission in the same pass. Internal. */
+export function toEncodedBase64(buffer: ArrayBuffer): string {
+  return base64(new Uint8Array(buffer), BASE64_ENCODED, "%3D");
+}
+
+function base64(bytes: Uint8Array, digits: readonly string[], pad: string): string {
+  let text = "";
+  let index = 0;
+  for (; index + 2 < bytes.length; index += 3) {
+    const triple = (bytes[index]! << 16) | (bytes[index + 1]! << 8) | bytes[index + 2]!;
+    text += digits[triple >>> 18]! + digits[(triple >>> 12) & 63]! + digits[(triple >>> 6) & 63]! + digits[triple & 63]!;
+  }
+  if (index + 1 === bytes.length) {
+    const single = bytes[index]! << 16;
+    text += digits[single >>> 18]! + digits[(single >>> 12) & 63]! + pad + pad;
+  } else if (index + 2 === bytes.length) {
+    const pair = (bytes[index]! << 16) | (bytes[index + 1]! << 8);
+    text += digits[pair >>> 18]! + digits[(pair >>> 12) & 63]! + digits[(pair >>> 6) & 63]! + pad;
+  }
+  return text;
 }

@@ -1,14 +1,16 @@
-// GET /auth: X's callback. Check the cookie and token, exchange the verifier, answer verify_credentials.
+// GET /auth: X's callback. Check the cookie and token, exchange the verifier, start a session, answer verify_credentials.
 
 import type { Context } from "hono";
-import { readSettings } from "../config.ts";
-import type { Env } from "../env.ts";
+import type { Settings } from "../config.ts";
+import type { TwitterAuthEnv } from "../env.ts";
 import { SignInError } from "../errors.ts";
-import { clearRequestTokenCookie, readRequestTokenCookie } from "../session/cookie.ts";
+import { REQUEST_TOKEN_COOKIE, SESSION_COOKIE, clearIdCookie, readIdCookie, setIdCookie } from "../session/cookie.ts";
 import { constantTimeEqual } from "../session/random-id.ts";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.ts";
+import { createSession } from "../session/session-store.ts";
 import { verifyCredentials } from "../twitter/account.ts";
 import { callTwitter, createTwitterClient } from "../twitter/client.ts";
+import { mountPrefix } from "./paths.ts";
 
 /** The longest token or verifier accepted from the query (X's are under 100 characters). */
 const MAX_PARAMETER_LENGTH = 256;
@@ -16,17 +18,19 @@ const MAX_PARAMETER_LENGTH = 256;
 const TOKEN_CHARACTERS = /^[\x21\x23-\x7e]+$/;
 
 /**
- * Finishes a sign-in and answers X's verify_credentials JSON exactly as X sent it.
- * The KV entry is deleted on first use whatever the outcome, and the cookie is cleared.
+ * Finishes a sign-in. The KV entry is deleted on first use whatever the outcome, and the
+ * request-token cookie is cleared. On success a session starts (its own random id and cookie)
+ * and the answer is X's verify_credentials JSON exactly as X sent it, or a 303 to the `next`
+ * path /login was given.
  */
-export async function auth(c: Context<{ Bindings: Env }>): Promise<Response> {
-  const settings = readSettings(c.env);
+export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
   const denied = queryParameter(c, "denied");
   const oauthToken = queryParameter(c, "oauth_token");
   const verifier = queryParameter(c, "oauth_verifier");
 
-  const cookie = await readRequestTokenCookie(c, settings.sessionSecret, REQUEST_TOKEN_TTL_SECONDS);
-  clearRequestTokenCookie(c);
+  const cookieSpec = { name: REQUEST_TOKEN_COOKIE, path: mountPrefix(c, "/auth") || "/" };
+  const cookie = await readIdCookie(c, cookieSpec, settings.sessionSecret, REQUEST_TOKEN_TTL_SECONDS);
+  clearIdCookie(c, cookieSpec);
   // Taken (read and deleted) before anything else can fail: a request token works once.
   const pending = "id" in cookie ? await takeRequestToken(c.env.AUTH_KV, cookie.id) : undefined;
 
@@ -42,7 +46,6 @@ export async function auth(c: Context<{ Bindings: Env }>): Promise<Response> {
   if (cookie.status === "expired" || pending === undefined) {
     throw new SignInError(400, "expired_sign_in", "This sign-in has expired or was already used. Start again from /login.");
   }
-
   if (oauthToken === undefined || verifier === undefined) {
     throw new SignInError(400, "invalid_callback", "The callback lacks oauth_token or oauth_verifier. Start again from /login.");
   }
@@ -54,11 +57,16 @@ export async function auth(c: Context<{ Bindings: Env }>): Promise<Response> {
   const token = await callTwitter("access_token", () =>
     client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
   );
-  const { json } = await callTwitter("verify_credentials", () => verifyCredentials(client, token));
-  return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+  const { json, profile } = await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }));
+
+  const sessionId = await createSession(c.env.AUTH_KV, settings.sessionSecret, profile, token, settings.sessionTtlSeconds);
+  await setIdCookie(c, { name: SESSION_COOKIE, path: "/" }, settings.sessionSecret, sessionId, settings.sessionTtlSeconds);
+  c.header("Cache-Control", "no-store");
+  if (pending.next !== undefined) return c.redirect(pending.next, 303);
+  return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8" });
 }
 
-/** A query parameter, undefined when absent; refuses an oversized or repeated one. */
+/** A query parameter, undefined when absent; refuses an oversized, repeated or malformed one. */
 function queryParameter(c: Context, name: string): string | undefined {
   const values = c.req.queries(name);
   if (values === undefined || values.length === 0) return undefined;

@@ -1,33 +1,67 @@
 // GET /login: obtain a request token from X, keep its secret in KV, send the browser to X's authorize page.
 
 import type { Context } from "hono";
-import { readSettings } from "../config.ts";
-import type { Env } from "../env.ts";
-import { setRequestTokenCookie } from "../session/cookie.ts";
+import type { Settings } from "../config.ts";
+import type { TwitterAuthEnv } from "../env.ts";
+import { SignInError } from "../errors.ts";
+import { REQUEST_TOKEN_COOKIE, setIdCookie } from "../session/cookie.ts";
 import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.ts";
 import { callTwitter, createTwitterClient } from "../twitter/client.ts";
+import { mountPrefix, safeNextPath } from "./paths.ts";
+
+const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 
 /**
- * Starts a sign-in: request token with `oauth_callback` = this host's `/auth`, its secret in KV
- * under a random id, that id alone in a signed cookie, and a 302 to X's authorize page.
+ * Starts a sign-in: a request token with `oauth_callback` = the `/auth` beside this `/login` on
+ * the host that received the request, its secret in KV under a random id, that id alone in a
+ * signed cookie, and a 302 to X's authorize page.
+ *
+ * Query: `next` (a same-origin path `/auth` redirects to afterwards), `force_login` and
+ * `screen_name` (passed on to X's page).
  */
-export async function login(c: Context<{ Bindings: Env }>): Promise<Response> {
-  const settings = readSettings(c.env);
-  const client = createTwitterClient(settings);
-  // The /auth beside this /login, on the host that received the request.
-  const callbackUrl = new URL("auth", c.req.url).href;
+export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
+  const next = optionalQuery(c, "next");
+  if (next !== undefined && safeNextPath(next) === undefined) {
+    throw new SignInError(400, "invalid_request", "next must be a path on this site, such as /account (not another site's address).");
+  }
+  const authorizeParameters: Record<string, string> = {};
+  const forceLogin = optionalQuery(c, "force_login");
+  if (forceLogin !== undefined) {
+    if (forceLogin !== "true" && forceLogin !== "false") throw new SignInError(400, "invalid_request", 'force_login must be "true" or "false".');
+    authorizeParameters.force_login = forceLogin;
+  }
+  const screenName = optionalQuery(c, "screen_name");
+  if (screenName !== undefined) {
+    if (!SCREEN_NAME.test(screenName)) throw new SignInError(400, "invalid_request", "screen_name must be 1 to 15 letters, digits or underscores.");
+    authorizeParameters.screen_name = screenName;
+  }
 
+  const prefix = mountPrefix(c, "/login");
+  const callbackUrl = new URL(`${prefix}/auth`, c.req.url).href;
+  const client = createTwitterClient(settings);
   const temporary = await callTwitter(
     "request_token",
-    () => client.fetchTemporaryCredentials(settings.requestTokenUrl, { callback: callbackUrl }),
+    () =>
+      client.fetchTemporaryCredentials(settings.requestTokenUrl, {
+        callback: callbackUrl,
+        ...(settings.accessType ? { parameters: { x_auth_access_type: settings.accessType } } : {}),
+      }),
     { callbackUrl },
   );
   const id = await saveRequestToken(c.env.AUTH_KV, {
     token: temporary.token,
     tokenSecret: temporary.tokenSecret,
     createdAt: Math.floor(Date.now() / 1000),
+    ...(next === undefined ? {} : { next }),
   });
-  await setRequestTokenCookie(c, settings.sessionSecret, id, REQUEST_TOKEN_TTL_SECONDS);
+  await setIdCookie(c, { name: REQUEST_TOKEN_COOKIE, path: prefix || "/" }, settings.sessionSecret, id, REQUEST_TOKEN_TTL_SECONDS);
   c.header("Cache-Control", "no-store");
-  return c.redirect(client.authorizationUrl(settings.authorizeUrl, temporary.token), 302);
+  return c.redirect(client.authorizationUrl(settings.authorizeUrl, temporary.token, authorizeParameters), 302);
+}
+
+function optionalQuery(c: Context, name: string): string | undefined {
+  const values = c.req.queries(name);
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.length > 1) throw new SignInError(400, "invalid_request", `${name} is given more than once.`);
+  return values[0];
 }

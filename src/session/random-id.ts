@@ -1,9 +1,10 @@
 // Random identifiers for KV entries: 128 bits from crypto.getRandomValues, base64url.
 
+import { toBase64Url } from "./base64url.ts";
+
 /** A fresh id of 128 random bits as 22 base64url characters. */
 export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /** True for a string shaped like {@link randomId}'s output (checked before it names a KV key). */

@@ -12,6 +12,8 @@ export interface PendingSignIn {
   tokenSecret: string;
   /** Unix seconds when /login stored it. */
   createdAt: number;
+  /** Where /auth sends the browser afterwards (a same-origin path), if /login was asked to. */
+  next?: string;
 }
 
 /** The prefix of request-token keys in KV. */
@@ -59,9 +61,9 @@ function parsePendingSignIn(stored: string): PendingSignIn | undefined {
   try {
     const value: unknown = JSON.parse(stored);
     if (typeof value !== "object" || value === null) return undefined;
-    const { token, tokenSecret, createdAt } = value as Record<string, unknown>;
+    const { token, tokenSecret, createdAt, next } = value as Record<string, unknown>;
     if (typeof token !== "string" || typeof tokenSecret !== "string" || typeof createdAt !== "number") return undefined;
-    return { token, tokenSecret, createdAt };
+    return typeof next === "string" ? { token, tokenSecret, createdAt, next } : { token, tokenSecret, createdAt };
   } catch {
     return undefined;
   }

@@ -1,0 +1,58 @@
+// The one place where every failure becomes an answer: JSON for programs, an HTML page for people.
+
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { SignInError } from "./errors.ts";
+import { type StepLog, logStep } from "./log.ts";
+import { OAuth1Error } from "./oauth1/index.ts";
+import { errorPage, prefersHtml } from "./pages/error-page.ts";
+
+/** Any thrown value as the service's error; unknown ones become a bare 500 that says nothing of them. */
+export function toSignInError(error: unknown): SignInError {
+  if (error instanceof SignInError) return error;
+  if (error instanceof HTTPException && error.status === 403) {
+    // hono/csrf: a form posted from another site.
+    return new SignInError(403, "cross_site_request", "This request came from another site and was refused. Use this site's own buttons.");
+  }
+  if (error instanceof HTTPException && error.status >= 400 && error.status < 500) {
+    return new SignInError(400, "invalid_request", "The request is malformed.");
+  }
+  return new SignInError(500, "internal_error", "Something went wrong on our side. Try again; if it goes on, tell the site's operator.");
+}
+
+/**
+ * Hono's onError: `{ "error", "error_description" }` with the error's status, or an HTML page
+ * when the client prefers HTML; `Cache-Control: no-store` either way.
+ */
+export function handleError(error: unknown, c: Context, home = "/"): Response | Promise<Response> {
+  const failure = toSignInError(error);
+  if (failure.code === "internal_error") {
+    // An unexpected exception: its name only, never its message (it may hold anything).
+    console.error(JSON.stringify({ event: "unexpected_error", name: error instanceof Error ? error.name : typeof error }));
+  }
+  c.header("Cache-Control", "no-store");
+  if (prefersHtml(c)) return errorPage(c, failure, home);
+  return c.json({ error: failure.code, error_description: failure.message }, failure.status);
+}
+
+/** Runs a sign-in step and writes its one log line, whatever the outcome. */
+export async function logged(step: StepLog["step"], run: () => Promise<Response>): Promise<Response> {
+  const started = Date.now();
+  try {
+    const response = await run();
+    logStep({ step, outcome: "ok", durationMs: Date.now() - started, status: response.status });
+    return response;
+  } catch (error) {
+    const failure = toSignInError(error);
+    const cause = failure.cause instanceof OAuth1Error ? failure.cause : undefined;
+    logStep({
+      step,
+      outcome: failure.code === "access_denied" ? "denied" : "error",
+      durationMs: Date.now() - started,
+      status: failure.status,
+      error: failure.code,
+      ...(cause?.status === undefined ? {} : { providerStatus: cause.status }),
+    });
+    throw error;
+  }
+}

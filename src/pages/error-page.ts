@@ -1,0 +1,39 @@
+// The error page people see in a browser: what happened, what to do, a way back.
+
+import type { Context } from "hono";
+import { html } from "hono/html";
+import type { SignInError } from "../errors.ts";
+import { renderPage } from "./layout.ts";
+
+const TITLES: Record<number, string> = {
+  400: "This sign-in link did not work",
+  403: "Sign-in cancelled",
+  404: "Nothing here",
+  429: "Too many attempts",
+  500: "This site is not set up correctly",
+  502: "Twitter did not answer as expected",
+  503: "Try again in a moment",
+  504: "Twitter took too long",
+};
+
+/** Renders an error for a browser; everything shown is escaped, and the error code is there for support. */
+export function errorPage(c: Context, error: SignInError, home = "/"): Response | Promise<Response> {
+  const title = TITLES[error.status] ?? "Something went wrong";
+  return renderPage(
+    c,
+    {
+      title,
+      body: html`<h1>${title}</h1>
+<p id="error-description">${error.message}</p>
+<a class="button" href="${home}">Back to the start</a>
+<p><code id="error-code">${error.code}</code></p>`,
+    },
+    error.status,
+  );
+}
+
+/** True when the client prefers HTML (a browser navigating) over JSON (an API client). */
+export function prefersHtml(c: Context): boolean {
+  const accept = c.req.header("Accept") ?? "";
+  return accept.includes("text/html") && !/^\s*application\/json/.test(accept);
+}

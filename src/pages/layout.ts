@@ -1,0 +1,76 @@
+// The HTML shell of the service's pages: no external assets, no JavaScript, one nonce'd style block.
+
+import type { Context } from "hono";
+import { html } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+
+const STYLE = `
+:root{color-scheme:light dark;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5}
+body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f5f8fa;color:#14171a}
+main{background:#fff;border-radius:16px;box-shadow:0 1px 3px #0002;padding:2rem 2.5rem;max-width:26rem;text-align:center}
+h1{font-size:1.4rem;margin:0 0 1rem}
+p{margin:.5rem 0 1.25rem;color:#536471}
+.button{display:inline-block;border:0;border-radius:9999px;padding:.6rem 1.4rem;font:inherit;font-weight:700;cursor:pointer;text-decoration:none;background:#1d9bf0;color:#fff}
+.button.secondary{background:#e7e9ea;color:#0f1419}
+.avatar{width:72px;height:72px;border-radius:50%;display:block;margin:0 auto 1rem}
+.name{font-weight:700;font-size:1.2rem;margin:0}
+.handle{color:#536471;margin:0 0 1.25rem}
+code{font-size:.85em}
+@media (prefers-color-scheme:dark){body{background:#000;color:#e7e9ea}main{background:#16181c}p,.handle{color:#8b98a5}.button.secondary{background:#333639;color:#e7e9ea}}
+`;
+
+/** 128 random bits for the page's CSP nonce. */
+function nonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/**
+ * Answers an HTML page with a strict Content-Security-Policy of its own: nothing loads but the
+ * page's nonce'd style and, when given, images from one origin (the user's avatar on X).
+ */
+export function renderPage(
+  c: Context,
+  page: { title: string; body: HtmlEscapedString | Promise<HtmlEscapedString>; imageOrigin?: string | undefined },
+  status: 200 | 400 | 401 | 403 | 404 | 405 | 414 | 429 | 431 | 500 | 502 | 503 | 504 = 200,
+): Response | Promise<Response> {
+  const styleNonce = nonce();
+  c.header(
+    "Content-Security-Policy",
+    [
+      "default-src 'none'",
+      `style-src 'nonce-${styleNonce}'`,
+      `img-src ${page.imageOrigin ?? "'none'"}`,
+      "form-action 'self'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+  );
+  return c.html(
+    html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${page.title}</title>
+<style nonce="${styleNonce}">${STYLE}</style>
+</head>
+<body><main>${page.body}</main></body>
+</html>`,
+    status,
+  );
+}
+
+/** The origin of an http(s) image URL, for the CSP; undefined for anything else. */
+export function imageOrigin(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}

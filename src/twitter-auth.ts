@@ -1,0 +1,131 @@
+// The sign-in as a Hono building block: mount it in any Worker, read the signed-in user from the context.
+
+import { type MiddlewareHandler, Hono } from "hono";
+import { csrf } from "hono/csrf";
+import { secureHeaders } from "hono/secure-headers";
+import { type TwitterAuthOptions, readSettings } from "./config.ts";
+import type { TwitterAuthEnv } from "./env.ts";
+import { SignInError } from "./errors.ts";
+import { handleError, logged } from "./error-handler.ts";
+import { rateLimitLogin } from "./middleware/rate-limit.ts";
+import { requestLimits } from "./middleware/request-limits.ts";
+import { auth } from "./routes/auth.ts";
+import { login } from "./routes/login.ts";
+import { mountPrefix, safeNextPath } from "./routes/paths.ts";
+import { SESSION_COOKIE, clearIdCookie, readIdCookie } from "./session/cookie.ts";
+import { deleteSession, readSession } from "./session/session-store.ts";
+import type { TwitterProfile } from "./twitter/account.ts";
+import { type TwitterApi, createTwitterApi } from "./twitter/api.ts";
+import { createTwitterClient } from "./twitter/client.ts";
+
+export type { TwitterAuthOptions } from "./config.ts";
+export type { Env, TwitterAuthEnv, TwitterAuthVariables } from "./env.ts";
+export type { TwitterProfile } from "./twitter/account.ts";
+export type { TwitterApi } from "./twitter/api.ts";
+
+const SECURE_HEADERS = secureHeaders({
+  contentSecurityPolicy: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
+  referrerPolicy: "no-referrer",
+  xFrameOptions: "DENY",
+  // A page that sets its own policy (nonce, avatar origin) keeps it.
+  overwrite: false,
+});
+
+/**
+ * Middleware that reads the session cookie and sets `c.var.twitterUser`, `c.var.twitterApi` and
+ * `c.var.twitterSessionId` (null when signed out). One KV read when a session cookie is present.
+ *
+ * @example app.use(twitterSession()); app.get("/", (c) => c.text(c.var.twitterUser?.name ?? "anonymous"));
+ */
+export function twitterSession(options: TwitterAuthOptions = {}): MiddlewareHandler<TwitterAuthEnv> {
+  checkOptions(options);
+  return async (c, next) => {
+    if (c.get("twitterUser") !== undefined) return next();
+    c.set("twitterUser", null);
+    c.set("twitterApi", null);
+    c.set("twitterSessionId", null);
+    const settings = readSettings(c.env, options);
+    const spec = { name: SESSION_COOKIE, path: "/" };
+    const cookie = await readIdCookie(c, spec, settings.sessionSecret, settings.sessionTtlSeconds);
+    if (cookie.status === "valid") {
+      const session = await readSession(c.env.AUTH_KV, settings.sessionSecret, cookie.id);
+      if (session) {
+        c.set("twitterUser", session.profile);
+        c.set("twitterSessionId", session.id);
+        c.set(
+          "twitterApi",
+          createTwitterApi(createTwitterClient(settings), async () => {
+            const credentials = await session.credentials();
+            if (!credentials) throw new SignInError(401, "session_invalid", "Your session can no longer call Twitter. Sign in again.");
+            return credentials;
+          }),
+        );
+      }
+    }
+    if (cookie.status !== "missing" && c.get("twitterUser") === null) clearIdCookie(c, spec);
+    await next();
+  };
+}
+
+/**
+ * The sign-in routes as a Hono app to mount anywhere:
+ * `GET /login`, `GET /auth` (X's callback), `GET /me`, `POST /logout`.
+ * The callback URL, the request-token cookie's path and the redirects follow the mount prefix.
+ *
+ * @example
+ * const app = new Hono<TwitterAuthEnv>();
+ * app.route("/auth/twitter", twitterAuth({ includeEmail: true }));
+ * app.use(twitterSession());
+ * app.get("/", (c) => c.text(c.var.twitterUser ? `Hello @${c.var.twitterUser.screenName}` : "Hello"));
+ * @see README.md, "Use it in your own Worker"
+ */
+export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthEnv> {
+  checkOptions(options);
+  const auth$ = new Hono<TwitterAuthEnv>();
+  auth$.use(SECURE_HEADERS);
+  auth$.use(requestLimits());
+  auth$.use("/me", twitterSession(options));
+  auth$.use("/logout", twitterSession(options));
+  auth$.use("/login", rateLimitLogin());
+
+  auth$.get("/login", (c) => logged("login", () => login(c, readSettings(c.env, options))));
+  auth$.get("/auth", (c) => logged("auth", () => auth(c, readSettings(c.env, options))));
+  auth$.get("/me", (c) => {
+    const user = c.var.twitterUser;
+    c.header("Cache-Control", "no-store");
+    if (!user) throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${mountPrefix(c, "/me")}/login.`);
+    return c.json(user);
+  });
+  auth$.post("/logout", csrf(), (c) =>
+    logged("logout", async () => {
+      const settings = readSettings(c.env, options);
+      const sessionId = c.var.twitterSessionId;
+      if (sessionId) await deleteSession(c.env.AUTH_KV, sessionId);
+      clearIdCookie(c, { name: SESSION_COOKIE, path: "/" });
+      c.header("Cache-Control", "no-store");
+      return c.redirect(settings.afterLogout, 303);
+    }),
+  );
+  auth$.on(["POST", "PUT", "PATCH", "DELETE"], ["/login", "/auth", "/me"], () => {
+    throw new SignInError(405, "method_not_allowed", "Use GET for /login, /auth and /me, and POST for /logout.");
+  });
+  auth$.onError((error, c) => handleError(error, c, options.afterLogout ?? "/"));
+  return auth$;
+}
+
+/** Bad options are the developer's mistake: a plain Error when the app is built, not a 500 per request. */
+function checkOptions(options: TwitterAuthOptions): void {
+  if (options.afterLogout !== undefined && safeNextPath(options.afterLogout) === undefined) {
+    throw new Error("twitterAuth: afterLogout must be a path on this site, such as /");
+  }
+  const ttl = options.sessionTtlSeconds;
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60 || ttl > 34_560_000)) {
+    throw new Error("twitterAuth: sessionTtlSeconds must be a whole number from 60 to 34560000");
+  }
+  if (options.accessType !== undefined && options.accessType !== "read" && options.accessType !== "write") {
+    throw new Error('twitterAuth: accessType must be "read" or "write"');
+  }
+  if (options.authorizePage !== undefined && options.authorizePage !== "authenticate" && options.authorizePage !== "authorize") {
+    throw new Error('twitterAuth: authorizePage must be "authenticate" or "authorize"');
+  }
+}
