@@ -1,8 +1,9 @@
 // This Worker: the landing page plus the sign-in building block mounted at the root.
 
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { SignInError } from "./errors.ts";
 import { handleError } from "./error-handler.ts";
+import { secureHeaders } from "./middleware/secure-headers.ts";
 import { landingPage } from "./pages/landing.ts";
 import type { TwitterAuthEnv } from "./env.ts";
 import { type TwitterAuthOptions, twitterAuth, twitterSession } from "./twitter-auth.ts";
@@ -10,6 +11,7 @@ import { type TwitterAuthOptions, twitterAuth, twitterSession } from "./twitter-
 /** Builds the Worker's app: `/` (landing page), `/login`, `/auth`, `/me`, `/logout`. */
 export function createApp(options: TwitterAuthOptions = {}): Hono<TwitterAuthEnv> {
   const app = new Hono<TwitterAuthEnv>();
+  app.use(secureHeaders());
   const signIn = twitterAuth(options);
   app.route("/", signIn);
   app.get("/", twitterSession(options), (c) => {

@@ -10,10 +10,6 @@ import { errorPage, prefersHtml } from "./pages/error-page.ts";
 /** Any thrown value as the service's error; unknown ones become a bare 500 that says nothing of them. */
 export function toSignInError(error: unknown): SignInError {
   if (error instanceof SignInError) return error;
-  if (error instanceof HTTPException && error.status === 403) {
-    // hono/csrf: a form posted from another site.
-    return new SignInError(403, "cross_site_request", "This request came from another site and was refused. Use this site's own buttons.");
-  }
   if (error instanceof HTTPException && error.status >= 400 && error.status < 500) {
     return new SignInError(400, "invalid_request", "The request is malformed.");
   }

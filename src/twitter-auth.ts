@@ -1,14 +1,14 @@
 // The sign-in as a Hono building block: mount it in any Worker, read the signed-in user from the context.
 
-import { type MiddlewareHandler, Hono } from "hono";
-import { csrf } from "hono/csrf";
-import { secureHeaders } from "hono/secure-headers";
+import type { MiddlewareHandler } from "hono";
+import { Hono } from "hono/tiny";
 import { type TwitterAuthOptions, readSettings } from "./config.ts";
 import type { TwitterAuthEnv } from "./env.ts";
 import { SignInError } from "./errors.ts";
 import { handleError, logged } from "./error-handler.ts";
 import { rateLimitLogin } from "./middleware/rate-limit.ts";
 import { requestLimits } from "./middleware/request-limits.ts";
+import { secureHeaders } from "./middleware/secure-headers.ts";
 import { auth } from "./routes/auth.ts";
 import { login } from "./routes/login.ts";
 import { mountPrefix, safeNextPath } from "./routes/paths.ts";
@@ -22,14 +22,6 @@ export type { TwitterAuthOptions } from "./config.ts";
 export type { Env, TwitterAuthEnv, TwitterAuthVariables } from "./env.ts";
 export type { TwitterProfile } from "./twitter/account.ts";
 export type { TwitterApi } from "./twitter/api.ts";
-
-const SECURE_HEADERS = secureHeaders({
-  contentSecurityPolicy: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
-  referrerPolicy: "no-referrer",
-  xFrameOptions: "DENY",
-  // A page that sets its own policy (nonce, avatar origin) keeps it.
-  overwrite: false,
-});
 
 /**
  * Middleware that reads the session cookie and sets `c.var.twitterUser`, `c.var.twitterApi` and
@@ -82,7 +74,7 @@ export function twitterSession(options: TwitterAuthOptions = {}): MiddlewareHand
 export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthEnv> {
   checkOptions(options);
   const auth$ = new Hono<TwitterAuthEnv>();
-  auth$.use(SECURE_HEADERS);
+  auth$.use(secureHeaders());
   auth$.use(requestLimits());
   auth$.use("/me", twitterSession(options));
   auth$.use("/logout", twitterSession(options));
@@ -96,7 +88,7 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
     if (!user) throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${mountPrefix(c, "/me")}/login.`);
     return c.json(user);
   });
-  auth$.post("/logout", csrf(), (c) =>
+  auth$.post("/logout", sameOrigin(), (c) =>
     logged("logout", async () => {
       const settings = readSettings(c.env, options);
       const sessionId = c.var.twitterSessionId;
@@ -111,6 +103,20 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
   });
   auth$.onError((error, c) => handleError(error, c, options.afterLogout ?? "/"));
   return auth$;
+}
+
+/**
+ * Refuses a state-changing request sent from another site (a form posted cross-site): the
+ * browser's `Sec-Fetch-Site` or `Origin` must say it came from this origin.
+ */
+function sameOrigin(): MiddlewareHandler {
+  return async (c, next) => {
+    const site = c.req.header("Sec-Fetch-Site");
+    if (site !== "same-origin" && c.req.header("Origin") !== new URL(c.req.url).origin) {
+      throw new SignInError(403, "cross_site_request", "This request came from another site and was refused. Use this site's own buttons.");
+    }
+    await next();
+  };
 }
 
 /** Bad options are the developer's mistake: a plain Error when the app is built, not a 500 per request. */

@@ -1,7 +1,7 @@
 // The error page people see in a browser: what happened, what to do, a way back.
 
 import type { Context } from "hono";
-import { html } from "hono/html";
+import { html } from "./html.ts";
 import type { SignInError } from "../errors.ts";
 import { renderPage } from "./layout.ts";
 

@@ -1,8 +1,7 @@
 // The HTML shell of the service's pages: no external assets, no JavaScript, one nonce'd style block.
 
 import type { Context } from "hono";
-import { html } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
+import { SafeHtml, html } from "./html.ts";
 
 const STYLE = `
 :root{color-scheme:light dark;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5}
@@ -33,7 +32,7 @@ function nonce(): string {
  */
 export function renderPage(
   c: Context,
-  page: { title: string; body: HtmlEscapedString | Promise<HtmlEscapedString>; imageOrigin?: string | undefined },
+  page: { title: string; body: SafeHtml; imageOrigin?: string | undefined },
   status: 200 | 400 | 401 | 403 | 404 | 405 | 414 | 429 | 431 | 500 | 502 | 503 | 504 = 200,
 ): Response | Promise<Response> {
   const styleNonce = nonce();
@@ -56,10 +55,10 @@ export function renderPage(
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${page.title}</title>
-<style nonce="${styleNonce}">${STYLE}</style>
+<style nonce="${styleNonce}">${new SafeHtml(STYLE)}</style>
 </head>
 <body><main>${page.body}</main></body>
-</html>`,
+</html>`.value,
     status,
   );
 }
