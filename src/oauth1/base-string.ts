@@ -124,7 +124,8 @@ export function constructBaseStringOfEncoded(method: string, baseStringUri: stri
 }
 
 function encodeAgain(encoded: string): string {
-  return encoded.includes("%") ? encoded.replaceAll("%", "%25") : encoded;
+  // In an encoded string, encodeURIComponent finds only "%" to encode: it is replaceAll("%", "%25"), faster.
+  return encoded.includes("%") ? encodeURIComponent(encoded) : encoded;
 }
 
 function compareEncodedParameters(a: EncodedParameter, b: EncodedParameter): number {

@@ -95,15 +95,21 @@ const encoder = new TextEncoder();
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+const NONCE_POOL = new Uint8Array(4096);
+let noncePoolAt = NONCE_POOL.length;
 
 /**
  * A nonce of 128 random bits from `crypto.getRandomValues`, as 32 hex digits.
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.3
  */
 export function generateNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  // Random bytes are drawn 4 KiB at a time: one getRandomValues call per 256 nonces.
+  if (noncePoolAt === NONCE_POOL.length) {
+    crypto.getRandomValues(NONCE_POOL);
+    noncePoolAt = 0;
+  }
   let nonce = "";
-  for (const byte of bytes) nonce += HEX[byte];
+  for (const end = noncePoolAt + 16; noncePoolAt < end; noncePoolAt++) nonce += HEX[NONCE_POOL[noncePoolAt]!];
   return nonce;
 }
 
