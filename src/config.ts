@@ -2,6 +2,7 @@
 
 import { ConfigurationError } from "./errors.ts";
 import type { Env } from "./env.ts";
+import { safeNextPath } from "./routes/paths.ts";
 
 /** X's currently documented OAuth 1.0a endpoints. */
 export const TWITTER_DEFAULTS = {
@@ -69,10 +70,10 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     authorizeUrl: authorizePage(endpoint(env, "TWITTER_AUTHORIZE_URL"), options.authorizePage),
     accessTokenUrl: endpoint(env, "TWITTER_ACCESS_TOKEN_URL"),
     apiBaseUrl: endpoint(env, "TWITTER_API_BASE_URL"),
-    timeoutMs: timeout(env),
-    includeEmail: options.includeEmail ?? flag(env, "TWITTER_INCLUDE_EMAIL"),
-    accessType: options.accessType ?? accessType(env),
-    sessionTtlSeconds: options.sessionTtlSeconds ?? sessionTtl(env),
+    timeoutMs: wholeNumber("TWITTER_TIMEOUT_MS", env.TWITTER_TIMEOUT_MS, 100, MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
+    includeEmail: options.includeEmail ?? oneOf("TWITTER_INCLUDE_EMAIL", env.TWITTER_INCLUDE_EMAIL, ["true", "false"]) === "true",
+    accessType: options.accessType ?? oneOf("TWITTER_ACCESS_TYPE", env.TWITTER_ACCESS_TYPE, ["read", "write"]),
+    sessionTtlSeconds: options.sessionTtlSeconds ?? wholeNumber("SESSION_TTL_SECONDS", env.SESSION_TTL_SECONDS, 60, MAX_SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS),
     afterLogout: options.afterLogout ?? "/",
   };
 }
@@ -95,38 +96,34 @@ function endpoint(env: Partial<Env>, name: keyof typeof TWITTER_DEFAULTS): strin
   return url.href;
 }
 
-function timeout(env: Partial<Env>): number {
-  const value = env.TWITTER_TIMEOUT_MS;
-  if (value === undefined || value === "") return DEFAULT_TIMEOUT_MS;
-  const milliseconds = Number(value);
-  if (!Number.isInteger(milliseconds) || milliseconds < 100 || milliseconds > MAX_TIMEOUT_MS) {
-    throw new ConfigurationError("TWITTER_TIMEOUT_MS", `is not a whole number of milliseconds from 100 to ${MAX_TIMEOUT_MS}`);
-  }
-  return milliseconds;
+/** A whole number from min to max; the fallback when unset. */
+function wholeNumber(name: string, value: string | number | undefined, min: number, max: number, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) throw new ConfigurationError(name, `is not a whole number from ${min} to ${max}`);
+  return number;
 }
 
-function flag(env: Partial<Env>, name: "TWITTER_INCLUDE_EMAIL"): boolean {
-  const value = env[name];
-  if (value === undefined || value === "" || value === "false") return false;
-  if (value === "true") return true;
-  throw new ConfigurationError(name, 'is neither "true" nor "false"');
-}
-
-function accessType(env: Partial<Env>): "read" | "write" | undefined {
-  const value = env.TWITTER_ACCESS_TYPE;
+/** One of the allowed words; undefined when unset. */
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined || value === "") return undefined;
-  if (value === "read" || value === "write") return value;
-  throw new ConfigurationError("TWITTER_ACCESS_TYPE", 'is neither "read" nor "write"');
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigurationError(name, `is not one of: ${allowed.join(", ")}`);
 }
 
-function sessionTtl(env: Partial<Env>): number {
-  const value = env.SESSION_TTL_SECONDS;
-  if (value === undefined || value === "") return DEFAULT_SESSION_TTL_SECONDS;
-  const seconds = Number(value);
-  if (!Number.isInteger(seconds) || seconds < 60 || seconds > 34_560_000) {
-    throw new ConfigurationError("SESSION_TTL_SECONDS", "is not a whole number of seconds from 60 to 34560000");
+const MAX_SESSION_TTL_SECONDS = 34_560_000;
+
+/**
+ * Checks the building block's options when the app is built (a developer's mistake is thrown
+ * then, not answered as a 500 on each request).
+ */
+export function checkOptions(options: TwitterAuthOptions): void {
+  wholeNumber("sessionTtlSeconds", options.sessionTtlSeconds, 60, MAX_SESSION_TTL_SECONDS, 0);
+  oneOf("accessType", options.accessType, ["read", "write"]);
+  oneOf("authorizePage", options.authorizePage, ["authenticate", "authorize"]);
+  if (options.afterLogout !== undefined && safeNextPath(options.afterLogout) === undefined) {
+    throw new ConfigurationError("afterLogout", "is not a path on this site, such as /");
   }
-  return seconds;
 }
 
 /** X's authenticate and authorize pages differ in their last path segment only. */

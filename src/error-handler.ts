@@ -1,7 +1,6 @@
 // The one place where every failure becomes an answer: JSON for programs, an HTML page for people.
 
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { SignInError } from "./errors.ts";
 import { type StepLog, logStep } from "./log.ts";
 import { OAuth1Error } from "./oauth1/index.ts";
@@ -10,10 +9,7 @@ import { errorPage, prefersHtml } from "./pages/error-page.ts";
 /** Any thrown value as the service's error; unknown ones become a bare 500 that says nothing of them. */
 export function toSignInError(error: unknown): SignInError {
   if (error instanceof SignInError) return error;
-  if (error instanceof HTTPException && error.status >= 400 && error.status < 500) {
-    return new SignInError(400, "invalid_request", "The request is malformed.");
-  }
-  return new SignInError(500, "internal_error", "Something went wrong on our side. Try again; if it goes on, tell the site's operator.");
+  return new SignInError(500, "internal_error", "Something went wrong on our side. Try again later.");
 }
 
 /**

@@ -21,7 +21,7 @@ export class ConfigurationError extends SignInError {
   readonly setting: string;
 
   constructor(setting: string, problem = "is not set") {
-    super(500, "server_misconfigured", `The server's ${setting} setting ${problem}. The operator must set it (see .dev.vars.example).`);
+    super(500, "server_misconfigured", `The server's ${setting} setting ${problem} (see .dev.vars.example).`);
     this.setting = setting;
   }
 }

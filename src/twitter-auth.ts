@@ -2,7 +2,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
-import { type TwitterAuthOptions, readSettings } from "./config.ts";
+import { type TwitterAuthOptions, checkOptions, readSettings } from "./config.ts";
 import type { TwitterAuthEnv } from "./env.ts";
 import { SignInError } from "./errors.ts";
 import { handleError, logged } from "./error-handler.ts";
@@ -11,7 +11,7 @@ import { requestLimits } from "./middleware/request-limits.ts";
 import { secureHeaders } from "./middleware/secure-headers.ts";
 import { auth } from "./routes/auth.ts";
 import { login } from "./routes/login.ts";
-import { mountPrefix, safeNextPath } from "./routes/paths.ts";
+import { mountPrefix } from "./routes/paths.ts";
 import { SESSION_COOKIE, clearIdCookie, readIdCookie } from "./session/cookie.ts";
 import { deleteSession, readSession } from "./session/session-store.ts";
 import type { TwitterProfile } from "./twitter/account.ts";
@@ -113,25 +113,8 @@ function sameOrigin(): MiddlewareHandler {
   return async (c, next) => {
     const site = c.req.header("Sec-Fetch-Site");
     if (site !== "same-origin" && c.req.header("Origin") !== new URL(c.req.url).origin) {
-      throw new SignInError(403, "cross_site_request", "This request came from another site and was refused. Use this site's own buttons.");
+      throw new SignInError(403, "cross_site_request", "Refused: this request came from another site.");
     }
     await next();
   };
-}
-
-/** Bad options are the developer's mistake: a plain Error when the app is built, not a 500 per request. */
-function checkOptions(options: TwitterAuthOptions): void {
-  if (options.afterLogout !== undefined && safeNextPath(options.afterLogout) === undefined) {
-    throw new Error("twitterAuth: afterLogout must be a path on this site, such as /");
-  }
-  const ttl = options.sessionTtlSeconds;
-  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60 || ttl > 34_560_000)) {
-    throw new Error("twitterAuth: sessionTtlSeconds must be a whole number from 60 to 34560000");
-  }
-  if (options.accessType !== undefined && options.accessType !== "read" && options.accessType !== "write") {
-    throw new Error('twitterAuth: accessType must be "read" or "write"');
-  }
-  if (options.authorizePage !== undefined && options.authorizePage !== "authenticate" && options.authorizePage !== "authorize") {
-    throw new Error('twitterAuth: authorizePage must be "authenticate" or "authorize"');
-  }
 }

@@ -19,7 +19,7 @@ export function rateLimitLogin(retryAfterSeconds = 60): MiddlewareHandler<{ Bind
       const { success } = await limiter.limit({ key: `login:${client}` });
       if (!success) {
         c.header("Retry-After", String(retryAfterSeconds));
-        throw new SignInError(429, "rate_limited", `Too many sign-in attempts from your network. Wait ${retryAfterSeconds} seconds and try again.`);
+        throw new SignInError(429, "rate_limited", `Too many sign-ins from your network. Try again in ${retryAfterSeconds} seconds.`);
       }
     }
     await next();

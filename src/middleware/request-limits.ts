@@ -12,10 +12,10 @@ export const MAX_COOKIE_HEADER_LENGTH = 8192;
 export function requestLimits(): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.url.length > MAX_URL_LENGTH) {
-      throw new SignInError(414, "uri_too_long", `The request's URL is longer than ${MAX_URL_LENGTH} characters.`);
+      throw new SignInError(414, "uri_too_long", `The URL is longer than ${MAX_URL_LENGTH} characters.`);
     }
     if ((c.req.header("Cookie")?.length ?? 0) > MAX_COOKIE_HEADER_LENGTH) {
-      throw new SignInError(431, "cookie_too_large", "The request's cookies are too large. Clear this site's cookies and try again.");
+      throw new SignInError(431, "cookie_too_large", "Cookies too large: clear this site's cookies.");
     }
     await next();
   };

@@ -13,10 +13,7 @@ const HEADERS: readonly (readonly [string, string])[] = [
   ["X-Frame-Options", "DENY"],
   ["Cross-Origin-Opener-Policy", "same-origin"],
   ["Cross-Origin-Resource-Policy", "same-origin"],
-  ["Origin-Agent-Cluster", "?1"],
   ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
-  ["X-DNS-Prefetch-Control", "off"],
-  ["X-Permitted-Cross-Domain-Policies", "none"],
 ];
 
 /**

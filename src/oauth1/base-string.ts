@@ -73,36 +73,13 @@ export function normalizeParameters(parameters: Iterable<Parameter>): string {
   return normalizeEncodedParameters(encodeParameters(parameters));
 }
 
-// A query of unreserved characters, "=" and "&" only: URLSearchParams would decode nothing in it.
-const PLAIN_QUERY = /^\?[A-Za-z0-9\-._~=&]*$/;
-
 /**
- * The query of a parsed URL as encoded pairs (sections 3.4.1.3.1 and 3.4.1.3.2 step 1), exactly
- * as encoding each pair of `url.searchParams` gives them. A query of unreserved characters, "="
- * and "&" has nothing to decode, so it is split here (as the WHATWG urlencoded parser splits:
- * empty sequences skipped, the name ends at the first "=") without building URLSearchParams.
- * Internal to the client.
+ * The query of a parsed URL as encoded pairs (sections 3.4.1.3.1 and 3.4.1.3.2 step 1): each pair
+ * of `url.searchParams`, decoded as a form and encoded again. Internal to the client.
  */
 export function encodeQueryOf(url: URL): EncodedParameter[] {
   const encoded: EncodedParameter[] = [];
-  const search = url.search;
-  if (search.length <= 1) return encoded;
-  if (!PLAIN_QUERY.test(search)) {
-    for (const pair of url.searchParams) encoded.push([percentEncode(pair[0]), percentEncode(pair[1])]);
-    return encoded;
-  }
-  let start = 1;
-  while (start <= search.length) {
-    let end = search.indexOf("&", start);
-    if (end === -1) end = search.length;
-    if (end > start) {
-      const equals = search.indexOf("=", start);
-      if (equals === -1 || equals > end) encoded.push([search.slice(start, end), ""]);
-      // A later "=" belongs to the value, and is encoded there.
-      else encoded.push([search.slice(start, equals), percentEncode(search.slice(equals + 1, end))]);
-    }
-    start = end + 1;
-  }
+  if (url.search.length > 1) for (const pair of url.searchParams) encoded.push([percentEncode(pair[0]), percentEncode(pair[1])]);
   return encoded;
 }
 

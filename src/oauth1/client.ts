@@ -38,8 +38,8 @@ export interface OAuth1ClientOptions {
   consumerSecret: string;
   /** Default `HMAC-SHA1`. */
   signatureMethod?: SignatureMethod;
-  /** RSA-SHA1 only: the client's private key, PKCS#8 PEM. */
-  privateKey?: string;
+  /** RSA-SHA1 only: the client's private key, from {@link importRsaPrivateKey} (PKCS#8 PEM). */
+  privateKey?: CryptoKey;
   /** Where protocol parameters travel (section 3.5). Default `header`. */
   placement?: Placement;
   /** An optional `realm` for the Authorization header. */
@@ -144,7 +144,7 @@ export class OAuth1Client {
     if (typeof options.consumerSecret !== "string") throw new InvalidInputError("consumerSecret is missing");
     this.#signatureMethod = options.signatureMethod ?? "HMAC-SHA1";
     if (this.#signatureMethod === "RSA-SHA1" && !options.privateKey) {
-      throw new InvalidInputError("RSA-SHA1 needs privateKey (PKCS#8 PEM)");
+      throw new InvalidInputError("RSA-SHA1 needs privateKey (see importRsaPrivateKey)");
     }
     this.#options = options;
     this.#encodedConsumerKey = percentEncode(options.consumerKey);
@@ -160,10 +160,10 @@ export class OAuth1Client {
     const method = request.method.toUpperCase();
     let url = parseAbsoluteUrl(request.url);
     if (request.form !== undefined && request.body !== undefined) {
-      throw new InvalidInputError("a request has either a form body or another body, not both");
+      throw new InvalidInputError("form and body exclude each other");
     }
     if (placement === "body" && (method === "GET" || method === "HEAD" || request.body !== undefined)) {
-      throw new InvalidInputError("protocol parameters can travel in the body only with a form body (not GET, HEAD or another body)");
+      throw new InvalidInputError("placement body needs a form body (not GET, HEAD or body)");
     }
 
     // Query parameters given apart from the URL become part of it, then count as the query.
@@ -182,7 +182,7 @@ export class OAuth1Client {
     if (request.oauthParameters) {
       for (const [name, value] of Object.entries(request.oauthParameters)) {
         if (!name.startsWith("oauth_") || name === "oauth_signature") {
-          throw new InvalidInputError(`${name.slice(0, 64)} is not a protocol parameter this client may add`);
+          throw new InvalidInputError(`${name.slice(0, 64)} is not an oauth_ parameter the client may add`);
         }
         encodedProtocol.push([percentEncode(name), percentEncode(value)]);
       }
@@ -212,18 +212,9 @@ export class OAuth1Client {
     encodedProtocol.push(["oauth_signature", encodedSignature]);
 
     const isForm = placement === "body" || encodedForm.length > 0;
-    let headers: Headers;
-    if (request.headers === undefined) {
-      // One construction with every header costs less than set() calls after it.
-      const init: Record<string, string> = {};
-      if (placement === "header") init.Authorization = toAuthorizationHeader(encodedProtocol, options.realm);
-      if (isForm) init["Content-Type"] = FORM_CONTENT_TYPE;
-      headers = new Headers(init);
-    } else {
-      headers = new Headers(request.headers);
-      if (placement === "header") headers.set("Authorization", toAuthorizationHeader(encodedProtocol, options.realm));
-      if (isForm) headers.set("Content-Type", FORM_CONTENT_TYPE);
-    }
+    const headers = new Headers(request.headers);
+    if (placement === "header") headers.set("Authorization", toAuthorizationHeader(encodedProtocol, options.realm));
+    if (isForm) headers.set("Content-Type", FORM_CONTENT_TYPE);
     const signed: SignedRequest = { method, url: placement === "query" ? appendToQuery(url, encodedProtocol) : url.href, headers };
     if (isForm) {
       signed.body = toFormEncoded(placement === "body" ? encodedForm.concat(encodedProtocol) : encodedForm);
@@ -388,7 +379,7 @@ export function parseTokenResponse(url: string, status: number, body: string): T
 }
 
 function toPairs(parameters: ParametersInit): Parameter[] {
-  if (parameters instanceof URLSearchParams) return [...parameters];
+  // URLSearchParams and lists of pairs are iterables of pairs.
   if (Symbol.iterator in parameters) return [...(parameters as Iterable<Parameter>)];
   const pairs: Parameter[] = [];
   for (const [name, value] of Object.entries(parameters as Record<string, string | readonly string[]>)) {
@@ -410,11 +401,7 @@ function toTransportError(url: string, error: unknown, timeoutMs: number): OAuth
  * Reads a response body as text, refusing (ProviderResponseError) more than `limit` bytes.
  */
 export async function readBoundedText(url: string, response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get("Content-Length"));
-  if (declared > limit) {
-    await response.body?.cancel();
-    throw new ProviderResponseError(url, response.status, "", `a body larger than ${limit} bytes`);
-  }
+  // Read as it streams, never more than the limit, whatever Content-Length claims.
   if (!response.body) return "";
   const reader = response.body.getReader();
   const decoder = new TextDecoder();

@@ -36,4 +36,4 @@ export {
 } from "./errors.ts";
 export { appendToQuery, toAuthorizationHeader, toFormEncoded, type Placement } from "./parameters.ts";
 export { formDecode, percentEncode } from "./percent-encode.ts";
-export { sign, signingKey, type SignatureMethod, type SigningSecrets } from "./signature.ts";
+export { importRsaPrivateKey, sign, signingKey, type SignatureMethod, type SigningSecrets } from "./signature.ts";

@@ -18,7 +18,7 @@ export function toAuthorizationHeader(encodedProtocolParameters: readonly Encode
     // The realm is an RFC 2617 quoted-string, not percent-encoded: refuse what it cannot hold,
     // and what a header value (a ByteString) cannot hold, a character above U+00FF.
     if (/["\\\u0000-\u001f\u007f\u0100-\uffff]/.test(realm)) {
-      throw new InvalidInputError("the realm contains a quote, a backslash, a control character or a character above U+00FF");
+      throw new InvalidInputError("realm has a quote, backslash, control or non-Latin-1 character");
     }
     header += `realm="${realm}", `;
   }

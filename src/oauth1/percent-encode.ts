@@ -24,7 +24,7 @@ export function percentEncode(value: string): string {
     encoded = encodeURIComponent(value);
   } catch {
     // encodeURIComponent throws URIError on a lone surrogate: such a string has no UTF-8 form.
-    throw new InvalidInputError("a parameter is not valid Unicode (it contains a lone surrogate)");
+    throw new InvalidInputError("a parameter has a lone surrogate (not valid Unicode)");
   }
   return HAS_RESERVED.test(encoded) ? encoded.replace(RESERVED_BY_RFC_3986, encodeReserved) : encoded;
 }

@@ -12,8 +12,8 @@ export interface SigningSecrets {
   consumerSecret: string;
   /** The token's shared secret; empty or absent before there is a token. */
   tokenSecret?: string;
-  /** For RSA-SHA1 only: the client's private key, PKCS#8 in PEM (`-----BEGIN PRIVATE KEY-----`). */
-  privateKey?: string;
+  /** For RSA-SHA1 only: the client's private key (see {@link importRsaPrivateKey}). */
+  privateKey?: CryptoKey;
 }
 
 const encoder = new TextEncoder();
@@ -45,9 +45,8 @@ export async function sign(method: SignatureMethod, baseString: string, secrets:
       return toBase64(await crypto.subtle.sign("HMAC", key, encoder.encode(baseString)));
     }
     case "RSA-SHA1": {
-      if (!secrets.privateKey) throw new InvalidInputError("RSA-SHA1 needs the client's private key (PKCS#8 PEM)");
-      const key = await importRsaKey(secrets.privateKey);
-      return toBase64(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, encoder.encode(baseString)));
+      if (!secrets.privateKey) throw new InvalidInputError("RSA-SHA1 needs privateKey");
+      return toBase64(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", secrets.privateKey, encoder.encode(baseString)));
     }
     case "PLAINTEXT":
       // Section 3.4.4: the signature is the signing key; the base string is not used.
@@ -70,21 +69,27 @@ export function importHmacKey(method: "HMAC-SHA1" | "HMAC-SHA256", key: string):
   );
 }
 
-function importRsaKey(pem: string): Promise<CryptoKey> {
-  return cached(`RSA-SHA1\n${pem}`, async () => {
-    const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
-    let der: Uint8Array<ArrayBuffer>;
-    try {
-      der = Uint8Array.from(atob(body), (character) => character.charCodeAt(0));
-    } catch {
-      throw new InvalidInputError("the RSA private key is not PEM (base64 between PRIVATE KEY lines)");
-    }
-    try {
-      return await crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" }, false, ["sign"]);
-    } catch {
-      throw new InvalidInputError("the RSA private key is not a PKCS#8 RSA key");
-    }
-  });
+/**
+ * Imports an RSA private key, PKCS#8 in PEM (`-----BEGIN PRIVATE KEY-----`), for RSA-SHA1
+ * (RSASSA-PKCS1-v1_5 with SHA-1, section 3.4.3). Import it once and give the key to the client:
+ * a Worker that signs with HMAC never carries this code.
+ *
+ * @throws {InvalidInputError} not PEM, or not a PKCS#8 RSA key
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.3
+ */
+export async function importRsaPrivateKey(pem: string): Promise<CryptoKey> {
+  const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
+  let der: Uint8Array<ArrayBuffer>;
+  try {
+    der = Uint8Array.from(atob(body), (character) => character.charCodeAt(0));
+  } catch {
+    throw new InvalidInputError("the RSA private key is not PEM (base64 between PRIVATE KEY lines)");
+  }
+  try {
+    return await crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" }, false, ["sign"]);
+  } catch {
+    throw new InvalidInputError("the RSA private key is not a PKCS#8 RSA key");
+  }
 }
 
 function cached(cacheKey: string, importKey: () => Promise<CryptoKey>): Promise<CryptoKey> {
@@ -101,32 +106,13 @@ function cached(cacheKey: string, importKey: () => Promise<CryptoKey>): Promise<
   return key;
 }
 
-const BASE64 = Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-// The same digits percent-encoded (section 3.6): "+" and "/" (and the "=" padding) are reserved.
-const BASE64_ENCODED = BASE64.map((digit) => (digit === "+" ? "%2B" : digit === "/" ? "%2F" : digit));
-
 function toBase64(buffer: ArrayBuffer): string {
-  return base64(new Uint8Array(buffer), BASE64, "=");
+  return btoa(String.fromCharCode(...new Uint8Array(buffer)));
 }
 
-/** Base64 of a signature, percent-encoded for transmission in the same pass. Internal. */
+const BASE64_RESERVED: Record<string, string> = { "+": "%2B", "/": "%2F", "=": "%3D" };
+
+/** Base64 of a signature, percent-encoded for transmission (section 3.6: "+", "/" and "=" are reserved). Internal. */
 export function toEncodedBase64(buffer: ArrayBuffer): string {
-  return base64(new Uint8Array(buffer), BASE64_ENCODED, "%3D");
-}
-
-function base64(bytes: Uint8Array, digits: readonly string[], pad: string): string {
-  let text = "";
-  let index = 0;
-  for (; index + 2 < bytes.length; index += 3) {
-    const triple = (bytes[index]! << 16) | (bytes[index + 1]! << 8) | bytes[index + 2]!;
-    text += digits[triple >>> 18]! + digits[(triple >>> 12) & 63]! + digits[(triple >>> 6) & 63]! + digits[triple & 63]!;
-  }
-  if (index + 1 === bytes.length) {
-    const single = bytes[index]! << 16;
-    text += digits[single >>> 18]! + digits[(single >>> 12) & 63]! + pad + pad;
-  } else if (index + 2 === bytes.length) {
-    const pair = (bytes[index]! << 16) | (bytes[index + 1]! << 8);
-    text += digits[pair >>> 18]! + digits[(pair >>> 12) & 63]! + digits[(pair >>> 6) & 63]! + pad;
-  }
-  return text;
+  return toBase64(buffer).replace(/[+/=]/g, (digit) => BASE64_RESERVED[digit]!);
 }

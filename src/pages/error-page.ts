@@ -6,19 +6,15 @@ import type { SignInError } from "../errors.ts";
 import { renderPage } from "./layout.ts";
 
 const TITLES: Record<number, string> = {
-  400: "This sign-in link did not work",
   403: "Sign-in cancelled",
   404: "Nothing here",
   429: "Too many attempts",
-  500: "This site is not set up correctly",
   502: "Twitter did not answer as expected",
-  503: "Try again in a moment",
-  504: "Twitter took too long",
 };
 
 /** Renders an error for a browser; everything shown is escaped, and the error code is there for support. */
 export function errorPage(c: Context, error: SignInError, home = "/"): Response | Promise<Response> {
-  const title = TITLES[error.status] ?? "Something went wrong";
+  const title = TITLES[error.status === 504 ? 502 : error.status] ?? "The sign-in did not work";
   return renderPage(
     c,
     {

@@ -8,9 +8,6 @@ export class SafeHtml {
   constructor(value: string) {
     this.value = value;
   }
-  toString(): string {
-    return this.value;
-  }
 }
 
 /** Escapes text for HTML content and quoted attribute values. */

@@ -1,30 +1,16 @@
 // The HTML shell of the service's pages: no external assets, no JavaScript, one nonce'd style block.
 
 import type { Context } from "hono";
+import { randomId } from "../session/random-id.ts";
 import { SafeHtml, html } from "./html.ts";
 
-const STYLE = `
-:root{color-scheme:light dark;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5}
-body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f5f8fa;color:#14171a}
-main{background:#fff;border-radius:16px;box-shadow:0 1px 3px #0002;padding:2rem 2.5rem;max-width:26rem;text-align:center}
-h1{font-size:1.4rem;margin:0 0 1rem}
-p{margin:.5rem 0 1.25rem;color:#536471}
-.button{display:inline-block;border:0;border-radius:9999px;padding:.6rem 1.4rem;font:inherit;font-weight:700;cursor:pointer;text-decoration:none;background:#1d9bf0;color:#fff}
-.button.secondary{background:#e7e9ea;color:#0f1419}
-.avatar{width:72px;height:72px;border-radius:50%;display:block;margin:0 auto 1rem}
-.name{font-weight:700;font-size:1.2rem;margin:0}
-.handle{color:#536471;margin:0 0 1.25rem}
-code{font-size:.85em}
-@media (prefers-color-scheme:dark){body{background:#000;color:#e7e9ea}main{background:#16181c}p,.handle{color:#8b98a5}.button.secondary{background:#333639;color:#e7e9ea}}
-`;
+const STYLE =
+  "body{margin:0;min-height:100vh;display:grid;place-items:center;font:16px/1.5 system-ui,sans-serif;background:#f5f8fa;color:#14171a}" +
+  "main{background:#fff;border-radius:16px;box-shadow:0 1px 3px #0002;padding:2rem;max-width:26rem;text-align:center}" +
+  "h1{font-size:1.3rem;margin:0 0 .5rem}p{color:#536471}" +
+  ".button{display:inline-block;border:0;border-radius:99px;padding:.6rem 1.4rem;font:inherit;font-weight:700;cursor:pointer;text-decoration:none;background:#1d9bf0;color:#fff}" +
+  ".button.secondary{background:#e7e9ea;color:#0f1419}.avatar{border-radius:50%}";
 
-/** 128 random bits for the page's CSP nonce. */
-function nonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
 
 /**
  * Answers an HTML page with a strict Content-Security-Policy of its own: nothing loads but the
@@ -35,17 +21,11 @@ export function renderPage(
   page: { title: string; body: SafeHtml; imageOrigin?: string | undefined },
   status: 200 | 400 | 401 | 403 | 404 | 405 | 414 | 429 | 431 | 500 | 502 | 503 | 504 = 200,
 ): Response | Promise<Response> {
-  const styleNonce = nonce();
+  // 128 random bits; base64url digits are valid in a CSP nonce.
+  const styleNonce = randomId();
   c.header(
     "Content-Security-Policy",
-    [
-      "default-src 'none'",
-      `style-src 'nonce-${styleNonce}'`,
-      `img-src ${page.imageOrigin ?? "'none'"}`,
-      "form-action 'self'",
-      "base-uri 'none'",
-      "frame-ancestors 'none'",
-    ].join("; "),
+    `default-src 'none'; style-src 'nonce-${styleNonce}'; img-src ${page.imageOrigin ?? "'none'"}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
   );
   return c.html(
     html`<!doctype html>

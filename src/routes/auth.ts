@@ -10,7 +10,7 @@ import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-
 import { createSession } from "../session/session-store.ts";
 import { verifyCredentials } from "../twitter/account.ts";
 import { callTwitter, createTwitterClient } from "../twitter/client.ts";
-import { mountPrefix } from "./paths.ts";
+import { mountPrefix, queryParameter } from "./paths.ts";
 
 /** The longest token or verifier accepted from the query (X's are under 100 characters). */
 const MAX_PARAMETER_LENGTH = 256;
@@ -24,9 +24,9 @@ const TOKEN_CHARACTERS = /^[\x21\x23-\x7e]+$/;
  * path /login was given.
  */
 export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
-  const denied = queryParameter(c, "denied");
-  const oauthToken = queryParameter(c, "oauth_token");
-  const verifier = queryParameter(c, "oauth_verifier");
+  const denied = tokenParameter(c, "denied");
+  const oauthToken = tokenParameter(c, "oauth_token");
+  const verifier = tokenParameter(c, "oauth_verifier");
 
   const cookieSpec = { name: REQUEST_TOKEN_COOKIE, path: mountPrefix(c, "/auth") || "/" };
   const cookie = await readIdCookie(c, cookieSpec, settings.sessionSecret, REQUEST_TOKEN_TTL_SECONDS);
@@ -35,13 +35,13 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   const pending = "id" in cookie ? await takeRequestToken(c.env.AUTH_KV, cookie.id) : undefined;
 
   if (denied !== undefined) {
-    throw new SignInError(403, "access_denied", "You declined to sign in with Twitter. Nothing was shared; start again from /login if that was a mistake.");
+    throw new SignInError(403, "access_denied", "You declined to sign in with Twitter. Nothing was shared.");
   }
   if (cookie.status === "missing") {
-    throw new SignInError(400, "missing_cookie", "This callback came without the sign-in cookie. Start again from /login in the same browser (cookies must be enabled).");
+    throw new SignInError(400, "missing_cookie", "The sign-in cookie is missing. Start again from /login, with cookies enabled.");
   }
   if (cookie.status === "invalid") {
-    throw new SignInError(400, "invalid_cookie", "The sign-in cookie is not valid (it was altered or signed with another key). Start again from /login.");
+    throw new SignInError(400, "invalid_cookie", "The sign-in cookie is not valid. Start again from /login.");
   }
   if (cookie.status === "expired" || pending === undefined) {
     throw new SignInError(400, "expired_sign_in", "This sign-in has expired or was already used. Start again from /login.");
@@ -50,7 +50,7 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     throw new SignInError(400, "invalid_callback", "The callback lacks oauth_token or oauth_verifier. Start again from /login.");
   }
   if (!constantTimeEqual(oauthToken, pending.token)) {
-    throw new SignInError(400, "token_mismatch", "The callback's oauth_token is not the one this browser's sign-in asked for. Start again from /login.");
+    throw new SignInError(400, "token_mismatch", "The callback's oauth_token is not this sign-in's. Start again from /login.");
   }
 
   const client = createTwitterClient(settings);
@@ -66,13 +66,9 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8" });
 }
 
-/** A query parameter, undefined when absent; refuses an oversized, repeated or malformed one. */
-function queryParameter(c: Context, name: string): string | undefined {
-  const values = c.req.queries(name);
-  if (values === undefined || values.length === 0) return undefined;
-  if (values.length > 1) throw new SignInError(400, "invalid_request", `The callback has ${name} more than once.`);
-  const value = values[0]!;
-  if (value.length > MAX_PARAMETER_LENGTH) throw new SignInError(400, "invalid_request", `The callback's ${name} is too long.`);
-  if (!TOKEN_CHARACTERS.test(value)) throw new SignInError(400, "invalid_request", `The callback's ${name} holds characters no token has.`);
+/** A token or verifier from the callback's query: at most 256 visible ASCII characters, given once. */
+function tokenParameter(c: Context, name: string): string | undefined {
+  const value = queryParameter(c, name, MAX_PARAMETER_LENGTH);
+  if (value !== undefined && !TOKEN_CHARACTERS.test(value)) throw new SignInError(400, "invalid_request", `The callback's ${name} holds characters no token has.`);
   return value;
 }

@@ -7,7 +7,7 @@ import { SignInError } from "../errors.ts";
 import { REQUEST_TOKEN_COOKIE, setIdCookie } from "../session/cookie.ts";
 import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.ts";
 import { callTwitter, createTwitterClient } from "../twitter/client.ts";
-import { mountPrefix, safeNextPath } from "./paths.ts";
+import { mountPrefix, queryParameter, safeNextPath } from "./paths.ts";
 
 const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 
@@ -20,17 +20,17 @@ const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
  * `screen_name` (passed on to X's page).
  */
 export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
-  const next = optionalQuery(c, "next");
+  const next = queryParameter(c, "next");
   if (next !== undefined && safeNextPath(next) === undefined) {
-    throw new SignInError(400, "invalid_request", "next must be a path on this site, such as /account (not another site's address).");
+    throw new SignInError(400, "invalid_request", "next must be a path on this site, such as /account.");
   }
   const authorizeParameters: Record<string, string> = {};
-  const forceLogin = optionalQuery(c, "force_login");
+  const forceLogin = queryParameter(c, "force_login");
   if (forceLogin !== undefined) {
     if (forceLogin !== "true" && forceLogin !== "false") throw new SignInError(400, "invalid_request", 'force_login must be "true" or "false".');
     authorizeParameters.force_login = forceLogin;
   }
-  const screenName = optionalQuery(c, "screen_name");
+  const screenName = queryParameter(c, "screen_name");
   if (screenName !== undefined) {
     if (!SCREEN_NAME.test(screenName)) throw new SignInError(400, "invalid_request", "screen_name must be 1 to 15 letters, digits or underscores.");
     authorizeParameters.screen_name = screenName;
@@ -51,17 +51,9 @@ export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Pro
   const id = await saveRequestToken(c.env.AUTH_KV, {
     token: temporary.token,
     tokenSecret: temporary.tokenSecret,
-    createdAt: Math.floor(Date.now() / 1000),
     ...(next === undefined ? {} : { next }),
   });
   await setIdCookie(c, { name: REQUEST_TOKEN_COOKIE, path: prefix || "/" }, settings.sessionSecret, id, REQUEST_TOKEN_TTL_SECONDS);
   c.header("Cache-Control", "no-store");
   return c.redirect(client.authorizationUrl(settings.authorizeUrl, temporary.token, authorizeParameters), 302);
-}
-
-function optionalQuery(c: Context, name: string): string | undefined {
-  const values = c.req.queries(name);
-  if (values === undefined || values.length === 0) return undefined;
-  if (values.length > 1) throw new SignInError(400, "invalid_request", `${name} is given more than once.`);
-  return values[0];
 }

@@ -1,6 +1,7 @@
 // Paths the sign-in reads from requests: where it is mounted, and where it may send the browser.
 
 import type { Context } from "hono";
+import { SignInError } from "../errors.ts";
 
 /** The longest `next` path accepted. */
 export const MAX_NEXT_LENGTH = 512;
@@ -26,4 +27,13 @@ export function safeNextPath(value: string): string | undefined {
   // Browsers resolve what remains the same way: it must stay on this origin.
   const resolved = new URL(value, "https://origin.invalid");
   return resolved.origin === "https://origin.invalid" ? value : undefined;
+}
+
+/** A query parameter, undefined when absent; refuses one given more than once or longer than maxLength. */
+export function queryParameter(c: Context, name: string, maxLength = MAX_NEXT_LENGTH): string | undefined {
+  const values = c.req.queries(name);
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.length > 1) throw new SignInError(400, "invalid_request", `${name} is given more than once.`);
+  if (values[0]!.length > maxLength) throw new SignInError(400, "invalid_request", `${name} is too long.`);
+  return values[0];
 }

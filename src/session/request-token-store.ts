@@ -10,8 +10,6 @@ export const REQUEST_TOKEN_TTL_SECONDS = 15 * 60;
 export interface PendingSignIn {
   token: string;
   tokenSecret: string;
-  /** Unix seconds when /login stored it. */
-  createdAt: number;
   /** Where /auth sends the browser afterwards (a same-origin path), if /login was asked to. */
   next?: string;
 }
@@ -57,13 +55,11 @@ export async function storage<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Our own record, read back; anything else in its place (not JSON, no token or secret) counts as none. */
 function parsePendingSignIn(stored: string): PendingSignIn | undefined {
   try {
-    const value: unknown = JSON.parse(stored);
-    if (typeof value !== "object" || value === null) return undefined;
-    const { token, tokenSecret, createdAt, next } = value as Record<string, unknown>;
-    if (typeof token !== "string" || typeof tokenSecret !== "string" || typeof createdAt !== "number") return undefined;
-    return typeof next === "string" ? { token, tokenSecret, createdAt, next } : { token, tokenSecret, createdAt };
+    const value = JSON.parse(stored) as Partial<PendingSignIn> | null;
+    return typeof value?.token === "string" && typeof value.tokenSecret === "string" ? (value as PendingSignIn) : undefined;
   } catch {
     return undefined;
   }

@@ -22,7 +22,6 @@ interface StoredSession {
 export interface Session {
   id: string;
   profile: TwitterProfile;
-  createdAt: number;
   /** The access token and secret; undefined when the record was altered or SESSION_SECRET changed. */
   credentials(): Promise<Credentials | undefined>;
 }
@@ -49,7 +48,6 @@ export async function readSession(kv: KVNamespace, sessionSecret: string, id: st
   return {
     id,
     profile: stored.profile,
-    createdAt: stored.createdAt,
     credentials: () => decryptCredentials(sessionSecret, id, stored.credentials),
   };
 }
@@ -59,13 +57,11 @@ export async function deleteSession(kv: KVNamespace, id: string): Promise<void> 
   if (isRandomId(id)) await storage(() => kv.delete(SESSION_KEY_PREFIX + id));
 }
 
+/** Our own record, read back; anything else in its place (not JSON, no profile or credentials) counts as none. */
 function parseStoredSession(text: string): StoredSession | undefined {
   try {
     const value = JSON.parse(text) as Partial<StoredSession> | null;
-    if (!value || typeof value.credentials !== "string" || typeof value.createdAt !== "number") return undefined;
-    const profile = value.profile;
-    if (!profile || typeof profile.id !== "string" || typeof profile.screenName !== "string" || typeof profile.name !== "string") return undefined;
-    return value as StoredSession;
+    return typeof value?.credentials === "string" && typeof value.profile?.screenName === "string" ? (value as StoredSession) : undefined;
   } catch {
     return undefined;
   }

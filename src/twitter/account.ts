@@ -44,21 +44,15 @@ export async function verifyCredentials(
 }
 
 function readProfile(json: string): TwitterProfile | undefined {
-  let value: unknown;
+  let user: Record<string, unknown>;
   try {
-    value = JSON.parse(json);
+    user = Object(JSON.parse(json));
   } catch {
     return undefined;
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const user = value as Record<string, unknown>;
-  if (typeof user.id_str !== "string" || !/^\d{1,20}$/.test(user.id_str)) return undefined;
-  if (typeof user.screen_name !== "string" || user.screen_name === "") return undefined;
-  return {
-    id: user.id_str,
-    screenName: user.screen_name,
-    name: typeof user.name === "string" ? user.name : user.screen_name,
-    profileImageUrl: typeof user.profile_image_url_https === "string" ? user.profile_image_url_https : undefined,
-    email: typeof user.email === "string" ? user.email : undefined,
-  };
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  const id = text(user.id_str);
+  const screenName = text(user.screen_name);
+  if (!id || !/^\d{1,20}$/.test(id) || !screenName) return undefined;
+  return { id, screenName, name: text(user.name) ?? screenName, profileImageUrl: text(user.profile_image_url_https), email: text(user.email) };
 }

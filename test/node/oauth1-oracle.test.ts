@@ -19,6 +19,7 @@ import {
   type SignableRequest,
   type SignatureMethod,
   type SignedRequest,
+  importRsaPrivateKey,
 } from "../../src/oauth1/index.ts";
 
 // ORACLE_RUNS raises the number of runs for a longer hunt (default 300 per property).
@@ -136,6 +137,8 @@ const signatureMethod = fc.constantFrom<SignatureMethod>("HMAC-SHA1", "HMAC-SHA2
 const RSA_KEYS = [2048, 1536].map(
   (modulusLength) => generateKeyPairSync("rsa", { modulusLength, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey,
 );
+// The same keys as our client takes them (imported from the PEM by importRsaPrivateKey).
+const RSA_CRYPTO_KEYS = await Promise.all(RSA_KEYS.map((pem) => importRsaPrivateKey(pem)));
 // A realm travels unencoded in a quoted-string: printable ASCII and Latin-1, no quote or backslash.
 const realm = fc
   .string({ unit: fc.oneof(fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 1 }), fc.constantFrom("é", "ÿ", "\u00a0")), maxLength: 12 })
@@ -282,7 +285,7 @@ function clientFor(s: Scenario, placement: Placement): OAuth1Client {
     now: () => s.nowMs,
   };
   if (s.realm !== undefined) options.realm = s.realm;
-  if (s.signatureMethod === "RSA-SHA1") options.privateKey = RSA_KEYS[s.rsaKey]!;
+  if (s.signatureMethod === "RSA-SHA1") options.privateKey = RSA_CRYPTO_KEYS[s.rsaKey]!;
   return new OAuth1Client(options);
 }
 

@@ -129,7 +129,7 @@ describe("GET /auth", () => {
     back.searchParams.set("oauth_token", "someone-elses-token");
     const response = await callback(back, start.cookie);
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: "token_mismatch", error_description: expect.stringContaining("not the one") });
+    expect(await response.json()).toEqual({ error: "token_mismatch", error_description: expect.stringContaining("is not this sign-in's") });
     expect((await pendingEntries()).map((entry) => entry.value.token)).not.toContain(start.oauthToken);
   });
 
@@ -138,7 +138,7 @@ describe("GET /auth", () => {
     const back = await decide(start.oauthToken, "no_cookie");
     const response = await callback(back);
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: "missing_cookie", error_description: expect.stringContaining("without the sign-in cookie") });
+    expect(await response.json()).toEqual({ error: "missing_cookie", error_description: expect.stringContaining("The sign-in cookie is missing") });
   });
 
   it("refuses a tampered cookie", async () => {

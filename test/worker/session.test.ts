@@ -117,7 +117,7 @@ describe("POST /logout", () => {
     const cookie = sessionCookie(response);
     const out = await logout(cookie, "https://evil.example");
     expect(out.status).toBe(403);
-    expect(await out.json()).toEqual({ error: "cross_site_request", error_description: expect.stringContaining("another site") });
+    expect(await out.json()).toEqual({ error: "cross_site_request", error_description: "Refused: this request came from another site." });
     expect((await get("/me", cookie)).status).toBe(200);
   });
 
@@ -141,7 +141,7 @@ describe("next", () => {
       const before = await kvKeys(env.AUTH_KV, "request-token:");
       const response = await get(`/login?next=${encodeURIComponent(next)}`, undefined, { "CF-Connecting-IP": nextClientIp() });
       expect(response.status).toBe(400);
-      expect(await response.json()).toEqual({ error: "invalid_request", error_description: expect.stringContaining("next must be a path on this site") });
+      expect(await response.json()).toEqual({ error: "invalid_request", error_description: expect.stringMatching(/^next must be a path on this site|^next is too long/) });
       expect(await kvKeys(env.AUTH_KV, "request-token:")).toEqual(before);
     });
   }
@@ -198,7 +198,7 @@ describe("pages for people", () => {
     const html = await page.text();
     expect(html).toMatch(/<a class="button" id="sign-in" href="\/login">Sign in with Twitter<\/a>/);
     const csp = page.headers.get("Content-Security-Policy")!;
-    expect(csp).toMatch(/^default-src 'none'; style-src 'nonce-[A-Za-z0-9+/=]+'; img-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'$/);
+    expect(csp).toMatch(/^default-src 'none'; style-src 'nonce-[A-Za-z0-9_-]{22}'; img-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'$/);
     const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
     expect(html).toContain(`<style nonce="${nonce}">`);
     expect(html).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)/);

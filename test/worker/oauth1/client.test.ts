@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   OAuth1Client,
+  importRsaPrivateKey,
   type OAuth1ClientOptions,
   OAuth1Error,
   collectParameters,
@@ -75,7 +76,7 @@ describe("signature methods", () => {
     )) as CryptoKeyPair;
     const pkcs8 = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
     const pem = `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...pkcs8)).replace(/.{64}/g, "$&\n")}\n-----END PRIVATE KEY-----\n`;
-    const client = new OAuth1Client({ consumerKey: "dpf43f3p2l4k3l03", consumerSecret: "", signatureMethod: "RSA-SHA1", privateKey: pem, ...PINNED });
+    const client = new OAuth1Client({ consumerKey: "dpf43f3p2l4k3l03", consumerSecret: "", signatureMethod: "RSA-SHA1", privateKey: await importRsaPrivateKey(pem), ...PINNED });
     const url = "http://photos.example.net/photos?file=vacation.jpg&size=original";
     const signed = await client.signRequest({ method: "GET", url, token: { token: "nnch734d00sl2jdk", tokenSecret: "ignored-by-rsa" } });
     const received = parseHeader(signed.headers.get("Authorization")!);
@@ -87,10 +88,10 @@ describe("signature methods", () => {
     expect(await crypto.subtle.verify("RSASSA-PKCS1-v1_5", pair.publicKey, signature, new TextEncoder().encode(`${baseString}x`))).toBe(false);
   });
 
-  it("refuses RSA-SHA1 without a key, and a key that is not PKCS#8", async () => {
+  it("refuses RSA-SHA1 without a key, and a key that is not PEM or not PKCS#8", async () => {
     expect(() => new OAuth1Client({ consumerKey: "k", consumerSecret: "", signatureMethod: "RSA-SHA1" })).toThrow(/privateKey/);
-    const client = new OAuth1Client({ consumerKey: "k", consumerSecret: "", signatureMethod: "RSA-SHA1", privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----" });
-    await expectOAuth1Error(client.signRequest({ method: "GET", url: "https://example.com/" }), "ERR_OAUTH1_INVALID_INPUT");
+    await expectOAuth1Error(importRsaPrivateKey("-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----"), "ERR_OAUTH1_INVALID_INPUT");
+    await expectOAuth1Error(importRsaPrivateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"), "ERR_OAUTH1_INVALID_INPUT");
   });
 });
 
