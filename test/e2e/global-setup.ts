@@ -1,0 +1,144 @@
+// Vitest globalSetup for `npm run e2e`: checks that Chromium is there, then starts `wrangler dev`
+// against the Twitter stand-in on free loopback ports, with KV in a temporary folder. Provides the
+// site's origin (http://localhost:PORT) and the stand-in's to the tests; stops both afterwards,
+// and also when the run is interrupted or ends abruptly.
+//
+// Everything temporary lives in one folder, removed at the end (also after Ctrl+C): wrangler's KV
+// in kv/, and in tmp/ what Playwright makes (Chromium's fresh user-data dir, its artifacts), since
+// the test workers, started after this setup, inherit TMPDIR pointing there.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { type DevServer, startDevServer } from "../dev/dev-server.ts";
+import { chromiumPath } from "./browser.ts";
+
+let server: DevServer | undefined;
+/** The run's temporary folder. */
+let scratch: string | undefined;
+const originalTmpdir = process.env.TMPDIR;
+
+/** Synchronous last resort (process exit, Ctrl+C): wrangler and its workerd are one process group. */
+function killServerNow(): void {
+  const pid = server?.wrangler.pid;
+  if (pid !== undefined && server?.wrangler.exitCode === null && server.wrangler.signalCode === null) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+}
+const onSignal = (): void => killServerNow();
+
+export async function setup(project: TestProject): Promise<void> {
+  // Fails the run at once, with the way out, when the browser is missing: never a silent skip.
+  const chromium = chromiumPath();
+  try {
+    await start(project, chromium);
+  } catch (error) {
+    await teardown(); // Vitest does not call it when setup throws
+    throw error;
+  }
+}
+
+async function start(project: TestProject, chromium: string): Promise<void> {
+  scratch = mkdtempSync(join(tmpdir(), "twitter-login-e2e-"));
+  const persistDir = join(scratch, "kv");
+  const browserTmp = join(scratch, "tmp");
+  mkdirSync(browserTmp);
+  process.once("exit", killServerNow);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const port = await freePort();
+  let inspectorPort = await freePort();
+  while (inspectorPort === port) inspectorPort = await freePort();
+  const verbose = Boolean(process.env.E2E_VERBOSE);
+  try {
+    server = await startDevServer({
+      standIn: true,
+      port,
+      ip: "127.0.0.1",
+      output: verbose ? "inherit" : "ignore",
+      persistTo: persistDir,
+      wranglerArgs: ["--inspector-port", String(inspectorPort), "--log-level", verbose ? "log" : "warn"],
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`e2e: could not start wrangler dev with the stand-in: ${message} (run with E2E_VERBOSE=1 to see wrangler's output)`);
+  }
+  if (!server.standIn) throw new Error("e2e: startDevServer did not start the stand-in");
+  // The site as its users see it: "localhost", whose callback the stand-in approves (loopback).
+  const origin = `http://localhost:${port}`;
+  await expectWorkerAt(origin);
+  project.provide("e2eOrigin", origin);
+  project.provide("e2eStandInOrigin", server.standIn.origin);
+  project.provide("e2eChromium", chromium);
+  process.env.TMPDIR = browserTmp;
+}
+
+export async function teardown(): Promise<void> {
+  try {
+    await server?.stop();
+  } finally {
+    server = undefined;
+    if (originalTmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = originalTmpdir;
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+    scratch = undefined;
+    process.off("exit", killServerNow);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/**
+ * A port free on 127.0.0.1 and, where there is IPv6, on [::1] too (the browser tries "localhost"
+ * on both). Picked below the kernel's ephemeral range: a port merely probed free inside that range
+ * can be handed to anyone's bind(0) before wrangler binds it (the stand-in's own, for one), and
+ * then something else answers for the Worker.
+ */
+async function freePort(): Promise<number> {
+  const ceiling = Math.min(ephemeralRangeStart(), 65_536) - 1;
+  const floor = Math.min(10_000, ceiling - 1_000);
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = floor + Math.floor(Math.random() * (ceiling - floor + 1));
+    if ((await listenOnce("127.0.0.1", port)) !== undefined && (await listenOnce("::1", port, true)) !== undefined) return port;
+  }
+  throw new Error(`e2e: found no free port on loopback between ${floor} and ${ceiling}`);
+}
+
+/** The first port of the kernel's ephemeral range (Linux; 32768 where it cannot be read). */
+function ephemeralRangeStart(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 2_048 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Listens and closes at once; the port, or undefined when it is in use. With `absentOk`, an address the machine lacks counts as free. */
+function listenOnce(host: string, port: number, absentOk = false): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => resolve(absentOk && (error.code === "EADDRNOTAVAIL" || error.code === "EAFNOSUPPORT") ? port : undefined));
+    probe.listen(port, host, () => probe.close(() => resolve(port)));
+  });
+}
+
+/** Fails unless the Worker's landing page answers at `origin` (and not, say, another server that took the port). */
+async function expectWorkerAt(origin: string): Promise<void> {
+  let problem: string;
+  try {
+    const response = await fetch(`${origin}/`, { headers: { Accept: "text/html" }, signal: AbortSignal.timeout(10_000) });
+    const body = await response.text();
+    if (response.status === 200 && body.includes('id="sign-in"')) return;
+    problem = `HTTP ${response.status}: ${body.slice(0, 120)}`;
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error);
+  }
+  throw new Error(`e2e: ${origin}/ is not the Worker's signed-out landing page (${problem})`);
+}

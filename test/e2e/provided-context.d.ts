@@ -1,0 +1,12 @@
+// What test/e2e/global-setup.ts provides to the e2e tests.
+export {};
+declare module "vitest" {
+  interface ProvidedContext {
+    /** The site's origin as the browser uses it, e.g. http://localhost:41234 (wrangler dev listens on 127.0.0.1). */
+    e2eOrigin: string;
+    /** The Twitter stand-in's origin, e.g. http://127.0.0.1:41235 */
+    e2eStandInOrigin: string;
+    /** The Chromium binary, checked to be there. */
+    e2eChromium: string;
+  }
+}

@@ -1,0 +1,242 @@
+// "Sign in with Twitter" end to end, in a real browser: Debian's headless Chromium, driven by
+// playwright-core, against `wrangler dev` and the Twitter stand-in (started by global-setup.ts).
+// A person's clicks: the landing page, the stand-in's consent page, back to the Worker; then /me,
+// "Sign out", and the Cancel path. No CSP violation may show up on the Worker's pages, and the
+// session cookie must be HttpOnly.
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Page, Response } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { type Watch, launchChromium, watchContext } from "./browser.ts";
+
+const origin = inject("e2eOrigin");
+const standInOrigin = inject("e2eStandInOrigin");
+/** Screenshots go to test-results/e2e/ (git ignores test-results/). */
+const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test-results", "e2e");
+const SESSION_COOKIE = "twitter_session";
+const REQUEST_TOKEN_COOKIE = "twitter_login";
+
+let browser: Browser;
+
+interface Scenario {
+  context: BrowserContext;
+  page: Page;
+  watch: Watch;
+}
+let current: Scenario | undefined;
+
+beforeAll(async () => {
+  browser = await launchChromium(inject("e2eChromium"));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A fresh context (its own cookie jar) with a page on it, watched for CSP violations. */
+async function openScenario(): Promise<Scenario> {
+  const context = await browser.newContext({ baseURL: origin });
+  context.setDefaultTimeout(15_000);
+  const watch = await watchContext(context);
+  const page = await context.newPage();
+  current = { context, page, watch };
+  return current;
+}
+
+// After each scenario: a screenshot when it failed, no CSP violation on the Worker's pages, the context closed.
+afterEach(async ({ task }) => {
+  const scenario = current;
+  current = undefined;
+  if (!scenario) return;
+  try {
+    if (task.result?.state === "fail") {
+      const file = join(SCREENSHOTS, `failed-${task.name.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60)}.png`);
+      await scenario.page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      console.error(`e2e: the page was at ${scenario.page.url()} (screenshot: ${file}); console errors: ${JSON.stringify(scenario.watch.consoleErrors)}`);
+    }
+    if (process.env.E2E_VERBOSE) console.log(`e2e: ${task.name}: CSP reports ${JSON.stringify(scenario.watch.csp)}; console errors ${JSON.stringify(scenario.watch.consoleErrors)}`);
+    expect(scenario.watch.cspOn(origin), `Content-Security-Policy violations on the Worker's pages (${origin})`).toEqual([]);
+  } finally {
+    await scenario.context.close();
+  }
+});
+
+/** Waits for the Worker's answer to a path (redirects included: Playwright reports each hop). */
+function workerResponse(page: Page, pathname: string, method = "GET"): Promise<Response> {
+  return page.waitForResponse((response) => {
+    const url = new URL(response.url());
+    return url.origin === origin && url.pathname === pathname && response.request().method() === method;
+  });
+}
+
+/** From the Worker's `/` or `/login`: on to the stand-in's consent page. */
+async function expectConsentPage(page: Page): Promise<void> {
+  await page.waitForURL((url) => url.origin === standInOrigin && url.pathname === "/oauth/authenticate");
+  await page.getByRole("button", { name: "Authorize app" }).waitFor();
+}
+
+/** On the consent page: types the screen name and display name and presses "Authorize app"; the Worker's /auth answer. */
+async function authorize(page: Page, screenName: string, displayName: string): Promise<Response> {
+  await expectConsentPage(page);
+  await page.getByLabel("Screen name", { exact: true }).fill(screenName);
+  await page.getByLabel("Display name (optional)").fill(displayName);
+  const callback = workerResponse(page, "/auth");
+  await page.getByRole("button", { name: "Authorize app" }).click();
+  return callback;
+}
+
+/** The landing page shows a signed-in user. */
+async function expectSignedIn(page: Page, screenName: string, displayName: string): Promise<void> {
+  expect(new URL(page.url()).pathname).toBe("/");
+  await page.locator("#name").waitFor();
+  expect(await page.locator("#name").textContent()).toBe(displayName);
+  expect(await page.locator("#screen-name").textContent()).toBe(`@${screenName}`);
+  expect(await page.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
+  expect(await page.getByRole("link", { name: "Sign in with Twitter" }).count()).toBe(0);
+}
+
+/** The landing page shows the signed-out welcome. */
+async function expectSignedOut(page: Page): Promise<void> {
+  expect(new URL(page.url()).pathname).toBe("/");
+  await page.getByRole("link", { name: "Sign in with Twitter" }).waitFor();
+  expect(await page.locator("#name").count()).toBe(0);
+  expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+}
+
+async function cookieNamed(context: BrowserContext, name: string) {
+  return (await context.cookies(origin)).find((cookie) => cookie.name === name);
+}
+
+describe("Sign in with Twitter, in Chromium", () => {
+  test("sign in from /, see the profile on / and /me, sign out: /me answers 401", async () => {
+    const { context, page } = await openScenario();
+
+    // The landing page, signed out.
+    const landing = await page.goto("/");
+    expect(landing?.status()).toBe(200);
+    await expectSignedOut(page);
+
+    // "Sign in with Twitter" leads to the stand-in's consent page, with the request-token cookie set (HttpOnly).
+    await page.getByRole("link", { name: "Sign in with Twitter" }).click();
+    await expectConsentPage(page);
+    const requestTokenCookie = await cookieNamed(context, REQUEST_TOKEN_COOKIE);
+    expect(requestTokenCookie, "the request-token cookie after /login").toMatchObject({ httpOnly: true, sameSite: "Lax" });
+
+    // "Authorize app": back on /auth, which answers verify_credentials' JSON.
+    const auth = await authorize(page, "e2e_alice", "Alice E2E");
+    await page.waitForURL((url) => url.origin === origin && url.pathname === "/auth");
+    expect(auth.status()).toBe(200);
+    expect(auth.headers()["content-type"]).toMatch(/^application\/json/);
+    const query = new URL(page.url()).searchParams;
+    expect(query.get("oauth_token")).toBeTruthy();
+    expect(query.get("oauth_verifier")).toBeTruthy();
+    const raw = await auth.text();
+    const account = JSON.parse(raw) as { id_str: string; screen_name: string; name: string; profile_image_url_https: string };
+    expect(account.screen_name).toBe("e2e_alice");
+    expect(account.name).toBe("Alice E2E");
+    expect(account.id_str).toMatch(/^\d+$/);
+    // Twitter's JSON byte for byte: the 64-bit id is still exactly id_str (no float rounding).
+    expect(raw).toContain(`"id":${account.id_str},`);
+    // The sign-in cookie is spent; the session cookie is HttpOnly and not readable by the page's scripts.
+    const sessionCookie = await cookieNamed(context, SESSION_COOKIE);
+    expect(sessionCookie, "the session cookie after /auth").toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/", secure: false });
+    expect(await cookieNamed(context, REQUEST_TOKEN_COOKIE), "the request-token cookie after /auth").toBeUndefined();
+
+    // The landing page, signed in: name, @screen name, the avatar (loaded from the stand-in), "Sign out".
+    await page.goto("/");
+    await expectSignedIn(page, "e2e_alice", "Alice E2E");
+    expect(await page.evaluate(() => document.cookie)).not.toContain(SESSION_COOKIE);
+    const avatar = page.locator("img.avatar");
+    expect(new URL((await avatar.getAttribute("src")) ?? "").origin).toBe(standInOrigin);
+    await expect
+      .poll(() => avatar.evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : -1)), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await page.screenshot({ path: join(SCREENSHOTS, "signed-in-landing.png") });
+
+    // /me in the browser: the profile.
+    const me = await page.goto("/me");
+    expect(me?.status()).toBe(200);
+    const profile = (await me?.json()) as { id: string; screenName: string; name: string };
+    expect(profile).toMatchObject({ id: account.id_str, screenName: "e2e_alice", name: "Alice E2E" });
+
+    // "Sign out": a POST to /logout, 303 back to / signed out, the session cookie gone.
+    await page.goto("/");
+    const logout = workerResponse(page, "/logout", "POST");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    expect((await logout).status()).toBe(303);
+    await page.waitForURL(`${origin}/`);
+    await expectSignedOut(page);
+    expect(await cookieNamed(context, SESSION_COOKIE), "the session cookie after Sign out").toBeUndefined();
+
+    // /me now answers 401: JSON for a program (with the browser's cookies) ...
+    const meAfter = await context.request.get("/me", { headers: { Accept: "application/json" } });
+    expect(meAfter.status()).toBe(401);
+    expect(await meAfter.json()).toMatchObject({ error: "not_signed_in", error_description: expect.any(String) });
+    // ... and the HTML error page for the browser.
+    const meAfterPage = await page.goto("/me");
+    expect(meAfterPage?.status()).toBe(401);
+    expect(await page.locator("#error-code").textContent()).toBe("not_signed_in");
+
+    // Signing out ended the session itself, not just the cookie: the old cookie no longer works.
+    const replay = await browser.newContext({ baseURL: origin });
+    try {
+      await replay.addCookies([sessionCookie!]);
+      const replayed = await replay.request.get("/me", { headers: { Accept: "application/json" } });
+      expect(replayed.status()).toBe(401);
+    } finally {
+      await replay.close();
+    }
+  });
+
+  test("sign in from /login?next=/: the browser ends on / already signed in", async () => {
+    const { context, page } = await openScenario();
+    await page.goto("/login?next=/");
+    const auth = await authorize(page, "e2e_bob", "Bob E2E");
+    expect(auth.status()).toBe(303);
+    expect(auth.headers().location).toBe("/");
+    await page.waitForURL(`${origin}/`);
+    await expectSignedIn(page, "e2e_bob", "Bob E2E");
+    expect(await cookieNamed(context, SESSION_COOKIE)).toMatchObject({ httpOnly: true });
+    const me = await context.request.get("/me", { headers: { Accept: "application/json" } });
+    expect(me.status()).toBe(200);
+    expect(await me.json()).toMatchObject({ screenName: "e2e_bob", name: "Bob E2E" });
+  });
+
+  test("Cancel on the consent page: the Worker's error page (403 access_denied), then back to the start", async () => {
+    const { context, page } = await openScenario();
+    await page.goto("/");
+    await page.getByRole("link", { name: "Sign in with Twitter" }).click();
+    await expectConsentPage(page);
+    const callback = workerResponse(page, "/auth");
+    await page.getByRole("button", { name: "Cancel" }).click();
+    const auth = await callback;
+    expect(auth.status()).toBe(403);
+    expect(auth.headers()["content-type"]).toMatch(/^text\/html/);
+    await page.waitForURL((url) => url.origin === origin && url.pathname === "/auth" && url.searchParams.has("denied"));
+    expect(await page.locator("h1").textContent()).toBe("Sign-in cancelled");
+    expect(await page.locator("#error-code").textContent()).toBe("access_denied");
+    expect(await page.locator("#error-description").textContent()).toMatch(/declined/);
+    expect(await cookieNamed(context, REQUEST_TOKEN_COOKIE), "the request-token cookie after Cancel").toBeUndefined();
+    expect(await cookieNamed(context, SESSION_COOKIE), "no session after Cancel").toBeUndefined();
+
+    await page.getByRole("link", { name: "Back to the start" }).click();
+    await page.waitForURL(`${origin}/`);
+    await expectSignedOut(page);
+  });
+
+  test("the CSP watch itself sees a violation on the Worker's page (control)", async () => {
+    // Without this, "no violation" could also mean "the watch is blind".
+    const { page, watch } = await openScenario();
+    await page.goto("/");
+    await page.evaluate((blocked) => {
+      const image = document.createElement("img");
+      image.src = blocked;
+      document.body.append(image);
+    }, `${standInOrigin}/profile_images/1/control.svg`);
+    await expect.poll(() => watch.cspOn(origin).map((report) => report.via).sort(), { timeout: 10_000 }).toEqual(["console", "event"]);
+    expect(watch.cspOn(origin).find((report) => report.via === "event")?.text).toContain("img-src");
+    watch.csp.length = 0; // expected here: not a failure of this scenario
+  });
+});
