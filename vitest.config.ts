@@ -6,6 +6,8 @@ import { TEST_SESSION_SECRET } from "./test/worker/support/settings.ts";
 
 export default defineConfig({
   test: {
+    // The Worker logs a line per step; show console output only for tests that fail.
+    silent: "passed-only",
     projects: [
       {
         plugins: [
