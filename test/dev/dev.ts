@@ -19,7 +19,7 @@ if (useStandIn) {
 
 const server = await startDevServer({ port, ip: process.env.HOST ?? "localhost", wranglerArgs: process.argv.slice(2) });
 if (server.standIn) console.log(`  Twitter stand-in: ${server.standIn.origin}`);
-console.log(`\n  Sign in at ${server.url.replace("127.0.0.1", "localhost")}/login  (Ctrl+C to stop)\n`);
+console.log(`\n  Open ${server.url.replace("127.0.0.1", "localhost")}/ and click "Sign in with Twitter"  (Ctrl+C to stop)\n`);
 
 let stopping = false;
 const shutdown = async (code: number) => {
