@@ -1,0 +1,403 @@
+// npm run bench:cost (part 3 of npm run bench): what one sign-in costs on Workers and KV.
+//
+// Counts, exactly, what one sign-in does (requests, subrequests, KV reads, writes, deletes and
+// lists, rate-limit calls, log lines) by running whole sign-ins inside workerd against counting
+// stand-ins for fetch, KV and the rate limiter (worker.ts, through Miniflare); measures the
+// Worker's own CPU time per sign-in there with the I/O answered at once (rounds alternating the
+// real Worker, the protocol's skeleton and the bare harness); adds, when part 2's figures are at
+// hand, the CPU the workerd running the Worker spent per sign-in through `wrangler dev`; and prices
+// a million sign-ins a month on Workers Paid and KV, showing the arithmetic.
+//
+// Timing never fails the run. Exit 1 only when a contender's sign-in does not work in the harness.
+//
+//   npm run bench:cost            (environment: BENCH_COST_ROUNDS, default 25)
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Plugin, build } from "esbuild";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { PROJECT_ROOT } from "../../dev/dev-server.ts";
+import { jsonText, userIdForScreenName, userObject } from "../../stand-in/twitter.ts";
+import type { SignInBenchResult } from "../signin/run.ts";
+import { describeMachine, runId } from "../signin/machine.ts";
+// Types only: worker.ts runs inside workerd, never in Node.
+import type { Contender, Counts, Info, RoundResult } from "./worker.ts";
+
+/** Published prices as of this writing (November 2026); see PRICE_SOURCES. USD. */
+export const PRICES = {
+  workersPaidMonthly: 5,
+  includedRequests: 10_000_000,
+  perMillionRequests: 0.3,
+  includedCpuMs: 30_000_000,
+  perMillionCpuMs: 0.02,
+  kvIncludedReads: 10_000_000,
+  kvPerMillionReads: 0.5,
+  kvIncludedWrites: 1_000_000,
+  kvPerMillionWrites: 5,
+  kvIncludedDeletes: 1_000_000,
+  kvPerMillionDeletes: 5,
+  kvIncludedLists: 1_000_000,
+  kvPerMillionLists: 5,
+} as const;
+export const PRICE_SOURCES = ["https://developers.cloudflare.com/workers/platform/pricing/", "https://developers.cloudflare.com/kv/platform/pricing/"];
+
+const CONTENDERS: readonly Contender[] = ["real", "skeleton", "harness"];
+const LABELS: Record<Contender, string> = { real: "real Worker", skeleton: "skeleton", harness: "harness alone" };
+const TARGET_BATCH_MS = 100;
+const WARMUP_ROUNDS = 3;
+const SOFT_DEADLINE_MS = 40_000;
+const HARD_DEADLINE_MS = 75_000;
+const SIGN_INS_PER_MONTH = 1_000_000;
+const SCREEN_NAME = "bench_user";
+
+export interface CostOptions {
+  /** Part 2's result, for the CPU the workerd running the Worker spent per sign-in through wrangler dev. */
+  signIn?: SignInBenchResult;
+  /** Measured rounds. Default 25. */
+  rounds?: number;
+  print?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface CostResult {
+  machine: string;
+  run: string;
+  counts: Partial<Record<Contender, Counts>>;
+  /** ms of CPU per sign-in in the harness, median over rounds, per contender; undefined when the clock did not move. */
+  msPerSignIn: Partial<Record<Contender, number>>;
+  /** The real Worker's own CPU per sign-in: real minus the bare harness, median of per-round differences. */
+  workerCpuMs: number | undefined;
+  /** The skeleton's own CPU per sign-in, the same way. */
+  skeletonCpuMs: number | undefined;
+  /** USD per month for SIGN_INS_PER_MONTH sign-ins, real Worker and protocol minimum. */
+  monthly: { real: number; minimum: number } | undefined;
+  errors: string[];
+}
+
+/** Runs part 3 and prints it. Disposes of its workerd before returning. */
+export async function benchCost(options: CostOptions = {}): Promise<CostResult> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const rounds = options.rounds ?? 25;
+  const started = Date.now();
+  const { machine, software, commit } = describeMachine();
+  const run = `${new Date(started).toISOString()}, id ${runId()}, commit ${commit}`;
+  const result: CostResult = { machine, run, counts: {}, msPerSignIn: {}, workerCpuMs: undefined, skeletonCpuMs: undefined, monthly: undefined, errors: [] };
+
+  print("## 3. Cost of a sign-in");
+  print(`machine: ${machine}`);
+  print(`software: ${software}`);
+  print(`run: ${run}`);
+
+  const miniflare = await startHarness();
+  const hardStop = setTimeout(() => {
+    console.error(`bench:cost: still running after ${HARD_DEADLINE_MS / 1000} s, stopping`);
+    void miniflare.dispose().finally(() => process.exit(2));
+  }, HARD_DEADLINE_MS);
+  hardStop.unref();
+  try {
+    const call = async <T>(path: string, body?: unknown): Promise<T> => {
+      const response = await miniflare.dispatchFetch(`http://harness${path}`, body === undefined ? {} : { method: "POST", body: JSON.stringify(body) });
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+      return (await response.json()) as T;
+    };
+    const info = await call<Info>("/info");
+    if (!info.ok) {
+      result.errors.push(...info.problems);
+      throw new Error(`a sign-in did not work in the harness: ${info.problems.join("; ")}`);
+    }
+
+    // 1. What one sign-in does, counted.
+    const counted = await call<Partial<Record<Contender, Counts | { error: string }>>>("/count");
+    for (const contender of CONTENDERS) {
+      const c = counted[contender];
+      if (c && !("error" in c)) result.counts[contender] = c;
+      else result.errors.push(`${contender}: ${c && "error" in c ? c.error : "no counts"}`);
+    }
+    for (const line of operationsTable(result.counts)) print(line);
+
+    // 2. The Worker's own CPU per sign-in, I/O answered at once.
+    if (info.clock === "live" && !options.signal?.aborted) {
+      const perSignIn: Record<Contender, number[]> = { real: [], skeleton: [], harness: [] };
+      const batch = Object.fromEntries(CONTENDERS.map((c) => [c, 8])) as Record<Contender, number>;
+      const round = (index: number) => {
+        const order = CONTENDERS.map((_, at) => CONTENDERS[(at + index) % CONTENDERS.length]!);
+        return call<RoundResult>("/round", { order, batch });
+      };
+      for (let step = 0; step < 8; step += 1) {
+        const { results } = await round(step);
+        let settled = true;
+        for (const contender of CONTENDERS) {
+          const { signIns, ms } = results[contender]!;
+          if (ms < TARGET_BATCH_MS * 0.7 || ms > TARGET_BATCH_MS * 1.5) settled = false;
+          batch[contender] = ms < 4 ? signIns * 8 : Math.max(1, Math.round((signIns * TARGET_BATCH_MS) / ms));
+        }
+        if (settled) break;
+      }
+      for (let index = 0; index < WARMUP_ROUNDS; index += 1) await round(index);
+      let done = 0;
+      for (; done < rounds && Date.now() - started < SOFT_DEADLINE_MS && !options.signal?.aborted; done += 1) {
+        const { results } = await round(done);
+        for (const contender of CONTENDERS) perSignIn[contender].push(results[contender]!.ms / results[contender]!.signIns);
+      }
+      const own = (contender: Contender) => median(perSignIn[contender].map((ms, at) => ms - perSignIn.harness[at]!));
+      for (const contender of CONTENDERS) result.msPerSignIn[contender] = median(perSignIn[contender]);
+      result.workerCpuMs = own("real");
+      result.skeletonCpuMs = own("skeleton");
+      print("");
+      print(
+        `Worker CPU per sign-in, in workerd (Miniflare) with the I/O answered at once: ${done} rounds, contenders alternating (order rotated), ` +
+          `batches of ${CONTENDERS.map((c) => batch[c]).join("/")} sign-ins (~${TARGET_BATCH_MS} ms; clock ${info.resolutionMs} ms ticks, batches start on a tick edge)`,
+      );
+      const rows = [["", "ms per sign-in (median)", "IQR", "own (minus harness, median per round)"]];
+      for (const contender of CONTENDERS) {
+        rows.push([
+          `  ${LABELS[contender]}`,
+          fixed(result.msPerSignIn[contender]!, 3),
+          `${fixed(quantile(perSignIn[contender], 0.25), 3)}–${fixed(quantile(perSignIn[contender], 0.75), 3)}`,
+          contender === "harness" ? "" : fixed(own(contender), 3),
+        ]);
+      }
+      for (const line of table(rows)) print(line);
+      print(
+        `  the harness: building the two requests, reading the answers and the cookies, and the counting stand-ins for fetch and KV; ` +
+          `the real Worker's own figure is its code (Hono, three HMAC-SHA1 signatures, cookie HMACs, the session's AES-GCM, JSON) as a deployed Worker's CPU time counts it, ` +
+          `minus the runtime's own work for the 3 subrequests and 5 KV calls (native, outside the isolate's JavaScript; small)`,
+      );
+    } else if (info.clock !== "live") {
+      print("");
+      print("Worker CPU per sign-in in the harness: n/a (the clock does not move during computation in this workerd)");
+    }
+
+    // 3. Through wrangler dev (part 2), when at hand.
+    const c16 = options.signIn?.byConcurrency.find((s) => s.concurrency === 16);
+    if (c16 && c16.contenders.real.succeeded > 0 && c16.contenders.skeleton.succeeded > 0) {
+      const real = c16.contenders.real.cpuPerSignIn.worker;
+      const skeleton = c16.contenders.skeleton.cpuPerSignIn.worker;
+      print("");
+      print(
+        `through wrangler dev (part 2, concurrency 16, same machine): the workerd running the Worker spent ${fixed(real, 2)} CPU ms per sign-in for the real Worker ` +
+          `and ${fixed(skeleton, 2)} for the skeleton: ${fixed(real - skeleton, 2)} ms more. That difference is an upper bound of the real Worker's own extra CPU: it also holds ` +
+          `the local KV simulation's work for the session write, the rate limiter's simulation, and shipping 2 log lines to wrangler (inspector and structured logs), ` +
+          `none of which a deployed Worker is billed for as its CPU time.`,
+      );
+      const total = c16.contenders.real.cpuPerSignInTotal;
+      if (result.workerCpuMs !== undefined && Number.isFinite(total) && total > 0) {
+        print(
+          `  the real Worker's own code (${fixed(result.workerCpuMs, 2)} ms, above) is ${((100 * result.workerCpuMs) / total).toFixed(1)}% of the ${fixed(total, 1)} CPU ms all processes ` +
+            `(workerd, wrangler's proxy and node, the stand-in, the driver) spent per sign-in through wrangler dev; the rest is the local simulator's, the stand-in's and the driver's.`,
+        );
+      }
+    } else {
+      print("");
+      print("through wrangler dev: run npm run bench (or npm run bench:signin) for the workerd CPU per sign-in of part 2");
+    }
+
+    // 4. Prices.
+    const realCounts = result.counts.real;
+    const minimum: PerSignIn = { requests: 2, reads: 1, writes: 1, deletes: 1, lists: 0, cpuMs: Math.ceil(10 * (result.skeletonCpuMs ?? 0.1)) / 10 };
+    if (realCounts) {
+      const perSignIn: PerSignIn = {
+        requests: realCounts.requests / realCounts.signIns,
+        reads: (realCounts.kv.get + realCounts.kv.getWithMetadata) / realCounts.signIns,
+        writes: realCounts.kv.put / realCounts.signIns,
+        deletes: realCounts.kv.delete / realCounts.signIns,
+        lists: realCounts.kv.list / realCounts.signIns,
+        // Rounded up to a whole 0.1 ms: a generous figure, so the bill is not understated.
+        cpuMs: Math.ceil(10 * (result.workerCpuMs ?? 1)) / 10,
+      };
+      const real = price(perSignIn);
+      const floor = price(minimum);
+      result.monthly = { real: real.total, minimum: floor.total };
+      print("");
+      print(`What ${SIGN_INS_PER_MONTH.toLocaleString("en-US")} sign-ins a month cost, at the published prices as of this writing (${PRICE_SOURCES.join(", ")}):`);
+      print(
+        `  Workers Paid: $${PRICES.workersPaidMonthly}/month, including ${millions(PRICES.includedRequests)} requests and ${millions(PRICES.includedCpuMs)} CPU ms; ` +
+          `then $${PRICES.perMillionRequests.toFixed(2)} per million requests and $${PRICES.perMillionCpuMs.toFixed(2)} per million CPU ms. Subrequests are not billed.`,
+      );
+      print(
+        `  KV (with Workers Paid): included ${millions(PRICES.kvIncludedReads)} reads, ${millions(PRICES.kvIncludedWrites)} writes, ${millions(PRICES.kvIncludedDeletes)} deletes, ` +
+          `${millions(PRICES.kvIncludedLists)} lists a month; then $${PRICES.kvPerMillionReads.toFixed(2)} per million reads, $${PRICES.kvPerMillionWrites.toFixed(2)} per million writes, deletes or lists.`,
+      );
+      print(
+        `  CPU time is free at this volume up to ${(PRICES.includedCpuMs / SIGN_INS_PER_MONTH).toFixed(0)} ms per sign-in (30M CPU ms included / 1M sign-ins), ` +
+          `far above the figure measured here; requests are free up to ${millions(PRICES.includedRequests / 2)} sign-ins a month (2 requests each).`,
+      );
+      for (const line of priceLines("real Worker", perSignIn, real)) print(line);
+      for (const line of priceLines("protocol minimum (the skeleton)", minimum, floor)) print(line);
+      const extraWrites = perSignIn.writes - minimum.writes;
+      if (extraWrites > 0) {
+        print(
+          `  the difference: ${fixed(extraWrites, 0)} KV write per sign-in more than the protocol's minimum (the session, "${Object.keys(realCounts.kvWritesByPrefix).filter((p) => p !== "request-token:").join(", ")}", written at /auth by design), ` +
+            `$${fixed(real.total - floor.total, 2)} a month at this volume; once every allowance is used up, each further million sign-ins costs $${fixed(marginal(perSignIn), 2)} (the minimum: $${fixed(marginal(minimum), 2)}).`,
+        );
+      }
+    }
+  } catch (error) {
+    if (result.errors.length === 0) result.errors.push(error instanceof Error ? error.message : String(error));
+    print(`ERROR: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    clearTimeout(hardStop);
+    await miniflare.dispose();
+  }
+  print(`part 3 took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return result;
+}
+
+// ---------------------------------------------------------------- the harness in workerd
+
+async function startHarness(): Promise<Miniflare> {
+  const realWorker: Plugin = {
+    name: "worker-under-test",
+    setup(b) {
+      b.onResolve({ filter: /^worker-under-test$/ }, () => ({ path: join(PROJECT_ROOT, "src", "index.ts") }));
+    },
+  };
+  const bundle = await build({
+    entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    target: "es2024",
+    // As wrangler.toml deploys it.
+    minify: true,
+    write: false,
+    logLevel: "warning",
+    plugins: [realWorker],
+  });
+  const wranglerToml = readFileSync(join(PROJECT_ROOT, "wrangler.toml"), "utf8");
+  const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wranglerToml)?.[1] ?? "2026-11-01";
+  const userId = userIdForScreenName(SCREEN_NAME);
+  const body = jsonText(userObject({ screenName: SCREEN_NAME }, { origin: "https://pbs.twimg.com", includeStatus: false, includeEmail: false, includeEntities: true }));
+  return new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      script: bundle.outputFiles[0]!.text,
+      compatibilityDate,
+      cf: false,
+      telemetry: { enabled: false },
+      bindings: {
+        CONSUMER_KEY: "bench-consumer-key",
+        CONSUMER_SECRET: "bench-consumer-secret-0123456789abcdef",
+        SESSION_SECRET: "bench-session-secret-0123456789abcdef0123456789",
+        VERIFY_CREDENTIALS_BODY: body,
+        USER_ID: userId,
+        SCREEN_NAME,
+      },
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- figures
+
+function operationsTable(counts: Partial<Record<Contender, Counts>>): string[] {
+  const real = counts.real;
+  const skeleton = counts.skeleton;
+  if (!real || !skeleton) return ["operations per sign-in: n/a"];
+  const per = (c: Counts, n: number) => fixed(n / c.signIns, 0);
+  const subrequests = (c: Counts) => Object.values(c.subrequests).reduce((a, b) => a + b, 0);
+  const lines = [
+    "",
+    "Operations per sign-in, counted: one whole sign-in (GET /login, then GET /auth) run inside workerd with fetch, KV and the rate limiter replaced by counting stand-ins (test/bench/cost/worker.ts)",
+  ];
+  const rows = [
+    ["", "real Worker", "protocol minimum (skeleton)", ""],
+    ["requests to the Worker", per(real, real.requests), per(skeleton, skeleton.requests), "/login and /auth"],
+    ["subrequests (calls to X)", per(real, subrequests(real)), per(skeleton, subrequests(skeleton)), Object.keys(real.subrequests).join(", ")],
+    ["KV reads", per(real, real.kv.get + real.kv.getWithMetadata), per(skeleton, skeleton.kv.get + skeleton.kv.getWithMetadata), ""],
+    ["KV writes", per(real, real.kv.put), per(skeleton, skeleton.kv.put), `by key prefix: ${Object.entries(real.kvWritesByPrefix).map(([p, n]) => `${p} ${n}`).join(", ")}`],
+    ["KV deletes", per(real, real.kv.delete), per(skeleton, skeleton.kv.delete), ""],
+    ["KV lists", per(real, real.kv.list), per(skeleton, skeleton.kv.list), ""],
+    ["rate-limit calls", per(real, real.rateLimitCalls), per(skeleton, skeleton.rateLimitCalls), "the Rate Limiting binding on /login (not KV, not a subrequest)"],
+    ["log lines", per(real, real.logLines), per(skeleton, skeleton.logLines), "one JSON line per step, for wrangler tail"],
+  ];
+  lines.push(...table(rows));
+  const extra: string[] = [];
+  if (subrequests(real) > 3) extra.push(`${subrequests(real) - 3} more subrequest(s) than the protocol's 3`);
+  if (real.kv.get + real.kv.getWithMetadata > 1) extra.push("more than one KV read");
+  if (real.kv.delete > 1) extra.push("more than one KV delete");
+  if (real.kv.put > 1) extra.push(`${real.kv.put - 1} KV write more than the protocol's one: the session record written at /auth (by design: the signed-in user and their sealed token, read by /me and twitterSession())`);
+  lines.push(`beyond the protocol's minimum (3 calls to X, one KV put, get and delete): ${extra.length === 0 ? "nothing" : extra.join("; ")}`);
+  return lines;
+}
+
+interface PerSignIn {
+  requests: number;
+  reads: number;
+  writes: number;
+  deletes: number;
+  lists: number;
+  cpuMs: number;
+}
+
+interface Bill {
+  lines: [string, number][];
+  total: number;
+}
+
+/** The month's bill for SIGN_INS_PER_MONTH sign-ins, line by line. */
+function price(p: PerSignIn): Bill {
+  const n = SIGN_INS_PER_MONTH;
+  const over = (used: number, included: number, perMillion: number) => (Math.max(0, used - included) / 1_000_000) * perMillion;
+  const lines: [string, number][] = [
+    ["Workers Paid", PRICES.workersPaidMonthly],
+    [`requests ${millions(n * p.requests)} (included ${millions(PRICES.includedRequests)})`, over(n * p.requests, PRICES.includedRequests, PRICES.perMillionRequests)],
+    [`CPU ${millions(n * p.cpuMs)} ms at ${p.cpuMs} ms each (included ${millions(PRICES.includedCpuMs)})`, over(n * p.cpuMs, PRICES.includedCpuMs, PRICES.perMillionCpuMs)],
+    [`KV reads ${millions(n * p.reads)} (included ${millions(PRICES.kvIncludedReads)})`, over(n * p.reads, PRICES.kvIncludedReads, PRICES.kvPerMillionReads)],
+    [`KV writes ${millions(n * p.writes)} (included ${millions(PRICES.kvIncludedWrites)})`, over(n * p.writes, PRICES.kvIncludedWrites, PRICES.kvPerMillionWrites)],
+    [`KV deletes ${millions(n * p.deletes)} (included ${millions(PRICES.kvIncludedDeletes)})`, over(n * p.deletes, PRICES.kvIncludedDeletes, PRICES.kvPerMillionDeletes)],
+  ];
+  if (p.lists > 0) lines.push([`KV lists ${millions(n * p.lists)} (included ${millions(PRICES.kvIncludedLists)})`, over(n * p.lists, PRICES.kvIncludedLists, PRICES.kvPerMillionLists)]);
+  return { lines, total: lines.reduce((sum, [, usd]) => sum + usd, 0) };
+}
+
+/** USD for each further million sign-ins once every allowance is used up. */
+function marginal(p: PerSignIn): number {
+  return (
+    p.requests * PRICES.perMillionRequests +
+    p.cpuMs * PRICES.perMillionCpuMs +
+    p.reads * PRICES.kvPerMillionReads +
+    p.writes * PRICES.kvPerMillionWrites +
+    p.deletes * PRICES.kvPerMillionDeletes +
+    p.lists * PRICES.kvPerMillionLists
+  );
+}
+
+function priceLines(title: string, p: PerSignIn, bill: Bill): string[] {
+  const lines = [`  ${title}: per sign-in ${p.requests} requests, ${p.reads} KV read, ${p.writes} KV write(s), ${p.deletes} KV delete, ${p.cpuMs} CPU ms`];
+  for (const [what, usd] of bill.lines) lines.push(`    ${what.padEnd(64)} $${usd.toFixed(2)}`);
+  lines.push(`    ${"total per month".padEnd(64)} $${bill.total.toFixed(2)}`);
+  return lines;
+}
+
+function millions(value: number): string {
+  return value >= 1_000_000 ? `${+(value / 1_000_000).toFixed(2)}M` : value.toLocaleString("en-US");
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  return rows.map((row) => row.map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("   ").trimEnd());
+}
+
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
+}
+
+function median(values: number[]): number {
+  return quantile(values, 0.5);
+}
+
+function fixed(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rounds = Number(process.env.BENCH_COST_ROUNDS ?? 25);
+  const result = await benchCost({ rounds: Number.isInteger(rounds) && rounds > 0 ? rounds : 25 });
+  process.exit(result.errors.length > 0 ? 1 : 0);
+}

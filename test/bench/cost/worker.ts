@@ -1,0 +1,291 @@
+// The cost harness's Worker (bench only), bundled by run.ts and run in workerd through Miniflare.
+//
+// It drives whole sign-ins (GET /login, then GET /auth with the cookie and X's callback query)
+// straight into a Worker's fetch handler, in this isolate, with every binding and the network
+// replaced by counting stand-ins that answer at once:
+//   - fetch (globalThis.fetch): answers X's request_token, access_token and verify_credentials as
+//     X does (form bodies; the user object run.ts passes in), and counts every call by method and path;
+//   - KV: an in-memory namespace that counts get, put, delete, list and getWithMetadata;
+//   - the rate-limiting binding: always allows, counts calls;
+//   - console.log/info/warn/error: counted and dropped (each would be a log line in `wrangler tail`).
+// So /count gives exact operation counts per sign-in, and /round the CPU time of whole sign-ins
+// with the I/O taken out: what the Worker's own code costs (Hono, signing, cookies, the session's
+// encryption, JSON), as a deployed Worker is billed for it (CPU time, not time waiting on I/O).
+//
+// Contenders: "real" (src/index.ts, the deployed entry), "skeleton" (test/bench/skeleton/worker.ts:
+// the protocol's I/O and nothing else) and "harness" (a handler that does no work: what driving
+// a sign-in through this harness costs by itself, subtracted by run.ts).
+//
+// Timing: local workerd's clock moves during computation, in 1 ms ticks (deployed Workers freeze
+// it between I/O); /info checks that. A batch starts on a tick edge and runs sign-ins one after
+// another; run.ts sizes batches to about 100 ticks.
+import real from "worker-under-test";
+import skeleton from "../skeleton/worker.ts";
+
+export type Contender = "real" | "skeleton" | "harness";
+export const CONTENDERS: readonly Contender[] = ["real", "skeleton", "harness"];
+
+export interface Counts {
+  signIns: number;
+  /** Requests the harness sent to the Worker. */
+  requests: number;
+  /** Calls to fetch by "METHOD /path" (the Worker's subrequests). */
+  subrequests: Record<string, number>;
+  kv: { get: number; getWithMetadata: number; put: number; delete: number; list: number };
+  /** KV keys written, by prefix (text before the first ":"). */
+  kvWritesByPrefix: Record<string, number>;
+  rateLimitCalls: number;
+  logLines: number;
+  /** Statuses of /login and /auth. */
+  statuses: string[];
+}
+
+export interface Info {
+  clock: "live" | "frozen";
+  resolutionMs: number;
+  /** One sign-in of each contender worked (/auth answered 200 with the user's JSON). */
+  ok: boolean;
+  problems: string[];
+}
+
+export interface RoundResult {
+  results: Partial<Record<Contender, { signIns: number; ms: number }>>;
+}
+
+interface HarnessEnv {
+  CONSUMER_KEY: string;
+  CONSUMER_SECRET: string;
+  SESSION_SECRET: string;
+  /** X's verify_credentials answer for the user every sign-in signs in (from the stand-in's user object). */
+  VERIFY_CREDENTIALS_BODY: string;
+  USER_ID: string;
+  SCREEN_NAME: string;
+}
+
+const ORIGIN = "https://signin.bench.example";
+const X = "https://api.x.com";
+
+// ---------------------------------------------------------------- counting stand-ins
+
+let counts = emptyCounts();
+
+function emptyCounts(): Counts {
+  return {
+    signIns: 0,
+    requests: 0,
+    subrequests: {},
+    kv: { get: 0, getWithMetadata: 0, put: 0, delete: 0, list: 0 },
+    kvWritesByPrefix: {},
+    rateLimitCalls: 0,
+    logLines: 0,
+    statuses: [],
+  };
+}
+
+class CountingKv {
+  readonly #entries = new Map<string, string>();
+  async get(key: string, options?: unknown): Promise<unknown> {
+    counts.kv.get += 1;
+    return this.#read(key, options);
+  }
+  async getWithMetadata(key: string, options?: unknown): Promise<{ value: unknown; metadata: null }> {
+    counts.kv.getWithMetadata += 1;
+    return { value: this.#read(key, options), metadata: null };
+  }
+  async put(key: string, value: string): Promise<void> {
+    counts.kv.put += 1;
+    const prefix = key.includes(":") ? `${key.slice(0, key.indexOf(":"))}:` : "(no prefix)";
+    counts.kvWritesByPrefix[prefix] = (counts.kvWritesByPrefix[prefix] ?? 0) + 1;
+    this.#entries.set(key, value);
+  }
+  async delete(key: string): Promise<void> {
+    counts.kv.delete += 1;
+    this.#entries.delete(key);
+  }
+  async list(): Promise<{ keys: never[]; list_complete: true }> {
+    counts.kv.list += 1;
+    return { keys: [], list_complete: true };
+  }
+  clear(): void {
+    this.#entries.clear();
+  }
+  #read(key: string, options: unknown): unknown {
+    const value = this.#entries.get(key);
+    if (value === undefined) return null;
+    const type = typeof options === "string" ? options : (options as { type?: string } | undefined)?.type;
+    return type === "json" ? JSON.parse(value) : value;
+  }
+}
+
+const kv = new CountingKv();
+const rateLimiter = {
+  async limit(_options: { key: string }): Promise<{ success: boolean }> {
+    counts.rateLimitCalls += 1;
+    return { success: true };
+  },
+};
+
+// Log lines: counted, not written (writing would measure Miniflare's log plumbing, not the Worker).
+for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+  console[level] = () => {
+    counts.logLines += 1;
+  };
+}
+
+let sequence = 0;
+let provider: HarnessEnv | undefined;
+
+/** X, answering at once. Every token and secret is fresh, as X's are (so no key cache ever hits across sign-ins). */
+async function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+  const path = url.slice(X.length).split("?")[0] ?? "";
+  counts.subrequests[`${method} ${path}`] = (counts.subrequests[`${method} ${path}`] ?? 0) + 1;
+  const p = provider!;
+  sequence += 1;
+  const n = sequence.toString(36).padStart(8, "0");
+  const form = (text: string) => new Response(text, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  if (url.startsWith(`${X}/oauth/request_token`)) {
+    return form(`oauth_token=rt${n}aaaaaaaaaaaaaaaaaaaaaa&oauth_token_secret=rs${n}bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb&oauth_callback_confirmed=true`);
+  }
+  if (url.startsWith(`${X}/oauth/access_token`)) {
+    return form(`oauth_token=${p.USER_ID}-at${n}cccccccccccccccccccccc&oauth_token_secret=as${n}dddddddddddddddddddddddddddddd&user_id=${p.USER_ID}&screen_name=${p.SCREEN_NAME}`);
+  }
+  if (url.startsWith(`${X}/1.1/account/verify_credentials.json`)) {
+    return new Response(p.VERIFY_CREDENTIALS_BODY, { status: 200, headers: { "Content-Type": "application/json;charset=utf-8" } });
+  }
+  return new Response('{"errors":[{"code":34,"message":"Sorry, that page does not exist."}]}', { status: 404, headers: { "Content-Type": "application/json" } });
+}
+
+// ---------------------------------------------------------------- the contenders
+
+type Handler = { fetch(request: Request, env: unknown, ctx: unknown): Response | Promise<Response> };
+
+/** Does no work: answers /login with a redirect and /auth with the user's JSON, as the others do. */
+const harness: Handler = {
+  fetch(request: Request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/login") return new Response(null, { status: 302, headers: { Location: `${X}/oauth/authenticate?oauth_token=rt${++sequence}` } });
+    return new Response(provider!.VERIFY_CREDENTIALS_BODY, { status: 200, headers: { "Content-Type": "application/json; charset=utf-8" } });
+  },
+};
+
+const HANDLERS: Record<Contender, Handler> = { real, skeleton: skeleton as Handler, harness };
+
+function environment(contender: Contender, p: HarnessEnv): unknown {
+  const credentials = { TWITTER_CLIENT_ID: p.CONSUMER_KEY, TWITTER_CLIENT_SECRET: p.CONSUMER_SECRET };
+  if (contender === "real") return { ...credentials, SESSION_SECRET: p.SESSION_SECRET, AUTH_KV: kv, LOGIN_RATE_LIMITER: rateLimiter };
+  if (contender === "skeleton") {
+    return {
+      ...credentials,
+      SKELETON_KV: kv,
+      TWITTER_REQUEST_TOKEN_URL: `${X}/oauth/request_token`,
+      TWITTER_AUTHORIZE_URL: `${X}/oauth/authenticate`,
+      TWITTER_ACCESS_TOKEN_URL: `${X}/oauth/access_token`,
+      TWITTER_API_BASE_URL: `${X}/1.1/`,
+    };
+  }
+  return {};
+}
+
+const pending: Promise<unknown>[] = [];
+const executionContext = {
+  waitUntil(promise: Promise<unknown>) {
+    pending.push(promise);
+  },
+  passThroughOnException() {},
+  props: {},
+};
+
+/** One whole sign-in, as a browser and X would drive it; throws when it does not end in 200 JSON. */
+async function signIn(contender: Contender, env: unknown, index: number): Promise<void> {
+  const handler = HANDLERS[contender];
+  const headers = { Accept: "text/html,application/json;q=0.9,*/*;q=0.8", "CF-Connecting-IP": `198.18.${(index >> 8) & 255}.${index & 255}` };
+  counts.requests += 1;
+  const login = await handler.fetch(new Request(`${ORIGIN}/login`, { headers }), env, executionContext);
+  await login.arrayBuffer();
+  counts.statuses.push(`login ${login.status}`);
+  const location = login.headers.get("Location") ?? "";
+  if (login.status !== 302 || !location.startsWith(`${X}/oauth/authenticate`)) throw new Error(`${contender}: /login answered ${login.status}, Location ${location}`);
+  const token = new URL(location).searchParams.get("oauth_token") ?? "";
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.slice(0, c.indexOf(";") === -1 ? undefined : c.indexOf(";")))
+    .join("; ");
+  counts.requests += 1;
+  const callback = `${ORIGIN}/auth?oauth_token=${encodeURIComponent(token)}&oauth_verifier=v${index.toString(36)}eeeeeeeeeeeeeeeeeeeeeeeeee`;
+  const auth = await handler.fetch(new Request(callback, { headers: cookie ? { ...headers, Cookie: cookie } : headers }), env, executionContext);
+  const body = await auth.text();
+  counts.statuses.push(`auth ${auth.status}`);
+  if (auth.status !== 200 || !body.includes(`"screen_name":"${provider!.SCREEN_NAME}"`)) throw new Error(`${contender}: /auth answered ${auth.status}: ${body.slice(0, 200)}`);
+  if (pending.length > 0) await Promise.all(pending.splice(0));
+  counts.signIns += 1;
+}
+
+// ---------------------------------------------------------------- endpoints
+
+/** Waits for the clock's next tick: a batch then starts on a tick edge. */
+function nextTick(): number {
+  const start = performance.now();
+  let now = start;
+  for (let spins = 0; spins < 50_000_000 && now === start; spins += 1) now = performance.now();
+  return now;
+}
+
+export default {
+  async fetch(request: Request, env: HarnessEnv): Promise<Response> {
+    provider = env;
+    globalThis.fetch = stubFetch as typeof fetch;
+    const url = new URL(request.url);
+
+    if (url.pathname === "/info") {
+      // Does the clock move during pure computation, and in what steps?
+      const first = performance.now();
+      const edge = nextTick();
+      const resolutionMs = nextTick() - edge;
+      const problems: string[] = [];
+      for (const contender of CONTENDERS) {
+        try {
+          await signIn(contender, environment(contender, env), 0);
+        } catch (error) {
+          problems.push(error instanceof Error ? error.message : String(error));
+        }
+      }
+      const info: Info = { clock: edge === first ? "frozen" : "live", resolutionMs, ok: problems.length === 0, problems };
+      return Response.json(info);
+    }
+
+    if (url.pathname === "/count") {
+      // One sign-in per contender, counted from zero.
+      const all: Partial<Record<Contender, Counts | { error: string }>> = {};
+      for (const contender of CONTENDERS) {
+        counts = emptyCounts();
+        kv.clear();
+        try {
+          await signIn(contender, environment(contender, env), 1);
+          all[contender] = counts;
+        } catch (error) {
+          all[contender] = { error: error instanceof Error ? error.message : String(error) };
+        }
+      }
+      return Response.json(all);
+    }
+
+    if (url.pathname === "/round" && request.method === "POST") {
+      const { order, batch } = (await request.json()) as { order: Contender[]; batch: Record<Contender, number> };
+      const result: RoundResult = { results: {} };
+      for (const contender of order) {
+        const contenderEnv = environment(contender, env);
+        kv.clear(); // sessions would pile up otherwise
+        counts = emptyCounts();
+        const started = nextTick();
+        for (let index = 0; index < batch[contender]; index += 1) await signIn(contender, contenderEnv, index);
+        const ms = performance.now() - started;
+        result.results[contender] = { signIns: batch[contender], ms };
+      }
+      return Response.json(result);
+    }
+
+    return new Response("cost harness: /info, /count, POST /round\n", { status: 404 });
+  },
+};
