@@ -10,11 +10,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { type DevServer, PROJECT_ROOT, startDevServer } from "../dev/dev-server.ts";
+import { freePort } from "../dev/free-port.ts";
+import { procStat, processGroup } from "../dev/proc.ts";
 import type { Stats } from "../stand-in/server.ts";
 import { userIdForScreenName } from "../stand-in/twitter.ts";
 import { type LatencySummary, type SignInOutcome, type SignInResults, benchmarkIp, randomUserPrefix, runSignIns } from "./driver.ts";
@@ -533,56 +534,11 @@ function cpuFigures(before: CpuSample, after: CpuSample, durationMs: number): Cp
 }
 
 function processGroupMembers(pgid: number): number[] {
-  if (process.platform !== "linux") return [];
-  const pids: number[] = [];
-  for (const entry of safeReaddir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = procStat(Number(entry));
-    if (stat && stat.pgrp === pgid && stat.state !== "Z") pids.push(Number(entry));
-  }
-  return pids;
-}
-
-function procStat(pid: number): { comm: string; state: string; ppid: number; pgrp: number; cpuMs: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const close = text.lastIndexOf(")");
-    const comm = text.slice(text.indexOf("(") + 1, close);
-    const fields = text.slice(close + 2).split(" "); // fields[0] is field 3 (state)
-    const ticks = 100; // USER_HZ on Linux
-    return {
-      comm,
-      state: fields[0] ?? "",
-      ppid: Number(fields[1]),
-      pgrp: Number(fields[2]),
-      cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-function safeReaddir(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
+  return processGroup(pgid).map((member) => member.pid);
 }
 
 // ---------------------------------------------------------------- small helpers
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -592,4 +548,12 @@ function sleep(ms: number): Promise<void> {
 
 function lastLine(text: string): string {
   return text.trim().split("\n").filter(Boolean).at(-1)?.slice(0, 300) ?? "(no output)";
+}
+
+function safeReaddir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
 }

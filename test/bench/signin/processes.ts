@@ -3,12 +3,12 @@
 // bench-only skeleton, each with its own local KV in a temporary folder.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { type DevServer, PROJECT_ROOT, startDevServer } from "../../dev/dev-server.ts";
+import { freePort } from "../../dev/free-port.ts";
 import type { Stats } from "../../stand-in/server.ts";
-import { type ProcStat, processGroup, procCmdline, procStat } from "./cpu.ts";
+import { type ProcStat, processGroup, procCmdline, procStat } from "../../dev/proc.ts";
 
 // ---------------------------------------------------------------- the registry of what is running
 
@@ -259,17 +259,6 @@ export function cpuByRole(server: WorkerServer | undefined, standIn: StandInProc
 
 // ---------------------------------------------------------------- helpers
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {

@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { type LatencySummary, type SignInResults, benchmarkIp, runSignIns, summarize } from "../../load/driver.ts";
 import type { Stats } from "../../stand-in/server.ts";
 import { userIdForScreenName } from "../../stand-in/twitter.ts";
-import { ownCpuMs } from "./cpu.ts";
+import { ownCpuMs } from "../../dev/proc.ts";
 import { CORES, changedFiles, describeMachine, loadAverage, runId, stealMs, workerSourceTimes } from "./machine.ts";
 import {
   ROLE_LABELS,

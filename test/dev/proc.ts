@@ -1,4 +1,4 @@
-// CPU time per process from Linux's /proc: utime + stime of every thread of a process, in ms.
+// CPU time per process from Linux's /proc (utime + stime of every thread, in ms), for the load test and the benchmarks.
 // Elsewhere (no /proc) every reading is undefined and the benchmark prints "n/a".
 import { readFileSync, readdirSync } from "node:fs";
 
