@@ -2,12 +2,14 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "./test/stand-in/server.ts";
+import { SummaryReporter } from "./test/dev/summary-reporter.ts";
 import { TEST_SESSION_SECRET } from "./test/worker/support/settings.ts";
 
 export default defineConfig({
   test: {
     // The Worker logs a line per step; show console output only for tests that fail.
     silent: "passed-only",
+    reporters: ["default", new SummaryReporter("tests")],
     projects: [
       {
         plugins: [

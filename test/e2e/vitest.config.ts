@@ -3,7 +3,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
-import { SummaryReporter } from "./summary-reporter.ts";
+import { SummaryReporter } from "../dev/summary-reporter.ts";
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -19,6 +19,6 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    reporters: ["verbose", new SummaryReporter()],
+    reporters: ["verbose", new SummaryReporter("e2e")],
   },
 });

@@ -1,10 +1,16 @@
-// Ends `npm run e2e` with one plain line, `e2e: N passed, N failed[, N skipped]`, or `e2e: FAIL (...)`
-// when the run broke before or around the tests (Chromium missing, wrangler dev not starting).
+// Ends a Vitest run with one plain line, `<label>: N passed, N failed[, N skipped]`, or `<label>: FAIL (...)`
+// when the run broke before or around the tests (e.g. Chromium missing, wrangler dev not starting).
 import type { Reporter, TestModule } from "vitest/node";
 
 type RunEnd = NonNullable<Reporter["onTestRunEnd"]>;
 
 export class SummaryReporter implements Reporter {
+  readonly label: string;
+
+  constructor(label: string) {
+    this.label = label;
+  }
+
   onTestRunEnd(...[testModules, unhandledErrors, reason]: Parameters<RunEnd>): void {
     let passed = 0;
     let failed = 0;
@@ -24,6 +30,6 @@ export class SummaryReporter implements Reporter {
     if (passed + failed === 0) problems.push("no test ran");
     if (reason === "interrupted") problems.push("interrupted");
     const counts = `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`;
-    console.log(problems.length === 0 && failed === 0 ? `\ne2e: ${counts}` : `\ne2e: FAIL (${[counts, ...problems].join("; ")})`);
+    console.log(problems.length === 0 && failed === 0 ? `\n${this.label}: ${counts}` : `\n${this.label}: FAIL (${[counts, ...problems].join("; ")})`);
   }
 }
