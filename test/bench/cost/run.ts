@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Plugin, build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { jsonCaller, stopAfter } from "../harness.ts";
 import { PROJECT_ROOT } from "../../dev/dev-server.ts";
 import { jsonText, userIdForScreenName, userObject } from "../../stand-in/twitter.ts";
 import type { SignInBenchResult } from "../signin/run.ts";
@@ -89,17 +90,9 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
   print(`run: ${run}`);
 
   const miniflare = await startHarness();
-  const hardStop = setTimeout(() => {
-    console.error(`bench:cost: still running after ${HARD_DEADLINE_MS / 1000} s, stopping`);
-    void miniflare.dispose().finally(() => process.exit(2));
-  }, HARD_DEADLINE_MS);
-  hardStop.unref();
+  const hardStop = stopAfter("bench:cost", HARD_DEADLINE_MS, miniflare);
   try {
-    const call = async <T>(path: string, body?: unknown): Promise<T> => {
-      const response = await miniflare.dispatchFetch(`http://harness${path}`, body === undefined ? {} : { method: "POST", body: JSON.stringify(body) });
-      if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
-    };
+    const call = jsonCaller(miniflare, "harness");
     const info = await call<Info>("/info");
     if (!info.ok) {
       result.errors.push(...info.problems);

@@ -19,6 +19,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { jsonCaller, stopAfter } from "../harness.ts";
 import type { Contender, Info, RoundResult } from "./worker.ts";
 
 const CONTENDERS: readonly Contender[] = ["floor", "ours", "ours-cached", "oauth-1.0a"];
@@ -91,18 +92,10 @@ async function main(): Promise<number> {
   const miniflare = new Miniflare(
     convertV4MiniflareOptions({ modules: true, script, compatibilityDate, cf: false, telemetry: { enabled: false } }),
   );
-  const hardStop = setTimeout(() => {
-    console.error(`bench:sign: still running after ${HARD_DEADLINE_MS / 1000} s, stopping`);
-    void miniflare.dispose().finally(() => process.exit(2));
-  }, HARD_DEADLINE_MS);
-  hardStop.unref();
+  const hardStop = stopAfter("bench:sign", HARD_DEADLINE_MS, miniflare);
 
   try {
-    const call = async <T>(path: string, body?: unknown): Promise<T> => {
-      const response = await miniflare.dispatchFetch(`http://bench${path}`, body === undefined ? {} : { method: "POST", body: JSON.stringify(body) });
-      if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
-    };
+    const call = jsonCaller(miniflare, "bench");
     const info = await call<Info>(process.env.BENCH_CLOCK === "io" ? "/info?clock=io" : "/info");
     if (!info.agree) {
       console.error("bench:sign: the contenders disagree on the signature of the pinned request; no figures.");
