@@ -74,16 +74,6 @@ export function normalizeParameters(parameters: Iterable<Parameter>): string {
 }
 
 /**
- * The query of a parsed URL as encoded pairs (sections 3.4.1.3.1 and 3.4.1.3.2 step 1): each pair
- * of `url.searchParams`, decoded as a form and encoded again. Internal to the client.
- */
-export function encodeQueryOf(url: URL): EncodedParameter[] {
-  const encoded: EncodedParameter[] = [];
-  if (url.search.length > 1) for (const pair of url.searchParams) encoded.push([percentEncode(pair[0]), percentEncode(pair[1])]);
-  return encoded;
-}
-
-/**
  * The signature base string of section 3.4.1.1 from already-encoded pairs, in one pass: equal to
  * `constructBaseString(method, baseStringUri, normalizeEncodedParameters(encoded))`. Encoding an
  * encoded pair again only turns "%" into "%25" (it holds nothing else to encode), and "=" and

@@ -5,7 +5,6 @@ import {
   type Parameter,
   constructBaseStringOfEncoded,
   encodeParameters,
-  encodeQueryOf,
   normalizeBaseStringUri,
   parseAbsoluteUrl,
 } from "./base-string.ts";
@@ -20,7 +19,7 @@ import {
 } from "./errors.ts";
 import { type Placement, appendToQuery, toAuthorizationHeader, toFormEncoded } from "./parameters.ts";
 import { percentEncode } from "./percent-encode.ts";
-import { type SignatureMethod, importHmacKey, sign, toEncodedBase64 } from "./signature.ts";
+import { type SignatureMethod, sign } from "./signature.ts";
 
 /** Parameters as an object (an array value repeats the name), a list of pairs, or URLSearchParams. */
 export type ParametersInit = Record<string, string | readonly string[]> | Iterable<Parameter> | URLSearchParams;
@@ -91,7 +90,6 @@ export interface TokenResponse extends Credentials {
 }
 
 const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
-const encoder = new TextEncoder();
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
@@ -137,7 +135,6 @@ export class OAuth1Client {
   readonly #signatureMethod: SignatureMethod;
   readonly #encodedConsumerKey: string;
   // Encoded on first use (not here: a bad secret is reported by signRequest, as sign() would).
-  #encodedConsumerSecret: string | undefined;
 
   constructor(options: OAuth1ClientOptions) {
     if (!options.consumerKey) throw new InvalidInputError("consumerKey is empty");
@@ -189,27 +186,17 @@ export class OAuth1Client {
     }
 
     // Section 3.4.1.3.1: the query, the form body and the protocol parameters, all signed.
-    const encodedAll = encodeQueryOf(url);
+    const encodedAll = url.search.length > 1 ? encodeParameters(url.searchParams) : [];
     for (let index = 0; index < encodedForm.length; index++) encodedAll.push(encodedForm[index]!);
     for (let index = 0; index < encodedProtocol.length; index++) encodedAll.push(encodedProtocol[index]!);
     const baseString = constructBaseStringOfEncoded(method, normalizeBaseStringUri(url), encodedAll);
     const tokenSecret = request.token?.tokenSecret ?? "";
-    let encodedSignature: string;
-    if (this.#signatureMethod === "HMAC-SHA1" || this.#signatureMethod === "HMAC-SHA256") {
-      // sign() would do the same with one more promise: the key from the cache, then HMAC.
-      this.#encodedConsumerSecret ??= percentEncode(options.consumerSecret);
-      const key = await importHmacKey(this.#signatureMethod, `${this.#encodedConsumerSecret}&${percentEncode(tokenSecret)}`);
-      encodedSignature = toEncodedBase64(await crypto.subtle.sign("HMAC", key, encoder.encode(baseString)));
-    } else {
-      encodedSignature = percentEncode(
-        await sign(this.#signatureMethod, baseString, {
-          consumerSecret: options.consumerSecret,
-          tokenSecret,
-          ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
-        }),
-      );
-    }
-    encodedProtocol.push(["oauth_signature", encodedSignature]);
+    const signature = await sign(this.#signatureMethod, baseString, {
+      consumerSecret: options.consumerSecret,
+      tokenSecret,
+      ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
+    });
+    encodedProtocol.push(["oauth_signature", percentEncode(signature)]);
 
     const isForm = placement === "body" || encodedForm.length > 0;
     const headers = new Headers(request.headers);

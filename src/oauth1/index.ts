@@ -35,5 +35,5 @@ export {
   type OAuth1ErrorCode,
 } from "./errors.ts";
 export { appendToQuery, toAuthorizationHeader, toFormEncoded, type Placement } from "./parameters.ts";
-export { formDecode, percentEncode } from "./percent-encode.ts";
+export { percentEncode } from "./percent-encode.ts";
 export { importRsaPrivateKey, sign, signingKey, type SignatureMethod, type SigningSecrets } from "./signature.ts";

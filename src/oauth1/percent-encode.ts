@@ -32,15 +32,3 @@ export function percentEncode(value: string): string {
 function encodeReserved(character: string): string {
   return ENCODED_RESERVED[character]!;
 }
-
-/**
- * Decodes a value of an `application/x-www-form-urlencoded` string (`+` is a space).
- * Returns undefined when the value is not valid percent-encoded UTF-8.
- */
-export function formDecode(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, " "));
-  } catch {
-    return undefined;
-  }
-}

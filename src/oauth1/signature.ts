@@ -56,8 +56,8 @@ export async function sign(method: SignatureMethod, baseString: string, secrets:
   }
 }
 
-/** The HMAC key for an encoded signing key (see {@link signingKey}), imported once and cached. Internal. */
-export function importHmacKey(method: "HMAC-SHA1" | "HMAC-SHA256", key: string): Promise<CryptoKey> {
+/** The HMAC key for an encoded signing key (see {@link signingKey}), imported once and cached. */
+function importHmacKey(method: "HMAC-SHA1" | "HMAC-SHA256", key: string): Promise<CryptoKey> {
   return cached(`${method}\n${key}`, () =>
     crypto.subtle.importKey(
       "raw",
@@ -108,11 +108,4 @@ function cached(cacheKey: string, importKey: () => Promise<CryptoKey>): Promise<
 
 function toBase64(buffer: ArrayBuffer): string {
   return btoa(String.fromCharCode(...new Uint8Array(buffer)));
-}
-
-const BASE64_RESERVED: Record<string, string> = { "+": "%2B", "/": "%2F", "=": "%3D" };
-
-/** Base64 of a signature, percent-encoded for transmission (section 3.6: "+", "/" and "=" are reserved). Internal. */
-export function toEncodedBase64(buffer: ArrayBuffer): string {
-  return toBase64(buffer).replace(/[+/=]/g, (digit) => BASE64_RESERVED[digit]!);
 }
