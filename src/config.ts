@@ -54,6 +54,19 @@ export const DEFAULT_TIMEOUT_MS = 8_000;
 export const MAX_TIMEOUT_MS = 10_000;
 
 /**
+ * A reader of the settings for these options that checks them once per `env` object, not on
+ * every request (an isolate's requests normally share one; another object is simply read again).
+ */
+export function settingsReader(options: TwitterAuthOptions = {}): (env: Partial<Env>) => Settings {
+  const read = new WeakMap<object, Settings>();
+  return (env) => {
+    let settings = read.get(env);
+    if (!settings) read.set(env, (settings = readSettings(env, options)));
+    return settings;
+  };
+}
+
+/**
  * Reads and checks the settings; throws ConfigurationError naming the first missing or invalid
  * one (a 500: the operator's fault, not the visitor's).
  */

@@ -2,7 +2,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
-import { type TwitterAuthOptions, checkOptions, readSettings } from "./config.ts";
+import { type TwitterAuthOptions, checkOptions, settingsReader } from "./config.ts";
 import type { TwitterAuthEnv } from "./env.ts";
 import { SignInError } from "./errors.ts";
 import { handleError, logged } from "./error-handler.ts";
@@ -31,12 +31,13 @@ export type { TwitterApi } from "./twitter/api.ts";
  */
 export function twitterSession(options: TwitterAuthOptions = {}): MiddlewareHandler<TwitterAuthEnv> {
   checkOptions(options);
+  const settingsOf = settingsReader(options);
   return async (c, next) => {
     if (c.get("twitterUser") !== undefined) return next();
     c.set("twitterUser", null);
     c.set("twitterApi", null);
     c.set("twitterSessionId", null);
-    const settings = readSettings(c.env, options);
+    const settings = settingsOf(c.env);
     const spec = { name: SESSION_COOKIE, path: "/" };
     const cookie = await readIdCookie(c, spec, settings.sessionSecret, settings.sessionTtlSeconds);
     if (cookie.status === "valid") {
@@ -73,6 +74,7 @@ export function twitterSession(options: TwitterAuthOptions = {}): MiddlewareHand
  */
 export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthEnv> {
   checkOptions(options);
+  const settingsOf = settingsReader(options);
   const auth$ = new Hono<TwitterAuthEnv>();
   auth$.use(secureHeaders());
   auth$.use(requestLimits());
@@ -80,8 +82,8 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
   auth$.use("/logout", twitterSession(options));
   auth$.use("/login", rateLimitLogin());
 
-  auth$.get("/login", (c) => logged("login", () => login(c, readSettings(c.env, options))));
-  auth$.get("/auth", (c) => logged("auth", () => auth(c, readSettings(c.env, options))));
+  auth$.get("/login", (c) => logged("login", () => login(c, settingsOf(c.env))));
+  auth$.get("/auth", (c) => logged("auth", () => auth(c, settingsOf(c.env))));
   auth$.get("/me", (c) => {
     const user = c.var.twitterUser;
     c.header("Cache-Control", "no-store");
@@ -90,7 +92,7 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
   });
   auth$.post("/logout", sameOrigin(), (c) =>
     logged("logout", async () => {
-      const settings = readSettings(c.env, options);
+      const settings = settingsOf(c.env);
       const sessionId = c.var.twitterSessionId;
       if (sessionId) await deleteSession(c.env.AUTH_KV, sessionId);
       clearIdCookie(c, { name: SESSION_COOKIE, path: "/" });

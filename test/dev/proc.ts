@@ -45,21 +45,26 @@ export function procCmdline(pid: number): string {
   }
 }
 
-/** Live (non-zombie) processes of a process group. */
-export function processGroup(pgid: number): ProcStat[] {
-  const members: ProcStat[] = [];
+/** Every process /proc lists, or none where there is no /proc. */
+export function listProcesses(): ProcStat[] {
   let entries: string[] = [];
   try {
     entries = readdirSync("/proc");
   } catch {
-    return members;
+    return [];
   }
+  const processes: ProcStat[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = procStat(Number(entry));
-    if (stat && stat.pgrp === pgid && stat.state !== "Z") members.push(stat);
+    if (stat) processes.push(stat);
   }
-  return members;
+  return processes;
+}
+
+/** Live (non-zombie) processes of a process group. */
+export function processGroup(pgid: number): ProcStat[] {
+  return listProcesses().filter((stat) => stat.pgrp === pgid && stat.state !== "Z");
 }
 
 /** This process's own CPU time (all threads), ms. */

@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { type DevServer, PROJECT_ROOT, startDevServer } from "../dev/dev-server.ts";
 import { freePort } from "../dev/free-port.ts";
-import { procStat, processGroup } from "../dev/proc.ts";
+import { listProcesses, procStat, processGroup } from "../dev/proc.ts";
 import type { Stats } from "../stand-in/server.ts";
 import { userIdForScreenName } from "../stand-in/twitter.ts";
 import { type LatencySummary, type SignInOutcome, type SignInResults, benchmarkIp, randomUserPrefix, runSignIns } from "./driver.ts";
@@ -117,14 +117,9 @@ function killChildren(signal: NodeJS.Signals): void {
 
 /** Pids whose parent is this process (Linux /proc; elsewhere none). */
 function ownChildPids(): number[] {
-  if (process.platform !== "linux") return [];
-  const pids: number[] = [];
-  for (const entry of safeReaddir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = procStat(Number(entry));
-    if (stat && stat.ppid === process.pid) pids.push(Number(entry));
-  }
-  return pids;
+  return listProcesses()
+    .filter((stat) => stat.ppid === process.pid)
+    .map((stat) => stat.pid);
 }
 
 function removePersistDir(): void {

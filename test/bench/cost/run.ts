@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Plugin, build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { jsonCaller, stopAfter } from "../harness.ts";
+import { calibrateBatches, jsonCaller, rotated, stopAfter } from "../harness.ts";
 import { PROJECT_ROOT } from "../../dev/dev-server.ts";
 import { jsonText, userIdForScreenName, userObject } from "../../stand-in/twitter.ts";
 import type { SignInBenchResult } from "../signin/run.ts";
@@ -112,20 +112,11 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
     if (info.clock === "live" && !options.signal?.aborted) {
       const perSignIn: Record<Contender, number[]> = { real: [], skeleton: [], harness: [] };
       const batch = Object.fromEntries(CONTENDERS.map((c) => [c, 8])) as Record<Contender, number>;
-      const round = (index: number) => {
-        const order = CONTENDERS.map((_, at) => CONTENDERS[(at + index) % CONTENDERS.length]!);
-        return call<RoundResult>("/round", { order, batch });
-      };
-      for (let step = 0; step < 8; step += 1) {
+      const round = (index: number) => call<RoundResult>("/round", { order: rotated(CONTENDERS, index), batch });
+      await calibrateBatches(CONTENDERS, batch, TARGET_BATCH_MS, async (step) => {
         const { results } = await round(step);
-        let settled = true;
-        for (const contender of CONTENDERS) {
-          const { signIns, ms } = results[contender]!;
-          if (ms < TARGET_BATCH_MS * 0.7 || ms > TARGET_BATCH_MS * 1.5) settled = false;
-          batch[contender] = ms < 4 ? signIns * 8 : Math.max(1, Math.round((signIns * TARGET_BATCH_MS) / ms));
-        }
-        if (settled) break;
-      }
+        return Object.fromEntries(CONTENDERS.map((c) => [c, { count: results[c]!.signIns, ms: results[c]!.ms }]));
+      });
       for (let index = 0; index < WARMUP_ROUNDS; index += 1) await round(index);
       let done = 0;
       for (; done < rounds && Date.now() - started < SOFT_DEADLINE_MS && !options.signal?.aborted; done += 1) {

@@ -19,7 +19,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { jsonCaller, stopAfter } from "../harness.ts";
+import { calibrateBatches, jsonCaller, rotated, stopAfter } from "../harness.ts";
 import type { Contender, Info, RoundResult } from "./worker.ts";
 
 const CONTENDERS: readonly Contender[] = ["floor", "ours", "ours-cached", "oauth-1.0a"];
@@ -102,25 +102,14 @@ async function main(): Promise<number> {
       for (const contender of CONTENDERS) console.error(`  ${LABELS[contender]}: ${info.signatures[contender]}`);
       return 1;
     }
-    const round = (index: number, batch: Record<Contender, number>) => {
-      const order = CONTENDERS.map((_, at) => CONTENDERS[(at + index) % CONTENDERS.length]!);
-      return call<RoundResult>("/round", { order, batch });
-    };
+    const round = (index: number, batch: Record<Contender, number>) => call<RoundResult>("/round", { order: rotated(CONTENDERS, index), batch });
 
     // Calibration: grow each batch until it lasts about TARGET_MS (with a few ticks at least).
     const batch = Object.fromEntries(CONTENDERS.map((contender) => [contender, 16])) as Record<Contender, number>;
-    let calibration = 0;
-    for (let step = 0; step < 8; step++) {
-      calibration++;
+    const calibration = await calibrateBatches(CONTENDERS, batch, TARGET_MS, async (step) => {
       const { results } = await round(step, batch);
-      let settled = true;
-      for (const contender of CONTENDERS) {
-        const { iterations, ms } = results[contender]!;
-        if (ms < TARGET_MS * 0.7 || ms > TARGET_MS * 1.5) settled = false;
-        batch[contender] = ms < 4 ? iterations * 8 : Math.max(1, Math.round((iterations * TARGET_MS) / ms));
-      }
-      if (settled) break;
-    }
+      return Object.fromEntries(CONTENDERS.map((c) => [c, { count: results[c]!.iterations, ms: results[c]!.ms }]));
+    });
     for (let index = 0; index < WARMUP; index++) await round(index, batch);
 
     const perHeader: Record<Contender, number[]> = { floor: [], ours: [], "ours-cached": [], "oauth-1.0a": [] };

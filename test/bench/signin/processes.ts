@@ -2,13 +2,13 @@
 // its own process (so its CPU time is its own), and `wrangler dev` for the real Worker and for the
 // bench-only skeleton, each with its own local KV in a temporary folder.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { type DevServer, PROJECT_ROOT, startDevServer } from "../../dev/dev-server.ts";
 import { freePort } from "../../dev/free-port.ts";
 import type { Stats } from "../../stand-in/server.ts";
-import { type ProcStat, processGroup, procCmdline, procStat } from "../../dev/proc.ts";
+import { type ProcStat, listProcesses, processGroup, procCmdline, procStat } from "../../dev/proc.ts";
 
 // ---------------------------------------------------------------- the registry of what is running
 
@@ -268,17 +268,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** Pids whose parent is this process (each child here is spawned detached, so each leads its own group). */
 function ownChildren(): number[] {
-  const pids: number[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return pids;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = procStat(Number(entry));
-    if (stat && stat.ppid === process.pid && stat.pid === stat.pgrp) pids.push(stat.pid);
-  }
-  return pids;
+  return listProcesses()
+    .filter((stat) => stat.ppid === process.pid && stat.pid === stat.pgrp)
+    .map((stat) => stat.pid);
 }
