@@ -2,7 +2,7 @@
 
 import { ConfigurationError } from "./errors.ts";
 import type { Env } from "./env.ts";
-import { safeNextPath } from "./routes/paths.ts";
+import { safeNextPath } from "./next-path.ts";
 
 /** X's currently documented OAuth 1.0a endpoints. */
 export const TWITTER_DEFAULTS = {

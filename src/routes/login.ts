@@ -7,7 +7,8 @@ import { SignInError } from "../errors.ts";
 import { REQUEST_TOKEN_COOKIE, setIdCookie } from "../session/cookie.ts";
 import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.ts";
 import { callTwitter, createTwitterClient } from "../twitter/client.ts";
-import { mountPrefix, queryParameter, safeNextPath } from "./paths.ts";
+import { safeNextPath } from "../next-path.ts";
+import { mountPrefix, queryParameter } from "./paths.ts";
 
 const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 

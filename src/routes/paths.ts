@@ -1,10 +1,8 @@
-// Paths the sign-in reads from requests: where it is mounted, and where it may send the browser.
+// Paths the sign-in reads from requests: where it is mounted, and its query parameters.
 
 import type { Context } from "hono";
 import { SignInError } from "../errors.ts";
-
-/** The longest `next` path accepted. */
-export const MAX_NEXT_LENGTH = 512;
+import { MAX_NEXT_LENGTH } from "../next-path.ts";
 
 /**
  * The prefix the sign-in routes are mounted under, from the path of the request that reached
@@ -13,20 +11,6 @@ export const MAX_NEXT_LENGTH = 512;
 export function mountPrefix(c: Context, route: string): string {
   const path = c.req.path;
   return path.endsWith(route) ? path.slice(0, path.length - route.length) : "";
-}
-
-/**
- * A same-origin relative path to send the browser to, or undefined when `value` could lead
- * elsewhere: only `/path?query#fragment`, never `//host`, `/\\host`, a scheme, a backslash,
- * whitespace or a control character (no open redirect).
- */
-export function safeNextPath(value: string): string | undefined {
-  if (value.length === 0 || value.length > MAX_NEXT_LENGTH) return undefined;
-  if (!value.startsWith("/") || value.startsWith("//")) return undefined;
-  if (/[\\\s\u0000-\u001f\u007f]/.test(value)) return undefined;
-  // Browsers resolve what remains the same way: it must stay on this origin.
-  const resolved = new URL(value, "https://origin.invalid");
-  return resolved.origin === "https://origin.invalid" ? value : undefined;
 }
 
 /** A query parameter, undefined when absent; refuses one given more than once or longer than maxLength. */

@@ -1,7 +1,7 @@
 // The request-token store: each request token and its secret in KV under a random id, read once.
 
-import { SignInError } from "../errors.ts";
 import { isRandomId, randomId } from "./random-id.ts";
+import { storage } from "./storage.ts";
 
 /** How long a request token is kept: X's request tokens live about 15 minutes (KV's minimum TTL is 60 s). */
 export const REQUEST_TOKEN_TTL_SECONDS = 15 * 60;
@@ -43,15 +43,6 @@ export async function takeRequestToken(kv: KVNamespace, id: string): Promise<Pen
     return parsePendingSignIn(stored);
   } finally {
     taking.delete(id);
-  }
-}
-
-/** Runs a KV operation; a failure of KV itself becomes a 503 (try again), never a 500. */
-export async function storage<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw new SignInError(503, "storage_unavailable", "The sign-in store is unavailable for a moment. Try again shortly.", { cause: error });
   }
 }
 

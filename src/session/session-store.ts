@@ -3,7 +3,7 @@
 import type { Credentials } from "../oauth1/index.ts";
 import type { TwitterProfile } from "../twitter/account.ts";
 import { isRandomId, randomId } from "./random-id.ts";
-import { storage } from "./request-token-store.ts";
+import { storage } from "./storage.ts";
 import { decryptCredentials, encryptCredentials } from "./token-encryption.ts";
 
 /** The prefix of session keys in KV. */
