@@ -1,12 +1,12 @@
 // This Worker: the landing page plus the sign-in building block mounted at the root.
 
 import { Hono } from "hono/tiny";
-import { SignInError } from "./errors.ts";
-import { handleError } from "./error-handler.ts";
-import { secureHeaders } from "./middleware/secure-headers.ts";
-import { landingPage } from "./pages/landing.ts";
-import type { TwitterAuthEnv } from "./env.ts";
-import { type TwitterAuthOptions, twitterAuth, twitterSession } from "./twitter-auth.ts";
+import { SignInError } from "./errors.js";
+import { handleError } from "./error-handler.js";
+import { secureHeaders } from "./middleware/secure-headers.js";
+import { landingPage } from "./pages/landing.js";
+import type { TwitterAuthEnv } from "./env.js";
+import { type TwitterAuthOptions, twitterAuth, twitterSession } from "./twitter-auth.js";
 
 /** Builds the Worker's app: `/` (landing page), `/login`, `/auth`, `/me`, `/logout`. */
 export function createApp(options: TwitterAuthOptions = {}): Hono<TwitterAuthEnv> {

@@ -1,8 +1,8 @@
 // Settings from the Worker's environment, with X's documented endpoints as defaults (Authlib's names).
 
-import { ConfigurationError } from "./errors.ts";
-import type { Env } from "./env.ts";
-import { safeNextPath } from "./next-path.ts";
+import { ConfigurationError } from "./errors.js";
+import type { Env } from "./env.js";
+import { safeNextPath } from "./next-path.js";
 
 /** X's currently documented OAuth 1.0a endpoints. */
 export const TWITTER_DEFAULTS = {

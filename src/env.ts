@@ -1,7 +1,7 @@
 // The Worker's bindings, secrets and variables (wrangler.toml, .dev.vars, `wrangler secret put`), and its context variables.
 
-import type { TwitterProfile } from "./twitter/account.ts";
-import type { TwitterApi } from "./twitter/api.ts";
+import type { TwitterProfile } from "./twitter/account.js";
+import type { TwitterApi } from "./twitter/api.js";
 
 /** Everything the Worker reads from its environment. */
 export interface Env {

@@ -1,10 +1,10 @@
 // The one place where every failure becomes an answer: JSON for programs, an HTML page for people.
 
 import type { Context } from "hono";
-import { SignInError } from "./errors.ts";
-import { type StepLog, logStep } from "./log.ts";
-import { OAuth1Error } from "./oauth1/index.ts";
-import { errorPage, prefersHtml } from "./pages/error-page.ts";
+import { SignInError } from "./errors.js";
+import { type StepLog, logStep } from "./log.js";
+import { OAuth1Error } from "./oauth1/index.js";
+import { errorPage, prefersHtml } from "./pages/error-page.js";
 
 /** Any thrown value as the service's error; unknown ones become a bare 500 that says nothing of them. */
 export function toSignInError(error: unknown): SignInError {

@@ -1,5 +1,5 @@
 // The Worker: the sign-in app, served at the root.
 
-import { createApp } from "./app.ts";
+import { createApp } from "./app.js";
 
 export default createApp();

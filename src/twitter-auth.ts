@@ -2,26 +2,26 @@
 
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
-import { type TwitterAuthOptions, checkOptions, settingsReader } from "./config.ts";
-import type { TwitterAuthEnv } from "./env.ts";
-import { SignInError } from "./errors.ts";
-import { handleError, logged } from "./error-handler.ts";
-import { rateLimitLogin } from "./middleware/rate-limit.ts";
-import { requestLimits } from "./middleware/request-limits.ts";
-import { secureHeaders } from "./middleware/secure-headers.ts";
-import { auth } from "./routes/auth.ts";
-import { login } from "./routes/login.ts";
-import { mountPrefix } from "./routes/paths.ts";
-import { SESSION_COOKIE, clearIdCookie, readIdCookie } from "./session/cookie.ts";
-import { deleteSession, readSession } from "./session/session-store.ts";
-import type { TwitterProfile } from "./twitter/account.ts";
-import { type TwitterApi, createTwitterApi } from "./twitter/api.ts";
-import { createTwitterClient } from "./twitter/client.ts";
+import { type TwitterAuthOptions, checkOptions, settingsReader } from "./config.js";
+import type { TwitterAuthEnv } from "./env.js";
+import { SignInError } from "./errors.js";
+import { handleError, logged } from "./error-handler.js";
+import { rateLimitLogin } from "./middleware/rate-limit.js";
+import { requestLimits } from "./middleware/request-limits.js";
+import { secureHeaders } from "./middleware/secure-headers.js";
+import { auth } from "./routes/auth.js";
+import { login } from "./routes/login.js";
+import { mountPrefix } from "./routes/paths.js";
+import { SESSION_COOKIE, clearIdCookie, readIdCookie } from "./session/cookie.js";
+import { deleteSession, readSession } from "./session/session-store.js";
+import type { TwitterProfile } from "./twitter/account.js";
+import { type TwitterApi, createTwitterApi } from "./twitter/api.js";
+import { createTwitterClient } from "./twitter/client.js";
 
-export type { TwitterAuthOptions } from "./config.ts";
-export type { Env, TwitterAuthEnv, TwitterAuthVariables } from "./env.ts";
-export type { TwitterProfile } from "./twitter/account.ts";
-export type { TwitterApi } from "./twitter/api.ts";
+export type { TwitterAuthOptions } from "./config.js";
+export type { Env, TwitterAuthEnv, TwitterAuthVariables } from "./env.js";
+export type { TwitterProfile } from "./twitter/account.js";
+export type { TwitterApi } from "./twitter/api.js";
 
 /**
  * Middleware that reads the session cookie and sets `c.var.twitterUser`, `c.var.twitterApi` and

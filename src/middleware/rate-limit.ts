@@ -1,8 +1,8 @@
 // Rate limiting of GET /login per client, with the Workers Rate Limiting binding.
 
 import type { MiddlewareHandler } from "hono";
-import type { Env } from "../env.ts";
-import { SignInError } from "../errors.ts";
+import type { Env } from "../env.js";
+import { SignInError } from "../errors.js";
 
 /**
  * Each /login costs a KV write and a call to X: refuses more than the binding's limit per client

@@ -1,7 +1,7 @@
 // Bounds on what a request may carry before any route reads it.
 
 import type { MiddlewareHandler } from "hono";
-import { SignInError } from "../errors.ts";
+import { SignInError } from "../errors.js";
 
 /** The longest URL accepted (X's callbacks are a few hundred characters). */
 export const MAX_URL_LENGTH = 2048;

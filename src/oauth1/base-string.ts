@@ -1,7 +1,7 @@
 // The signature base string of RFC 5849 section 3.4.1.
 
-import { InvalidInputError } from "./errors.ts";
-import { percentEncode } from "./percent-encode.ts";
+import { InvalidInputError } from "./errors.js";
+import { percentEncode } from "./percent-encode.js";
 
 /** A request parameter as a name/value pair; names may repeat. */
 export type Parameter = readonly [name: string, value: string];

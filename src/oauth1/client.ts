@@ -7,7 +7,7 @@ import {
   encodeParameters,
   normalizeBaseStringUri,
   parseAbsoluteUrl,
-} from "./base-string.ts";
+} from "./base-string.js";
 import {
   CallbackNotConfirmedError,
   InvalidInputError,
@@ -16,10 +16,10 @@ import {
   ProviderResponseError,
   ProviderStatusError,
   TimeoutError,
-} from "./errors.ts";
-import { type Placement, appendToQuery, toAuthorizationHeader, toFormEncoded } from "./parameters.ts";
-import { percentEncode } from "./percent-encode.ts";
-import { type SignatureMethod, sign } from "./signature.ts";
+} from "./errors.js";
+import { type Placement, appendToQuery, toAuthorizationHeader, toFormEncoded } from "./parameters.js";
+import { percentEncode } from "./percent-encode.js";
+import { type SignatureMethod, sign } from "./signature.js";
 
 /** Parameters as an object (an array value repeats the name), a list of pairs, or URLSearchParams. */
 export type ParametersInit = Record<string, string | readonly string[]> | Iterable<Parameter> | URLSearchParams;

@@ -12,7 +12,7 @@ export {
   type SignableRequest,
   type SignedRequest,
   type TokenResponse,
-} from "./client.ts";
+} from "./client.js";
 export {
   collectParameters,
   constructBaseString,
@@ -23,7 +23,7 @@ export {
   parseAbsoluteUrl,
   type EncodedParameter,
   type Parameter,
-} from "./base-string.ts";
+} from "./base-string.js";
 export {
   CallbackNotConfirmedError,
   InvalidInputError,
@@ -33,7 +33,7 @@ export {
   ProviderStatusError,
   TimeoutError,
   type OAuth1ErrorCode,
-} from "./errors.ts";
-export { appendToQuery, toAuthorizationHeader, toFormEncoded, type Placement } from "./parameters.ts";
-export { percentEncode } from "./percent-encode.ts";
-export { importRsaPrivateKey, sign, signingKey, type SignatureMethod, type SigningSecrets } from "./signature.ts";
+} from "./errors.js";
+export { appendToQuery, toAuthorizationHeader, toFormEncoded, type Placement } from "./parameters.js";
+export { percentEncode } from "./percent-encode.js";
+export { importRsaPrivateKey, sign, signingKey, type SignatureMethod, type SigningSecrets } from "./signature.js";

@@ -1,7 +1,7 @@
 // Parameter transmission of RFC 5849 section 3.5: Authorization header, form body, query string.
 
-import type { EncodedParameter } from "./base-string.ts";
-import { InvalidInputError } from "./errors.ts";
+import type { EncodedParameter } from "./base-string.js";
+import { InvalidInputError } from "./errors.js";
 
 /** Where the protocol parameters travel (section 3.5); the header is the RFC's recommendation. */
 export type Placement = "header" | "body" | "query";

@@ -1,6 +1,6 @@
 // Percent-encoding of RFC 5849 section 3.6: UTF-8, then every octet outside RFC 3986's unreserved set.
 
-import { InvalidInputError } from "./errors.ts";
+import { InvalidInputError } from "./errors.js";
 
 const RESERVED_BY_RFC_3986 = /[!'()*]/g;
 const HAS_RESERVED = /[!'()*]/;

@@ -1,7 +1,7 @@
 // Signature methods of RFC 5849 sections 3.4.2 (HMAC-SHA1), 3.4.3 (RSA-SHA1) and 3.4.4 (PLAINTEXT), plus HMAC-SHA256.
 
-import { InvalidInputError } from "./errors.ts";
-import { percentEncode } from "./percent-encode.ts";
+import { InvalidInputError } from "./errors.js";
+import { percentEncode } from "./percent-encode.js";
 
 /** The signature methods the client can use. Twitter uses HMAC-SHA1. */
 export type SignatureMethod = "HMAC-SHA1" | "HMAC-SHA256" | "RSA-SHA1" | "PLAINTEXT";

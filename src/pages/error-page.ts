@@ -1,9 +1,9 @@
 // The error page people see in a browser: what happened, what to do, a way back.
 
 import type { Context } from "hono";
-import { html } from "./html.ts";
-import type { SignInError } from "../errors.ts";
-import { renderPage } from "./layout.ts";
+import { html } from "./html.js";
+import type { SignInError } from "../errors.js";
+import { renderPage } from "./layout.js";
 
 const TITLES: Record<number, string> = {
   403: "Sign-in cancelled",

@@ -1,9 +1,9 @@
 // GET /: signed out, a "Sign in with Twitter" link; signed in, the avatar, name, @screen name and "Sign out".
 
 import type { Context } from "hono";
-import { html } from "./html.ts";
-import type { TwitterProfile } from "../twitter/account.ts";
-import { imageOrigin, renderPage } from "./layout.ts";
+import { html } from "./html.js";
+import type { TwitterProfile } from "../twitter/account.js";
+import { imageOrigin, renderPage } from "./layout.js";
 
 /** The landing page for the given user (null when signed out); `base` is where the sign-in routes are mounted. */
 export function landingPage(c: Context, user: TwitterProfile | null, base = ""): Response | Promise<Response> {

@@ -1,8 +1,8 @@
 // The HTML shell of the service's pages: no external assets, no JavaScript, one nonce'd style block.
 
 import type { Context } from "hono";
-import { randomId } from "../session/random-id.ts";
-import { SafeHtml, html } from "./html.ts";
+import { randomId } from "../session/random-id.js";
+import { SafeHtml, html } from "./html.js";
 
 const STYLE =
   "body{margin:0;min-height:100vh;display:grid;place-items:center;font:16px/1.5 system-ui,sans-serif;background:#f5f8fa;color:#14171a}" +

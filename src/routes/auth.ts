@@ -1,16 +1,16 @@
 // GET /auth: X's callback. Check the cookie and token, exchange the verifier, start a session, answer verify_credentials.
 
 import type { Context } from "hono";
-import type { Settings } from "../config.ts";
-import type { TwitterAuthEnv } from "../env.ts";
-import { SignInError } from "../errors.ts";
-import { REQUEST_TOKEN_COOKIE, SESSION_COOKIE, clearIdCookie, readIdCookie, setIdCookie } from "../session/cookie.ts";
-import { constantTimeEqual } from "../session/random-id.ts";
-import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.ts";
-import { createSession } from "../session/session-store.ts";
-import { verifyCredentials } from "../twitter/account.ts";
-import { callTwitter, createTwitterClient } from "../twitter/client.ts";
-import { mountPrefix, queryParameter } from "./paths.ts";
+import type { Settings } from "../config.js";
+import type { TwitterAuthEnv } from "../env.js";
+import { SignInError } from "../errors.js";
+import { REQUEST_TOKEN_COOKIE, SESSION_COOKIE, clearIdCookie, readIdCookie, setIdCookie } from "../session/cookie.js";
+import { constantTimeEqual } from "../session/random-id.js";
+import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
+import { createSession } from "../session/session-store.js";
+import { verifyCredentials } from "../twitter/account.js";
+import { callTwitter, createTwitterClient } from "../twitter/client.js";
+import { mountPrefix, queryParameter } from "./paths.js";
 
 /** The longest token or verifier accepted from the query (X's are under 100 characters). */
 const MAX_PARAMETER_LENGTH = 256;

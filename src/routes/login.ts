@@ -1,14 +1,14 @@
 // GET /login: obtain a request token from X, keep its secret in KV, send the browser to X's authorize page.
 
 import type { Context } from "hono";
-import type { Settings } from "../config.ts";
-import type { TwitterAuthEnv } from "../env.ts";
-import { SignInError } from "../errors.ts";
-import { REQUEST_TOKEN_COOKIE, setIdCookie } from "../session/cookie.ts";
-import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.ts";
-import { callTwitter, createTwitterClient } from "../twitter/client.ts";
-import { safeNextPath } from "../next-path.ts";
-import { mountPrefix, queryParameter } from "./paths.ts";
+import type { Settings } from "../config.js";
+import type { TwitterAuthEnv } from "../env.js";
+import { SignInError } from "../errors.js";
+import { REQUEST_TOKEN_COOKIE, setIdCookie } from "../session/cookie.js";
+import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.js";
+import { callTwitter, createTwitterClient } from "../twitter/client.js";
+import { safeNextPath } from "../next-path.js";
+import { mountPrefix, queryParameter } from "./paths.js";
 
 const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 

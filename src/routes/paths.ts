@@ -1,8 +1,8 @@
 // Paths the sign-in reads from requests: where it is mounted, and its query parameters.
 
 import type { Context } from "hono";
-import { SignInError } from "../errors.ts";
-import { MAX_NEXT_LENGTH } from "../next-path.ts";
+import { SignInError } from "../errors.js";
+import { MAX_NEXT_LENGTH } from "../next-path.js";
 
 /**
  * The prefix the sign-in routes are mounted under, from the path of the request that reached

@@ -1,6 +1,6 @@
 // Random identifiers for KV entries: 128 bits from crypto.getRandomValues, base64url.
 
-import { toBase64Url } from "./base64url.ts";
+import { toBase64Url } from "./base64url.js";
 
 /** A fresh id of 128 random bits as 22 base64url characters. */
 export function randomId(): string {

@@ -1,7 +1,7 @@
 // The request-token store: each request token and its secret in KV under a random id, read once.
 
-import { isRandomId, randomId } from "./random-id.ts";
-import { storage } from "./storage.ts";
+import { isRandomId, randomId } from "./random-id.js";
+import { storage } from "./storage.js";
 
 /** How long a request token is kept: X's request tokens live about 15 minutes (KV's minimum TTL is 60 s). */
 export const REQUEST_TOKEN_TTL_SECONDS = 15 * 60;

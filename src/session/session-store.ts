@@ -1,10 +1,10 @@
 // Sign-in sessions in KV: the profile in clear, the access token and secret sealed with AES-GCM.
 
-import type { Credentials } from "../oauth1/index.ts";
-import type { TwitterProfile } from "../twitter/account.ts";
-import { isRandomId, randomId } from "./random-id.ts";
-import { storage } from "./storage.ts";
-import { decryptCredentials, encryptCredentials } from "./token-encryption.ts";
+import type { Credentials } from "../oauth1/index.js";
+import type { TwitterProfile } from "../twitter/account.js";
+import { isRandomId, randomId } from "./random-id.js";
+import { storage } from "./storage.js";
+import { decryptCredentials, encryptCredentials } from "./token-encryption.js";
 
 /** The prefix of session keys in KV. */
 export const SESSION_KEY_PREFIX = "session:";

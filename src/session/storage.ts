@@ -1,6 +1,6 @@
 // KV calls of the request-token and session stores: a failure of KV itself is a 503 (try again), never a 500.
 
-import { SignInError } from "../errors.ts";
+import { SignInError } from "../errors.js";
 
 /** Runs a KV operation; a failure of KV itself becomes a 503 `storage_unavailable`. */
 export async function storage<T>(operation: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 // AES-GCM encryption of a session's access token and secret, with a key derived from SESSION_SECRET (HKDF-SHA256).
 
-import type { Credentials } from "../oauth1/index.ts";
-import { fromBase64Url, toBase64Url } from "./base64url.ts";
+import type { Credentials } from "../oauth1/index.js";
+import { fromBase64Url, toBase64Url } from "./base64url.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

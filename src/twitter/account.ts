@@ -1,6 +1,6 @@
 // X's account/verify_credentials: the signed-in user's profile, passed on exactly as X wrote it.
 
-import { type Credentials, type OAuth1Client, ProviderResponseError, ProviderStatusError } from "../oauth1/index.ts";
+import { type Credentials, type OAuth1Client, ProviderResponseError, ProviderStatusError } from "../oauth1/index.js";
 
 /** The largest verify_credentials answer read (X's is a few KiB). */
 const MAX_PROFILE_BYTES = 256 * 1024;

@@ -1,6 +1,6 @@
 // Signed calls to X's API with a signed-in user's token (Authlib's `oauth.twitter.get(path, token=token)`).
 
-import type { Credentials, OAuth1Client, ParametersInit } from "../oauth1/index.ts";
+import type { Credentials, OAuth1Client, ParametersInit } from "../oauth1/index.js";
 
 /** X's API on behalf of the signed-in user: every request is signed with their access token. */
 export interface TwitterApi {

@@ -1,9 +1,9 @@
 // The OAuth 1.0a client configured for X from the service's settings.
 
-import type { Settings } from "../config.ts";
-import { OAuth1Client, OAuth1Error } from "../oauth1/index.ts";
-import type { SignInError } from "../errors.ts";
-import { type TwitterStep, explainProviderFailure } from "./errors.ts";
+import type { Settings } from "../config.js";
+import { OAuth1Client, OAuth1Error } from "../oauth1/index.js";
+import type { SignInError } from "../errors.js";
+import { type TwitterStep, explainProviderFailure } from "./errors.js";
 
 /** An OAuth1Client for X (HMAC-SHA1, Authorization header, the settings' timeout per call). */
 export function createTwitterClient(settings: Settings): OAuth1Client {

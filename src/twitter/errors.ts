@@ -1,7 +1,7 @@
 // What X's error answers mean, turned into the service's errors (502/504, or the visitor's 4xx).
 
-import { SignInError } from "../errors.ts";
-import { OAuth1Error } from "../oauth1/index.ts";
+import { SignInError } from "../errors.js";
+import { OAuth1Error } from "../oauth1/index.js";
 
 // X's error codes that the sign-in meets (https://docs.x.com/x-api/fundamentals/response-codes-and-errors):
 // 32 could not authenticate you, 89 invalid or expired token, 135 timestamp out of bounds,
