@@ -67,17 +67,25 @@ export function settingsReader(options: TwitterAuthOptions = {}): (env: Partial<
 }
 
 /**
- * Reads and checks the settings; throws ConfigurationError naming the first missing or invalid
- * one (a 500: the operator's fault, not the visitor's).
+ * Reads and checks the settings; throws ConfigurationError naming what is missing or invalid (a
+ * 500: the operator's fault, not the visitor's). Every missing secret is named at once.
  */
 export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}): Settings {
-  const sessionSecret = required(env, "SESSION_SECRET");
+  if (!env.AUTH_KV) {
+    throw new ConfigurationError("AUTH_KV", "missing", 'Bind a KV namespace named AUTH_KV in wrangler.toml: [[kv_namespaces]] binding = "AUTH_KV".');
+  }
+  const missing = SECRETS.filter((name) => typeof env[name] !== "string" || env[name].trim() === "");
+  if (missing.length > 0) {
+    const lines = missing.map((name) => `${name}=<${SECRET_HINTS[name]}>`).join(", ");
+    throw new ConfigurationError(missing, "not set", `Locally, add to .dev.vars: ${lines}. Deployed, run npx wrangler secret put NAME for each.`);
+  }
+  const sessionSecret = env.SESSION_SECRET!;
   if (sessionSecret.length < MIN_SESSION_SECRET_LENGTH) {
-    throw new ConfigurationError("SESSION_SECRET", `is shorter than ${MIN_SESSION_SECRET_LENGTH} characters`);
+    throw new ConfigurationError("SESSION_SECRET", `shorter than ${MIN_SESSION_SECRET_LENGTH} characters`, `Make a new one with: openssl rand -base64 32.`);
   }
   return {
-    consumerKey: required(env, "TWITTER_CLIENT_ID"),
-    consumerSecret: required(env, "TWITTER_CLIENT_SECRET"),
+    consumerKey: env.TWITTER_CLIENT_ID!,
+    consumerSecret: env.TWITTER_CLIENT_SECRET!,
     sessionSecret,
     requestTokenUrl: endpoint(env, "TWITTER_REQUEST_TOKEN_URL"),
     authorizeUrl: authorizePage(endpoint(env, "TWITTER_AUTHORIZE_URL"), options.authorizePage),
@@ -91,11 +99,15 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
   };
 }
 
-function required(env: Partial<Env>, name: "TWITTER_CLIENT_ID" | "TWITTER_CLIENT_SECRET" | "SESSION_SECRET"): string {
-  const value = env[name];
-  if (typeof value !== "string" || value.trim() === "") throw new ConfigurationError(name);
-  return value;
-}
+/** The secrets, in the order a new user is told to add them. */
+const SECRETS = ["SESSION_SECRET", "TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET"] as const;
+const SECRET_HINTS: Record<(typeof SECRETS)[number], string> = {
+  SESSION_SECRET: "32+ random characters, e.g. from openssl rand -base64 32",
+  TWITTER_CLIENT_ID: "your X app's API Key",
+  TWITTER_CLIENT_SECRET: "its API Key Secret",
+};
+/** How to fix a variable. */
+const FIX_VARIABLE = "Fix it in wrangler.toml [vars] or .dev.vars.";
 
 function endpoint(env: Partial<Env>, name: keyof typeof TWITTER_DEFAULTS): string {
   const value = env[name] || TWITTER_DEFAULTS[name];
@@ -103,25 +115,34 @@ function endpoint(env: Partial<Env>, name: keyof typeof TWITTER_DEFAULTS): strin
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigurationError(name, "is not an absolute URL");
+    throw new ConfigurationError(name, "not an absolute URL", FIX_VARIABLE);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigurationError(name, "is not an http(s) URL");
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigurationError(name, "not an http(s) URL", FIX_VARIABLE);
   return url.href;
 }
 
-/** A whole number from min to max; the fallback when unset. */
-function wholeNumber(name: string, value: string | number | undefined, min: number, max: number, fallback: number): number {
+/** A whole number from min to max; the fallback when unset. `fail` makes the error (a setting's or an option's). */
+function wholeNumber(name: string, value: string | number | undefined, min: number, max: number, fallback: number, fail = variableError): number {
   if (value === undefined || value === "") return fallback;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < min || number > max) throw new ConfigurationError(name, `is not a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(number) || number < min || number > max) throw fail(name, `not a whole number from ${min} to ${max}`);
   return number;
 }
 
 /** One of the allowed words; undefined when unset. */
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fail = variableError): T | undefined {
   if (value === undefined || value === "") return undefined;
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new ConfigurationError(name, `is not one of: ${allowed.join(", ")}`);
+  throw fail(name, `not one of: ${allowed.join(", ")}`);
+}
+
+function variableError(name: string, problem: string): Error {
+  return new ConfigurationError(name, problem, FIX_VARIABLE);
+}
+
+/** A developer's mistake in the options, thrown when the app is built (as Hono's own middleware do). */
+function optionError(name: string, problem: string): Error {
+  return new TypeError(`twitterAuth()/twitterSession() option ${name} is ${problem}.`);
 }
 
 const MAX_SESSION_TTL_SECONDS = 34_560_000;
@@ -131,11 +152,11 @@ const MAX_SESSION_TTL_SECONDS = 34_560_000;
  * then, not answered as a 500 on each request).
  */
 export function checkOptions(options: TwitterAuthOptions): void {
-  wholeNumber("sessionTtlSeconds", options.sessionTtlSeconds, 60, MAX_SESSION_TTL_SECONDS, 0);
-  oneOf("accessType", options.accessType, ["read", "write"]);
-  oneOf("authorizePage", options.authorizePage, ["authenticate", "authorize"]);
+  wholeNumber("sessionTtlSeconds", options.sessionTtlSeconds, 60, MAX_SESSION_TTL_SECONDS, 0, optionError);
+  oneOf("accessType", options.accessType, ["read", "write"], optionError);
+  oneOf("authorizePage", options.authorizePage, ["authenticate", "authorize"], optionError);
   if (options.afterLogout !== undefined && safeNextPath(options.afterLogout) === undefined) {
-    throw new ConfigurationError("afterLogout", "is not a path on this site, such as /");
+    throw optionError("afterLogout", "not a path on this site, such as /");
   }
 }
 

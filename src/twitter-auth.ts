@@ -1,8 +1,8 @@
 // The sign-in as a Hono building block: mount it in any Worker, read the signed-in user from the context.
 
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
-import { type TwitterAuthOptions, checkOptions, settingsReader } from "./config.js";
+import { type Settings, type TwitterAuthOptions, checkOptions, settingsReader } from "./config.js";
 import type { TwitterAuthEnv } from "./env.js";
 import { SignInError } from "./errors.js";
 import { handleError, logged } from "./error-handler.js";
@@ -37,27 +37,38 @@ export function twitterSession(options: TwitterAuthOptions = {}): MiddlewareHand
     c.set("twitterUser", null);
     c.set("twitterApi", null);
     c.set("twitterSessionId", null);
-    const settings = settingsOf(c.env);
-    const spec = { name: SESSION_COOKIE, path: "/" };
-    const cookie = await readIdCookie(c, spec, settings.sessionSecret, settings.sessionTtlSeconds);
-    if (cookie.status === "valid") {
-      const session = await readSession(c.env.AUTH_KV, settings.sessionSecret, cookie.id);
-      if (session) {
-        c.set("twitterUser", session.profile);
-        c.set("twitterSessionId", session.id);
-        c.set(
-          "twitterApi",
-          createTwitterApi(createTwitterClient(settings), async () => {
-            const credentials = await session.credentials();
-            if (!credentials) throw new SignInError(401, "session_invalid", "Your session can no longer call Twitter. Sign in again.");
-            return credentials;
-          }),
-        );
-      }
+    try {
+      await readSessionInto(c, settingsOf(c.env));
+    } catch (error) {
+      // The host app's error handler is not ours: answer the sign-in's own failures (a missing
+      // setting, KV down) here, in the sign-in's format, wherever this middleware is used.
+      return handleError(error, c);
     }
-    if (cookie.status !== "missing" && c.get("twitterUser") === null) clearIdCookie(c, spec);
     await next();
   };
+}
+
+/** Sets the context variables from the session cookie, and clears a cookie that names no session. */
+async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): Promise<void> {
+  const spec = { name: SESSION_COOKIE, path: "/" };
+  const cookie = await readIdCookie(c, spec, settings.sessionSecret, settings.sessionTtlSeconds);
+  if (cookie.status === "valid") {
+    const session = await readSession(c.env.AUTH_KV, settings.sessionSecret, cookie.id);
+    if (session) {
+      c.set("twitterUser", session.profile);
+      c.set("twitterSessionId", session.id);
+      c.set(
+        "twitterApi",
+        createTwitterApi(createTwitterClient(settings), async () => {
+          const credentials = await session.credentials();
+          if (!credentials) throw new SignInError(401, "session_invalid", "Your session can no longer call Twitter. Sign in again.");
+          return credentials;
+        }),
+      );
+      return;
+    }
+  }
+  if (cookie.status !== "missing") clearIdCookie(c, spec);
 }
 
 /**
@@ -108,8 +119,9 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
 }
 
 /**
- * Refuses a state-changing request sent from another site (a form posted cross-site): the
- * browser's `Sec-Fetch-Site` or `Origin` must say it came from this origin.
+ * Refuses a state-changing request sent from another site: the browser's `Sec-Fetch-Site` or
+ * `Origin` must say it came from this origin. Ours rather than hono/csrf, which checks only
+ * form-like content types and so lets a cross-site POST typed application/json through.
  */
 function sameOrigin(): MiddlewareHandler {
   return async (c, next) => {

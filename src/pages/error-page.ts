@@ -1,7 +1,7 @@
 // The error page people see in a browser: what happened, what to do, a way back.
 
 import type { Context } from "hono";
-import { html } from "./html.js";
+import { html } from "hono/html";
 import type { SignInError } from "../errors.js";
 import { renderPage } from "./layout.js";
 

@@ -1,7 +1,7 @@
 // GET /: signed out, a "Sign in with Twitter" link; signed in, the avatar, name, @screen name and "Sign out".
 
 import type { Context } from "hono";
-import { html } from "./html.js";
+import { html } from "hono/html";
 import type { TwitterProfile } from "../twitter/account.js";
 import { imageOrigin, renderPage } from "./layout.js";
 

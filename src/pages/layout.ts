@@ -1,8 +1,10 @@
-// The HTML shell of the service's pages: no external assets, no JavaScript, one nonce'd style block.
+// The HTML shell of the service's pages (hono/html escapes every value): no external assets, no JavaScript, one nonce'd style block.
 
 import type { Context } from "hono";
+import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+import type { SignInStatus } from "../errors.js";
 import { randomId } from "../session/random-id.js";
-import { SafeHtml, html } from "./html.js";
 
 const STYLE =
   "body{margin:0;min-height:100vh;display:grid;place-items:center;font:16px/1.5 system-ui,sans-serif;background:#f5f8fa;color:#14171a}" +
@@ -11,15 +13,14 @@ const STYLE =
   ".button{display:inline-block;border:0;border-radius:99px;padding:.6rem 1.4rem;font:inherit;font-weight:700;cursor:pointer;text-decoration:none;background:#1d9bf0;color:#fff}" +
   ".button.secondary{background:#e7e9ea;color:#0f1419}.avatar{border-radius:50%}";
 
-
 /**
  * Answers an HTML page with a strict Content-Security-Policy of its own: nothing loads but the
  * page's nonce'd style and, when given, images from one origin (the user's avatar on X).
  */
 export function renderPage(
   c: Context,
-  page: { title: string; body: SafeHtml; imageOrigin?: string | undefined },
-  status: 200 | 400 | 401 | 403 | 404 | 405 | 414 | 429 | 431 | 500 | 502 | 503 | 504 = 200,
+  page: { title: string; body: HtmlEscapedString | Promise<HtmlEscapedString>; imageOrigin?: string | undefined },
+  status: 200 | SignInStatus = 200,
 ): Response | Promise<Response> {
   // 128 random bits; base64url digits are valid in a CSP nonce.
   const styleNonce = randomId();
@@ -35,10 +36,10 @@ export function renderPage(
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${page.title}</title>
-<style nonce="${styleNonce}">${new SafeHtml(STYLE)}</style>
+<style nonce="${styleNonce}">${raw(STYLE)}</style>
 </head>
 <body><main>${page.body}</main></body>
-</html>`.value,
+</html>`,
     status,
   );
 }

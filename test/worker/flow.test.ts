@@ -207,6 +207,30 @@ describe("configuration", () => {
     });
   }
 
+  it("names every missing secret at once and says what to add to .dev.vars (what `npx wrangler dev` meets with no .dev.vars)", async () => {
+    const bare = { ...env, TWITTER_CLIENT_ID: undefined, TWITTER_CLIENT_SECRET: undefined, SESSION_SECRET: undefined };
+    for (const path of ["/", "/login", "/me"]) {
+      const response = await app.request(`http://localhost${path}`, { headers: { "CF-Connecting-IP": nextClientIp() } }, bare);
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({
+        error: "server_misconfigured",
+        error_description:
+          "The server's SESSION_SECRET, TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET settings are not set. Locally, add to .dev.vars: " +
+          "SESSION_SECRET=<32+ random characters, e.g. from openssl rand -base64 32>, TWITTER_CLIENT_ID=<your X app's API Key>, " +
+          "TWITTER_CLIENT_SECRET=<its API Key Secret>. Deployed, run npx wrangler secret put NAME for each.",
+      });
+    }
+  });
+
+  it("answers 500 naming AUTH_KV when the KV binding is missing (a setup mistake, not an outage)", async () => {
+    const response = await app.request("http://localhost/login", { headers: { "CF-Connecting-IP": nextClientIp() } }, { ...env, AUTH_KV: undefined });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({
+      error: "server_misconfigured",
+      error_description: 'The server\'s AUTH_KV setting is missing. Bind a KV namespace named AUTH_KV in wrangler.toml: [[kv_namespaces]] binding = "AUTH_KV".',
+    });
+  });
+
   it("answers 500 naming an endpoint that is not an absolute URL", async () => {
     const response = await app.request("http://localhost/login", { headers: { "CF-Connecting-IP": nextClientIp() } }, { ...env, TWITTER_REQUEST_TOKEN_URL: "not a url" });
     expect(response.status).toBe(500);
@@ -215,7 +239,7 @@ describe("configuration", () => {
 
   it("falls back to X's documented endpoints when no endpoint is set", async () => {
     const { readSettings } = await import("../../src/config");
-    const settings = readSettings({ TWITTER_CLIENT_ID: "k", TWITTER_CLIENT_SECRET: "s", SESSION_SECRET: "x".repeat(32) });
+    const settings = readSettings({ AUTH_KV: env.AUTH_KV, TWITTER_CLIENT_ID: "k", TWITTER_CLIENT_SECRET: "s", SESSION_SECRET: "x".repeat(32) });
     expect(settings.requestTokenUrl).toBe("https://api.x.com/oauth/request_token");
     expect(settings.authorizeUrl).toBe("https://api.x.com/oauth/authenticate");
     expect(settings.accessTokenUrl).toBe("https://api.x.com/oauth/access_token");

@@ -82,4 +82,32 @@ describe("twitterAuth() mounted under a prefix", () => {
     expect(await anonymous.json()).toEqual({ error: "not_signed_in", error_description: "Nobody is signed in. Sign in at /auth/twitter/login." });
     expect((await request(app, "http://localhost:8787/elsewhere")).status).toBe(404);
   });
+
+  it("answers a misconfigured twitterSession() in the host's own routes in the sign-in's format, not Hono's plain 500", async () => {
+    const app = hostApp();
+    const broken = { ...env, SESSION_SECRET: undefined };
+    const json = await app.request("http://localhost:8787/account/profile", {}, broken);
+    expect(json.status).toBe(500);
+    expect(json.headers.get("Cache-Control")).toBe("no-store");
+    expect(await json.json()).toEqual({ error: "server_misconfigured", error_description: expect.stringMatching(/^The server's SESSION_SECRET setting is not set\. Locally, add to \.dev\.vars: SESSION_SECRET=/) });
+    const page = await app.request("http://localhost:8787/account/profile", { headers: { Accept: "text/html" } }, broken);
+    expect(page.status).toBe(500);
+    expect(page.headers.get("Content-Type")).toMatch(/^text\/html/);
+    expect(await page.text()).toContain("server_misconfigured");
+    const noKv = await app.request("http://localhost:8787/account/profile", {}, { ...env, AUTH_KV: undefined });
+    expect(noKv.status).toBe(500);
+    expect(((await noKv.json()) as { error_description: string }).error_description).toContain("AUTH_KV");
+  });
+
+  it("answers the sign-in's errors as JSON from a host app's default error handler too (they are Hono HTTPExceptions)", async () => {
+    const { SignInError } = await import("../../src/errors");
+    const app = new Hono();
+    app.get("/", () => {
+      throw new SignInError(401, "session_invalid", "Your session can no longer call Twitter. Sign in again.");
+    });
+    const response = await app.request("http://localhost/");
+    expect(response.status).toBe(401);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(await response.json()).toEqual({ error: "session_invalid", error_description: "Your session can no longer call Twitter. Sign in again." });
+  });
 });
