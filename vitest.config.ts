@@ -1,4 +1,5 @@
-// Two test projects: "worker" runs inside workerd (the Workers Vitest integration), "node" runs in Node.
+// Three test projects: "worker" runs inside workerd (the Workers Vitest integration), "node" runs in Node,
+// "package" packs the npm package and signs in with it from a stranger's Worker (test/consumer).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "./test/stand-in/server.ts";
@@ -48,6 +49,10 @@ export default defineConfig({
       },
       {
         test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+      },
+      {
+        // The npm package from the outside: packed, linted, installed into test/consumer and run in workerd.
+        test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
       },
     ],
   },

@@ -28,7 +28,9 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   const oauthToken = tokenParameter(c, "oauth_token");
   const verifier = tokenParameter(c, "oauth_verifier");
 
-  const cookieSpec = { name: REQUEST_TOKEN_COOKIE, path: mountPrefix(c, "/auth") || "/" };
+  const prefix = mountPrefix(c, "/auth");
+  const startAgain = `Start again from ${prefix}/login`;
+  const cookieSpec = { name: REQUEST_TOKEN_COOKIE, path: prefix || "/" };
   const cookie = await readIdCookie(c, cookieSpec, settings.sessionSecret, REQUEST_TOKEN_TTL_SECONDS);
   clearIdCookie(c, cookieSpec);
   // Taken (read and deleted) before anything else can fail: a request token works once.
@@ -38,26 +40,28 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     throw new SignInError(403, "access_denied", "You declined to sign in with Twitter. Nothing was shared.");
   }
   if (cookie.status === "missing") {
-    throw new SignInError(400, "missing_cookie", "The sign-in cookie is missing. Start again from /login, with cookies enabled.");
+    throw new SignInError(400, "missing_cookie", `The sign-in cookie is missing. ${startAgain}, with cookies enabled.`);
   }
   if (cookie.status === "invalid") {
-    throw new SignInError(400, "invalid_cookie", "The sign-in cookie is not valid. Start again from /login.");
+    throw new SignInError(400, "invalid_cookie", `The sign-in cookie is not valid. ${startAgain}.`);
   }
   if (cookie.status === "expired" || pending === undefined) {
-    throw new SignInError(400, "expired_sign_in", "This sign-in has expired or was already used. Start again from /login.");
+    throw new SignInError(400, "expired_sign_in", `This sign-in has expired or was already used. ${startAgain}.`);
   }
   if (oauthToken === undefined || verifier === undefined) {
-    throw new SignInError(400, "invalid_callback", "The callback lacks oauth_token or oauth_verifier. Start again from /login.");
+    throw new SignInError(400, "invalid_callback", `The callback lacks oauth_token or oauth_verifier. ${startAgain}.`);
   }
   if (!constantTimeEqual(oauthToken, pending.token)) {
-    throw new SignInError(400, "token_mismatch", "The callback's oauth_token is not this sign-in's. Start again from /login.");
+    throw new SignInError(400, "token_mismatch", `The callback's oauth_token is not this sign-in's. ${startAgain}.`);
   }
 
   const client = createTwitterClient(settings);
-  const token = await callTwitter("access_token", () =>
-    client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
+  const token = await callTwitter(
+    "access_token",
+    () => client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
+    { startAgain },
   );
-  const { json, profile } = await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }));
+  const { json, profile } = await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }), { startAgain });
 
   const sessionId = await createSession(c.env.AUTH_KV, settings.sessionSecret, profile, token, settings.sessionTtlSeconds);
   await setIdCookie(c, { name: SESSION_COOKIE, path: "/" }, settings.sessionSecret, sessionId, settings.sessionTtlSeconds);

@@ -47,7 +47,7 @@ export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Pro
         callback: callbackUrl,
         ...(settings.accessType ? { parameters: { x_auth_access_type: settings.accessType } } : {}),
       }),
-    { callbackUrl },
+    { callbackUrl, startAgain: `Start again from ${prefix}/login` },
   );
   const id = await saveRequestToken(c.env.AUTH_KV, {
     token: temporary.token,

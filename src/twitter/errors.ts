@@ -17,13 +17,21 @@ export function twitterErrorCode(body: string | undefined): number | undefined {
 /** Which step of the sign-in talked to X, for the messages. */
 export type TwitterStep = "request_token" | "access_token" | "verify_credentials";
 
+/** What the explanations may name: the callback URL /login asked for, and where to start again. */
+export interface ProviderFailureContext {
+  callbackUrl?: string;
+  /** e.g. "Start again from /auth/twitter/login"; default "Start again from /login". */
+  startAgain?: string;
+}
+
 /**
  * Turns a failure of the OAuth client into the answer the visitor gets: what X did, and, for
  * the operator's common mistakes, what to fix. Never echoes a key, secret or token.
  */
-export function explainProviderFailure(error: OAuth1Error, step: TwitterStep, context: { callbackUrl?: string } = {}): SignInError {
+export function explainProviderFailure(error: OAuth1Error, step: TwitterStep, context: ProviderFailureContext = {}): SignInError {
   // The step is named as X's endpoint: request_token, access_token or verify_credentials.
   const what = step;
+  const startAgain = context.startAgain ?? "Start again from /login";
   switch (error.code) {
     case "ERR_OAUTH1_TIMEOUT":
       return new SignInError(504, "twitter_timeout", `Twitter did not answer in time (${what}). Try again.`, { cause: error });
@@ -34,13 +42,13 @@ export function explainProviderFailure(error: OAuth1Error, step: TwitterStep, co
     case "ERR_OAUTH1_PROVIDER_RESPONSE":
       return new SignInError(502, "twitter_bad_response", `Twitter's answer (${what}) is malformed. Try again later.`, { cause: error });
     case "ERR_OAUTH1_PROVIDER_STATUS":
-      return explainStatus(error, step, what, context.callbackUrl);
+      return explainStatus(error, step, what, context.callbackUrl, startAgain);
     case "ERR_OAUTH1_INVALID_INPUT":
-      return new SignInError(400, "invalid_request", "This sign-in cannot be sent to Twitter. Start again from /login.", { cause: error });
+      return new SignInError(400, "invalid_request", `This sign-in cannot be sent to Twitter. ${startAgain}.`, { cause: error });
   }
 }
 
-function explainStatus(error: OAuth1Error, step: TwitterStep, what: string, callbackUrl: string | undefined): SignInError {
+function explainStatus(error: OAuth1Error, step: TwitterStep, what: string, callbackUrl: string | undefined, startAgain: string): SignInError {
   const status = error.status ?? 0;
   const code = twitterErrorCode(error.body);
   if (step === "request_token" && code === 415) {
@@ -56,7 +64,7 @@ function explainStatus(error: OAuth1Error, step: TwitterStep, what: string, call
   if (step === "access_token" && (code === 89 || /verifier|request token/i.test(error.body ?? ""))) {
     // X refuses a request token it already exchanged, an expired one, or a wrong verifier:
     // the callback was replayed, forged or too late.
-    return new SignInError(400, "invalid_callback", "Twitter refused this sign-in: already used, expired or forged. Start again from /login.", { cause: error });
+    return new SignInError(400, "invalid_callback", `Twitter refused this sign-in: already used, expired or forged. ${startAgain}.`, { cause: error });
   }
   if (status === 429) {
     return new SignInError(502, "twitter_rate_limited", `Twitter is rate-limiting this app. Try again in a few minutes.`, { cause: error });

@@ -1,0 +1,228 @@
+// The npm package as a stranger gets it: packed, linted (publint, attw), installed into test/consumer, type-checked, built by wrangler and signed in with inside workerd.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { publint } from "publint";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, startStandIn } from "../stand-in/server.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+const consumer = join(root, "test", "consumer");
+const installed = join(consumer, "node_modules", "hono-sign-in-with-twitter");
+const scratch = mkdtempSync(join(tmpdir(), "package-test-"));
+const require = createRequire(import.meta.url);
+const bin = (name: string, path: string) => join(dirname(require.resolve(`${name}/package.json`)), path);
+
+interface PackResult {
+  filename: string;
+  files: { path: string }[];
+}
+let pack: PackResult;
+let tarball: string;
+
+/** Runs a command as a new user would type it; its output is shown only when it fails. */
+function run(command: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(command, args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
+      timeout: 120_000,
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${stdout ?? ""}\n${stderr ?? ""}`);
+  }
+}
+
+/** npm itself: the one running `npm test` when there is one. */
+function npm(args: string[], cwd: string): string {
+  const cli = process.env.npm_execpath;
+  return cli && /\.c?js$/.test(cli) ? run(process.execPath, [cli, ...args], cwd) : run("npm", args, cwd);
+}
+
+beforeAll(() => {
+  npm(["run", "build"], root);
+  pack = (JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], root)) as PackResult[])[0]!;
+  tarball = join(scratch, pack.filename);
+  // What the consumer's package.json names: `"hono-sign-in-with-twitter": "file:hono-sign-in-with-twitter.tgz"`.
+  copyFileSync(tarball, join(consumer, "hono-sign-in-with-twitter.tgz"));
+  rmSync(installed, { recursive: true, force: true });
+  npm(["install", "--no-package-lock", "--no-audit", "--no-fund", "--prefer-offline"], consumer);
+}, 240_000);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("the packed tarball", () => {
+  it("holds only the build, the README, the licence and package.json", () => {
+    const paths = pack.files.map((file) => file.path).sort();
+    for (const path of paths) expect(path).toMatch(/^(dist\/[a-z0-9/-]+\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/);
+    for (const entry of ["dist/twitter-auth.js", "dist/twitter-auth.d.ts", "dist/oauth1/index.js", "dist/oauth1/index.d.ts", "README.md", "LICENSE"]) {
+      expect(paths).toContain(entry);
+    }
+    // The Worker's own files (its entry, its app and landing page) are not part of the package.
+    for (const path of ["dist/index.js", "dist/app.js", "dist/pages/landing.js"]) expect(paths).not.toContain(path);
+  });
+
+  it("is clean for publint (strict, suggestions included)", async () => {
+    const bytes = readFileSync(tarball);
+    const { messages } = await publint({ pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) }, strict: true, level: "suggestion" });
+    expect(messages).toEqual([]);
+  });
+
+  it("is clean for @arethetypeswrong/cli in every ESM resolution (it is ESM only: no CommonJS or node10 entry)", () => {
+    // attw exits non-zero on any problem its esm-only profile does not ignore.
+    const report = JSON.parse(run(process.execPath, [bin("@arethetypeswrong/cli", "dist/index.js"), tarball, "--profile", "esm-only", "--format", "json"], root)) as {
+      problems: Record<string, { kind: string; entrypoint: string; resolutionKind?: string }[]>;
+    };
+    const problems = Object.values(report.problems).flat();
+    const esm = problems.filter((problem) => problem.resolutionKind !== "node10" && problem.resolutionKind !== "node16-cjs");
+    expect(esm).toEqual([]);
+    // What remains is only what ESM-only means: no require() and no node10 resolution.
+    for (const problem of problems) expect(["NoResolution", "CJSResolvesToESM"]).toContain(problem.kind);
+  });
+
+  it("gives ./oauth1 an import graph with nothing of Hono and nothing outside dist/oauth1", () => {
+    const folder = join(installed, "dist", "oauth1");
+    for (const file of readdirSync(folder).filter((name) => name.endsWith(".js"))) {
+      const source = readFileSync(join(folder, file), "utf8");
+      const specifiers = [...source.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*\(\s*"([^"]+)"|^\s*import\s*"([^"]+)"/gm)].map((m) => m[1] ?? m[2] ?? m[3]);
+      for (const specifier of specifiers) expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\/[a-z0-9-]+\.js$/);
+    }
+  });
+});
+
+describe("a stranger's Worker that installs the tarball (test/consumer)", () => {
+  it("installs the package from the tarball, with hono as a peer", () => {
+    const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { version: string; peerDependencies: Record<string, string> };
+    expect(manifest.version).toBe(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
+    expect(manifest.peerDependencies.hono).toBeDefined();
+    expect(readdirSync(installed).sort()).toEqual(["LICENSE", "README.md", "dist", "package.json"]);
+  });
+
+  it("type-checks against the published .d.ts, not against src/", () => {
+    const files = run(process.execPath, [bin("typescript", "bin/tsc"), "-p", join(consumer, "tsconfig.json"), "--listFilesOnly"], consumer).split("\n");
+    expect(files.some((file) => file.endsWith("node_modules/hono-sign-in-with-twitter/dist/twitter-auth.d.ts"))).toBe(true);
+    expect(files.some((file) => file.endsWith("node_modules/hono-sign-in-with-twitter/dist/oauth1/index.d.ts"))).toBe(true);
+    expect(files.filter((file) => file.startsWith(join(root, "src")))).toEqual([]);
+    run(process.execPath, [bin("typescript", "bin/tsc"), "-p", join(consumer, "tsconfig.json")], consumer);
+  });
+
+  it("fails the type-check when the published types are misused (the check is not vacuous)", () => {
+    // (TypeScript's include skips dot files, so the probe has a plain name.)
+    const probe = join(consumer, "src", `probe-${process.pid}.ts`);
+    writeFileSync(
+      probe,
+      `import { Hono } from "hono";\nimport { type TwitterAuthEnv } from "hono-sign-in-with-twitter";\n` +
+        `new Hono<TwitterAuthEnv>().get("/", (c) => c.text(c.var.twitterUser.screenName));\n`,
+    );
+    try {
+      expect(() => run(process.execPath, [bin("typescript", "bin/tsc"), "-p", join(consumer, "tsconfig.json")], consumer)).toThrow(/twitterUser.*possibly 'null'/);
+    } finally {
+      rmSync(probe, { force: true });
+    }
+  });
+
+  describe("built by wrangler as a deploy would, and run in workerd", () => {
+    let standIn: StandIn;
+    let miniflare: Miniflare;
+    let bundle: string;
+
+    beforeAll(async () => {
+      const outdir = join(scratch, "consumer-bundle");
+      run(process.execPath, [bin("wrangler", "bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], consumer);
+      bundle = readFileSync(join(outdir, "index.js"), "utf8");
+      standIn = await startStandIn();
+      const allowed = standIn.origin;
+      miniflare = new Miniflare(
+        convertV4MiniflareOptions({
+          modules: true,
+          script: bundle,
+          compatibilityDate: "2026-11-01",
+          cf: false,
+          telemetry: { enabled: false },
+          kvNamespaces: ["AUTH_KV"],
+          bindings: {
+            TWITTER_CLIENT_ID: DEFAULT_CONSUMER_KEY,
+            TWITTER_CLIENT_SECRET: DEFAULT_CONSUMER_SECRET,
+            SESSION_SECRET: "consumer-session-secret-0123456789abcdef",
+            TWITTER_REQUEST_TOKEN_URL: standIn.urls.requestToken,
+            TWITTER_AUTHORIZE_URL: standIn.urls.authenticate,
+            TWITTER_ACCESS_TOKEN_URL: standIn.urls.accessToken,
+            TWITTER_API_BASE_URL: standIn.urls.apiBase,
+          },
+          // Only the stand-in may be reached.
+          async outboundService(request: Request) {
+            if (new URL(request.url).origin !== allowed) throw new Error(`unexpected outbound request to ${request.url}`);
+            const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+            return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });
+          },
+        }),
+      );
+    }, 120_000);
+
+    afterAll(async () => {
+      await miniflare?.dispose();
+      await standIn?.close();
+    });
+
+    const site = "http://localhost:8787";
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await miniflare.dispatchFetch(`${site}${path}`, { headers, redirect: "manual" });
+      return { status: response.status, headers: response.headers, text: await response.text() };
+    };
+
+    it("bundles the package from node_modules", () => {
+      expect(bundle).toContain("node_modules/hono-sign-in-with-twitter/dist/twitter-auth.js");
+      expect(bundle).not.toContain("src/twitter-auth.ts");
+    });
+
+    it("signs in under /auth/twitter, reads the session in its own routes, calls X as the user, and signs out", async () => {
+      expect((await get("/account/profile")).headers.get("Location")).toBe("/auth/twitter/login?next=/account/profile");
+
+      const login = await get("/auth/twitter/login?next=/account/profile");
+      expect(login.status).toBe(302);
+      const authorize = new URL(login.headers.get("Location")!);
+      expect(authorize.origin + authorize.pathname).toBe(standIn.urls.authenticate);
+      const requestCookie = login.headers.get("Set-Cookie")!.split(";")[0]!;
+
+      // The user on the stand-in's consent page.
+      const consent = await fetch(`${standIn.origin}/oauth/authorize`, {
+        method: "POST",
+        body: new URLSearchParams({ oauth_token: authorize.searchParams.get("oauth_token")!, screen_name: "stranger", action: "allow" }),
+        redirect: "manual",
+      });
+      const back = new URL(consent.headers.get("Location")!);
+      expect(back.origin + back.pathname).toBe(`${site}/auth/twitter/auth`);
+
+      const auth = await get(back.pathname + back.search, { Cookie: requestCookie });
+      expect(auth.status).toBe(303);
+      expect(auth.headers.get("Location")).toBe("/account/profile");
+      const session = auth.headers.getSetCookie().find((cookie) => cookie.startsWith("twitter_session="))!.split(";")[0]!;
+
+      expect(await get("/account/profile", { Cookie: session })).toMatchObject({ status: 200, text: "Hello @stranger" });
+      expect(JSON.parse((await get("/account/twitter", { Cookie: session })).text)).toEqual({ status: 200, screenName: "stranger" });
+      expect(JSON.parse((await get("/auth/twitter/me", { Cookie: session })).text)).toMatchObject({ screenName: "stranger" });
+      expect((await get("/encode/a%20b!")).text).toBe("a%20b%21");
+
+      const out = await miniflare.dispatchFetch(`${site}/auth/twitter/logout`, { method: "POST", headers: { Cookie: session, Origin: site }, redirect: "manual" });
+      expect(out.status).toBe(303);
+      expect(out.headers.get("Location")).toBe("/goodbye");
+      expect((await get("/account/profile", { Cookie: session })).status).toBe(302);
+      expect((await get("/auth/twitter/me", { Cookie: session })).status).toBe(401);
+    });
+
+    it("answers the sign-in's errors in its own format inside the stranger's app", async () => {
+      const missing = await get("/auth/twitter/auth?oauth_token=a&oauth_verifier=b");
+      expect(missing.status).toBe(400);
+      expect(JSON.parse(missing.text)).toEqual({
+        error: "missing_cookie",
+        error_description: "The sign-in cookie is missing. Start again from /auth/twitter/login, with cookies enabled.",
+      });
+    });
+  });
+});
