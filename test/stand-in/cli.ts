@@ -1,9 +1,10 @@
-// Command line for the Twitter stand-in: `node test/stand-in/cli.ts [--port N]` prints one JSON line (origin, urls, consumer, Worker vars) and runs until SIGINT/SIGTERM.
+// Command line for the Twitter stand-in (`npm run stand-in`): prints one JSON line (origin, urls, consumer, Worker vars), or with --dev-vars the .dev.vars lines, and runs until SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, startStandIn } from "./server.ts";
 
-const USAGE = `usage: node test/stand-in/cli.ts [--port N] [--callback-prefix URL]... [--consumer-key KEY --consumer-secret SECRET] [--app-name NAME] [--log]
+const USAGE = `usage: npm run stand-in -- [--port N] [--dev-vars] [--callback-prefix URL]... [--consumer-key KEY --consumer-secret SECRET] [--app-name NAME] [--log]
 Starts the local Twitter stand-in on 127.0.0.1 and prints one line of JSON describing it.
+  --dev-vars             print instead the lines to put in a Worker's .dev.vars to sign in against it
   --port N               port to listen on (default: a free one)
   --callback-prefix URL  also approve callbacks starting with URL (loopback hosts always are)
   --consumer-key, --consumer-secret  the app's client credentials (default: the public dev pair)
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
       "consumer-secret": { type: "string" },
       "app-name": { type: "string" },
       log: { type: "boolean" },
+      "dev-vars": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -53,7 +55,18 @@ async function main(): Promise<void> {
       TWITTER_API_BASE_URL: standIn.urls.apiBase,
     },
   };
-  process.stdout.write(`${JSON.stringify(description)}\n`);
+  if (values["dev-vars"]) {
+    const lines = [
+      "# The local Twitter stand-in (not real Twitter): any screen name signs in. Keep SESSION_SECRET as you have it.",
+      `TWITTER_CLIENT_ID=${consumerKey}`,
+      consumerSecret === DEFAULT_CONSUMER_SECRET ? `TWITTER_CLIENT_SECRET=${consumerSecret}` : "TWITTER_CLIENT_SECRET=<the --consumer-secret you gave>",
+      ...Object.entries(description.vars).map(([name, value]) => `${name}=${value}`),
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    if (port === 0) process.stderr.write("(a free port was picked: pass --port N to keep these lines valid across runs)\n");
+  } else {
+    process.stdout.write(`${JSON.stringify(description)}\n`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

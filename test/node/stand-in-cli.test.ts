@@ -1,0 +1,41 @@
+// `npm run stand-in -- --dev-vars`: the .dev.vars lines a Worker needs to sign in against the stand-in, pointing at a live stand-in.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "../stand-in/server.ts";
+
+const cli = join(import.meta.dirname, "..", "stand-in", "cli.ts");
+
+describe("the stand-in's command line", () => {
+  it("prints .dev.vars lines for the stand-in it runs, and stops on SIGTERM", async () => {
+    const child = spawn(process.execPath, [cli, "--dev-vars"], { stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      const lines: string[] = [];
+      const reader = createInterface({ input: child.stdout! });
+      for await (const line of reader) {
+        lines.push(line);
+        if (line.startsWith("TWITTER_API_BASE_URL=")) break;
+      }
+      const vars = Object.fromEntries(lines.filter((line) => !line.startsWith("#")).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
+      expect(Object.keys(vars)).toEqual([
+        "TWITTER_CLIENT_ID",
+        "TWITTER_CLIENT_SECRET",
+        "TWITTER_REQUEST_TOKEN_URL",
+        "TWITTER_AUTHORIZE_URL",
+        "TWITTER_ACCESS_TOKEN_URL",
+        "TWITTER_API_BASE_URL",
+      ]);
+      expect(vars.TWITTER_CLIENT_ID).toBe(DEFAULT_CONSUMER_KEY);
+      expect(vars.TWITTER_CLIENT_SECRET).toBe(DEFAULT_CONSUMER_SECRET);
+      expect(vars.TWITTER_REQUEST_TOKEN_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/request_token$/);
+      // It is live: an unsigned request is refused the way X refuses it.
+      const response = await fetch(vars.TWITTER_REQUEST_TOKEN_URL!, { method: "POST", signal: AbortSignal.timeout(5_000) });
+      expect(response.status).toBe(401);
+    } finally {
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  });
+});
