@@ -27,6 +27,12 @@ export interface TwitterAuthOptions {
   sessionTtlSeconds?: number;
   /** Where POST /logout sends the browser (a same-origin path). Default `/`. */
   afterLogout?: string;
+  /**
+   * The site's origin, e.g. `https://example.com`. Env `PUBLIC_ORIGIN`. When set, the callback URL
+   * is built from it and a request for any other origin is refused (400 `wrong_host`): a forged
+   * `Host` header cannot choose the callback. Set it in production. Default: the request's origin.
+   */
+  publicOrigin?: string;
 }
 
 /** Seven days. */
@@ -46,6 +52,8 @@ export interface Settings {
   accessType: "read" | "write" | undefined;
   sessionTtlSeconds: number;
   afterLogout: string;
+  /** The site's origin, when set: callbacks are built from it, other origins refused. */
+  publicOrigin: string | undefined;
 }
 
 /** Time allowed for each call to X unless TWITTER_TIMEOUT_MS says otherwise: a hung provider never holds a visitor for long. */
@@ -95,7 +103,8 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     includeEmail: options.includeEmail ?? oneOf("TWITTER_INCLUDE_EMAIL", env.TWITTER_INCLUDE_EMAIL, ["true", "false"]) === "true",
     accessType: options.accessType ?? oneOf("TWITTER_ACCESS_TYPE", env.TWITTER_ACCESS_TYPE, ["read", "write"]),
     sessionTtlSeconds: options.sessionTtlSeconds ?? wholeNumber("SESSION_TTL_SECONDS", env.SESSION_TTL_SECONDS, 60, MAX_SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS),
-    afterLogout: options.afterLogout ?? "/",
+    afterLogout: (options.afterLogout && safeNextPath(options.afterLogout)) || "/",
+    publicOrigin: siteOrigin("PUBLIC_ORIGIN", options.publicOrigin ?? env.PUBLIC_ORIGIN),
   };
 }
 
@@ -136,6 +145,16 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   throw fail(name, `not one of: ${allowed.join(", ")}`);
 }
 
+/** An http(s) origin (`https://example.com`, a trailing slash allowed), normalised; undefined when unset. */
+function siteOrigin(name: string, value: string | undefined, fail = variableError): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  const url = URL.parse(value);
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.href !== `${url.origin}/`) {
+    throw fail(name, "not an origin such as https://example.com (scheme and host, no path)");
+  }
+  return url.origin;
+}
+
 function variableError(name: string, problem: string): Error {
   return new ConfigurationError(name, problem, FIX_VARIABLE);
 }
@@ -158,6 +177,7 @@ export function checkOptions(options: TwitterAuthOptions): void {
   if (options.afterLogout !== undefined && safeNextPath(options.afterLogout) === undefined) {
     throw optionError("afterLogout", "not a path on this site, such as /");
   }
+  siteOrigin("publicOrigin", options.publicOrigin, optionError);
 }
 
 /** X's authenticate and authorize pages differ in their last path segment only. */

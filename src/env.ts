@@ -31,6 +31,8 @@ export interface Env {
   TWITTER_ACCESS_TYPE?: string;
   /** Session lifetime in seconds. Default 604800 (7 days). */
   SESSION_TTL_SECONDS?: string;
+  /** The site's origin, e.g. https://example.com: callbacks are built from it, requests for other hosts refused. Set it in production. */
+  PUBLIC_ORIGIN?: string;
 }
 
 /** Context variables set by `twitterSession()` (and so on `/me` and `/logout`). */

@@ -50,8 +50,7 @@ export function twitterSession(options: TwitterAuthOptions = {}): MiddlewareHand
 
 /** Sets the context variables from the session cookie, and clears a cookie that names no session. */
 async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): Promise<void> {
-  const spec = { name: SESSION_COOKIE, path: "/" };
-  const cookie = await readIdCookie(c, spec, settings.sessionSecret, settings.sessionTtlSeconds);
+  const cookie = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecret, settings.sessionTtlSeconds);
   if (cookie.status === "valid") {
     const session = await readSession(c.env.AUTH_KV, settings.sessionSecret, cookie.id);
     if (session) {
@@ -59,22 +58,19 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
       c.set("twitterSessionId", session.id);
       c.set(
         "twitterApi",
-        createTwitterApi(createTwitterClient(settings), async () => {
-          const credentials = await session.credentials();
-          if (!credentials) throw new SignInError(401, "session_invalid", "Your session can no longer call Twitter. Sign in again.");
-          return credentials;
-        }),
+        createTwitterApi(createTwitterClient(settings), session.credentials),
       );
       return;
     }
   }
-  if (cookie.status !== "missing") clearIdCookie(c, spec);
+  if (cookie.status !== "missing") clearIdCookie(c, SESSION_COOKIE);
 }
 
 /**
  * The sign-in routes as a Hono app to mount anywhere:
  * `GET /login`, `GET /auth` (X's callback), `GET /me`, `POST /logout`.
- * The callback URL, the request-token cookie's path and the redirects follow the mount prefix.
+ * The callback URL, the request-token cookie's name and the messages follow the mount prefix, read
+ * from the route Hono matched (`app.route("/:tenant", twitterAuth())` works per tenant).
  *
  * @example
  * const app = new Hono<TwitterAuthEnv>();
@@ -86,34 +82,44 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
 export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthEnv> {
   checkOptions(options);
   const settingsOf = settingsReader(options);
+  const session = twitterSession(options);
   const auth$ = new Hono<TwitterAuthEnv>();
   auth$.use(secureHeaders());
   auth$.use(requestLimits());
-  auth$.use("/me", twitterSession(options));
-  auth$.use("/logout", twitterSession(options));
-  auth$.use("/login", rateLimitLogin());
+  auth$.use(async (c, next) => {
+    const { publicOrigin } = settingsOf(c.env);
+    // Set in production: the callback is built from it, and no forged Host can choose another.
+    if (publicOrigin !== undefined && new URL(c.req.url).origin !== publicOrigin) {
+      throw new SignInError(400, "wrong_host", `This sign-in is served at ${publicOrigin}. Open it there.`);
+    }
+    await next();
+  });
 
-  auth$.get("/login", (c) => logged("login", () => login(c, settingsOf(c.env))));
+  auth$.get("/login", rateLimitLogin(), (c) => logged("login", () => login(c, settingsOf(c.env))));
   auth$.get("/auth", (c) => logged("auth", () => auth(c, settingsOf(c.env))));
-  auth$.get("/me", (c) => {
+  auth$.get("/me", session, (c) => {
     const user = c.var.twitterUser;
     c.header("Cache-Control", "no-store");
-    if (!user) throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${mountPrefix(c, "/me")}/login.`);
+    if (!user) throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${mountPrefix(c)}/login.`);
     return c.json(user);
   });
-  auth$.post("/logout", sameOrigin(), (c) =>
+  auth$.post("/logout", sameOrigin(), session, (c) =>
     logged("logout", async () => {
       const settings = settingsOf(c.env);
       const sessionId = c.var.twitterSessionId;
       if (sessionId) await deleteSession(c.env.AUTH_KV, sessionId);
-      clearIdCookie(c, { name: SESSION_COOKIE, path: "/" });
+      clearIdCookie(c, SESSION_COOKIE);
       c.header("Cache-Control", "no-store");
       return c.redirect(settings.afterLogout, 303);
     }),
   );
-  auth$.on(["POST", "PUT", "PATCH", "DELETE"], ["/login", "/auth", "/me"], () => {
-    throw new SignInError(405, "method_not_allowed", "Use GET for /login, /auth and /me, and POST for /logout.");
-  });
+  // Any other method on these paths: 405 with Allow, as HTTP asks (HEAD is answered as GET).
+  for (const [path, allow] of [["/login", "GET, HEAD"], ["/auth", "GET, HEAD"], ["/me", "GET, HEAD"], ["/logout", "POST"]] as const) {
+    auth$.all(path, (c) => {
+      c.header("Allow", allow);
+      throw new SignInError(405, "method_not_allowed", `Use ${allow.replace(", HEAD", " (or HEAD)")} for ${path}.`);
+    });
+  }
   auth$.onError((error, c) => handleError(error, c, options.afterLogout ?? "/"));
   return auth$;
 }

@@ -8,7 +8,7 @@ export const MAX_URL_LENGTH = 2048;
 /** The largest Cookie header accepted. */
 export const MAX_COOKIE_HEADER_LENGTH = 8192;
 
-/** Refuses oversized URLs (414) and Cookie headers (431), and methods other than GET, HEAD and POST (405). */
+/** Refuses oversized URLs (414) and Cookie headers (431). (Other methods on the sign-in's paths get 405 with Allow, in twitter-auth.ts.) */
 export function requestLimits(): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.url.length > MAX_URL_LENGTH) {

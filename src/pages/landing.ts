@@ -15,7 +15,7 @@ export function landingPage(c: Context, user: TwitterProfile | null, base = ""):
 <a class="button" id="sign-in" href="${base}/login">Sign in with Twitter</a>`,
     });
   }
-  const avatarOrigin = imageOrigin(user.profileImageUrl);
+  const avatarOrigin = imageOrigin(user.profileImageUrl, c.req.url);
   return renderPage(c, {
     title: `${user.name} (@${user.screenName})`,
     imageOrigin: avatarOrigin,

@@ -44,13 +44,19 @@ export function renderPage(
   );
 }
 
-/** The origin of an http(s) image URL, for the CSP; undefined for anything else. */
-export function imageOrigin(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.origin : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * The origin of an avatar URL for the CSP's img-src: only a plain host (letters, digits, dots and
+ * dashes, with an optional port) over https, so a hostile URL from the provider can neither widen
+ * img-src (`https://*`) nor add a directive (`;`, `,`). Plain http only from a loopback host to a
+ * page itself served from one (the local stand-in in development). Undefined otherwise: no image.
+ */
+export function imageOrigin(url: string | undefined, pageUrl: string): string | undefined {
+  const parsed = url ? URL.parse(url) : null;
+  if (!parsed || !/^[a-z0-9.-]+(:\d{1,5})?$/.test(parsed.host)) return undefined;
+  if (parsed.protocol === "https:" || (parsed.protocol === "http:" && isLoopback(parsed) && isLoopback(new URL(pageUrl)))) return parsed.origin;
+  return undefined;
+}
+
+function isLoopback(url: URL): boolean {
+  return /^(localhost|127\.\d+\.\d+\.\d+)$/.test(url.hostname);
 }

@@ -4,10 +4,10 @@ import type { Context } from "hono";
 import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
-import { REQUEST_TOKEN_COOKIE, SESSION_COOKIE, clearIdCookie, readIdCookie, setIdCookie } from "../session/cookie.js";
+import { SESSION_COOKIE, clearIdCookie, readIdCookie, requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { constantTimeEqual } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
-import { createSession } from "../session/session-store.js";
+import { createSession, deleteSession } from "../session/session-store.js";
 import { verifyCredentials } from "../twitter/account.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
 import { mountPrefix, queryParameter } from "./paths.js";
@@ -19,7 +19,8 @@ const TOKEN_CHARACTERS = /^[\x21\x23-\x7e]+$/;
 
 /**
  * Finishes a sign-in. The KV entry is deleted on first use whatever the outcome, and the
- * request-token cookie is cleared. On success a session starts (its own random id and cookie)
+ * request-token cookie is cleared. On success a session starts (its own random id and cookie,
+ * ending the session the browser had before, if any)
  * and the answer is X's verify_credentials JSON exactly as X sent it, or a 303 to the `next`
  * path /login was given.
  */
@@ -28,11 +29,11 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   const oauthToken = tokenParameter(c, "oauth_token");
   const verifier = tokenParameter(c, "oauth_verifier");
 
-  const prefix = mountPrefix(c, "/auth");
+  const prefix = mountPrefix(c);
   const startAgain = `Start again from ${prefix}/login`;
-  const cookieSpec = { name: REQUEST_TOKEN_COOKIE, path: prefix || "/" };
-  const cookie = await readIdCookie(c, cookieSpec, settings.sessionSecret, REQUEST_TOKEN_TTL_SECONDS);
-  clearIdCookie(c, cookieSpec);
+  const cookieName = requestTokenCookie(prefix);
+  const cookie = await readIdCookie(c, cookieName, settings.sessionSecret, REQUEST_TOKEN_TTL_SECONDS);
+  clearIdCookie(c, cookieName);
   // Taken (read and deleted) before anything else can fail: a request token works once.
   const pending = "id" in cookie ? await takeRequestToken(c.env.AUTH_KV, cookie.id) : undefined;
 
@@ -63,8 +64,11 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   );
   const { json, profile } = await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }), { startAgain });
 
+  // The session this browser had before, if any: the new one replaces it.
+  const previous = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecret, settings.sessionTtlSeconds);
   const sessionId = await createSession(c.env.AUTH_KV, settings.sessionSecret, profile, token, settings.sessionTtlSeconds);
-  await setIdCookie(c, { name: SESSION_COOKIE, path: "/" }, settings.sessionSecret, sessionId, settings.sessionTtlSeconds);
+  if ("id" in previous) await deleteSession(c.env.AUTH_KV, previous.id);
+  await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, sessionId, settings.sessionTtlSeconds);
   c.header("Cache-Control", "no-store");
   if (pending.next !== undefined) return c.redirect(pending.next, 303);
   return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8" });

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
-import { REQUEST_TOKEN_COOKIE, setIdCookie } from "../session/cookie.js";
+import { requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
 import { safeNextPath } from "../next-path.js";
@@ -14,15 +14,16 @@ const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 
 /**
  * Starts a sign-in: a request token with `oauth_callback` = the `/auth` beside this `/login` on
- * the host that received the request, its secret in KV under a random id, that id alone in a
+ * PUBLIC_ORIGIN (or, unset, the host that received the request), its secret in KV under a random id, that id alone in a
  * signed cookie, and a 302 to X's authorize page.
  *
  * Query: `next` (a same-origin path `/auth` redirects to afterwards), `force_login` and
  * `screen_name` (passed on to X's page).
  */
 export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
-  const next = queryParameter(c, "next");
-  if (next !== undefined && safeNextPath(next) === undefined) {
+  const asked = queryParameter(c, "next");
+  const next = asked === undefined ? undefined : safeNextPath(asked);
+  if (asked !== undefined && next === undefined) {
     throw new SignInError(400, "invalid_request", "next must be a path on this site, such as /account.");
   }
   const authorizeParameters: Record<string, string> = {};
@@ -37,8 +38,9 @@ export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Pro
     authorizeParameters.screen_name = screenName;
   }
 
-  const prefix = mountPrefix(c, "/login");
-  const callbackUrl = new URL(`${prefix}/auth`, c.req.url).href;
+  const prefix = mountPrefix(c);
+  // PUBLIC_ORIGIN when set (then the request's own origin was checked against it), else the request's.
+  const callbackUrl = `${settings.publicOrigin ?? new URL(c.req.url).origin}${prefix}/auth`;
   const client = createTwitterClient(settings);
   const temporary = await callTwitter(
     "request_token",
@@ -54,7 +56,7 @@ export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Pro
     tokenSecret: temporary.tokenSecret,
     ...(next === undefined ? {} : { next }),
   });
-  await setIdCookie(c, { name: REQUEST_TOKEN_COOKIE, path: prefix || "/" }, settings.sessionSecret, id, REQUEST_TOKEN_TTL_SECONDS);
+  await setIdCookie(c, requestTokenCookie(prefix), settings.sessionSecret, id, REQUEST_TOKEN_TTL_SECONDS);
   c.header("Cache-Control", "no-store");
   return c.redirect(client.authorizationUrl(settings.authorizeUrl, temporary.token, authorizeParameters), 302);
 }

@@ -1,16 +1,25 @@
 // Paths the sign-in reads from requests: where it is mounted, and its query parameters.
 
 import type { Context } from "hono";
+import { basePath } from "hono/route";
 import { SignInError } from "../errors.js";
 import { MAX_NEXT_LENGTH } from "../next-path.js";
 
+/** A plain path: segments of unreserved characters (RFC 3986), none of them `.` or `..`. */
+const PLAIN_PATH = /^(\/(?!\.\.?(\/|$))[A-Za-z0-9._~-]+)*$/;
+
 /**
- * The prefix the sign-in routes are mounted under, from the path of the request that reached
- * `route` (e.g. `/auth/twitter` for `/auth/twitter/login`); `` at the root.
+ * The prefix the sign-in routes are mounted under (e.g. `/auth/twitter`; `` at the root), from the
+ * route Hono matched, with its parameters filled in (`/acme` for `app.route("/:tenant", ...)`),
+ * never from the raw path. Refuses (400) a prefix that is not a plain path: it names cookies and
+ * makes the callback URL, so `;`, `\\`, controls or a `..` in it would inject or escape.
  */
-export function mountPrefix(c: Context, route: string): string {
-  const path = c.req.path;
-  return path.endsWith(route) ? path.slice(0, path.length - route.length) : "";
+export function mountPrefix(c: Context): string {
+  const prefix = basePath(c).replace(/\/+$/, "");
+  if (!PLAIN_PATH.test(prefix)) {
+    throw new SignInError(400, "invalid_request", "The sign-in is mounted under a path it cannot use: only letters, digits and . _ ~ - between slashes.");
+  }
+  return prefix;
 }
 
 /** A query parameter, undefined when absent; refuses one given more than once or longer than maxLength. */

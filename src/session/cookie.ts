@@ -4,16 +4,16 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setSignedCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
 
-/** The request-token cookie's base name (`__Host-` or `__Secure-` is put before it over https). */
-export const REQUEST_TOKEN_COOKIE = "twitter_login";
-/** The session cookie's base name (`__Host-` over https). */
+/** The session cookie's name (`__Host-` is put before it over https). */
 export const SESSION_COOKIE = "twitter_session";
 
-/** Which cookie, and on which path. */
-export interface CookieSpec {
-  name: string;
-  /** `/` or the prefix the sign-in routes are mounted under. */
-  path: string;
+/**
+ * The request-token cookie's name for the sign-in mounted under `prefix` (`` at the root):
+ * `twitter_login`, then the prefix percent-encoded (`twitter_login%2Fauth%2Ftwitter`), so that two
+ * mounts on one site never share it. `__Host-` is put before it over https.
+ */
+export function requestTokenCookie(prefix: string): string {
+  return `twitter_login${encodeURIComponent(prefix)}`;
 }
 
 /** What reading a cookie found. */
@@ -37,23 +37,17 @@ function verifyingKey(secret: string): Promise<CryptoKey> {
 }
 
 /**
- * hono/cookie's options for the cookie: HttpOnly, SameSite=Lax (Strict would not come back from
- * X's redirect); over https Secure, with `__Host-` when the cookie is for the whole site (it
- * requires `Path=/`) and `__Secure-` for a narrower path.
+ * hono/cookie's options for every cookie: `Path=/`, HttpOnly, SameSite=Lax (Strict would not come
+ * back from X's redirect); over https Secure and `__Host-`, which no other host (a sibling
+ * subdomain with `Domain=`) can set, so nobody can plant a cookie of theirs in a victim's browser.
  */
-function options(c: Context, spec: CookieSpec): CookieOptions {
-  const https = new URL(c.req.url).protocol === "https:";
-  return {
-    path: spec.path,
-    httpOnly: true,
-    sameSite: "Lax",
-    ...(https ? { secure: true, prefix: spec.path === "/" ? "host" : "secure" } : {}),
-  };
+function options(c: Context): CookieOptions {
+  return new URL(c.req.url).protocol === "https:" ? { path: "/", httpOnly: true, sameSite: "Lax", secure: true, prefix: "host" } : { path: "/", httpOnly: true, sameSite: "Lax" };
 }
 
 /** Sets the cookie to `<id>.<issued at, unix seconds>`, signed (hono/cookie's setSignedCookie). */
-export async function setIdCookie(c: Context, spec: CookieSpec, secret: string, id: string, maxAge: number, nowMs = Date.now()): Promise<void> {
-  await setSignedCookie(c, spec.name, `${id}.${Math.floor(nowMs / 1000)}`, secret, { ...options(c, spec), maxAge });
+export async function setIdCookie(c: Context, name: string, secret: string, id: string, maxAge: number, nowMs = Date.now()): Promise<void> {
+  await setSignedCookie(c, name, `${id}.${Math.floor(nowMs / 1000)}`, secret, { ...options(c), maxAge });
 }
 
 /**
@@ -61,15 +55,18 @@ export async function setIdCookie(c: Context, spec: CookieSpec, secret: string, 
  * it is older than maxAge even if the browser still sent it (KV's expiry is not exact, this is).
  *
  * Ours rather than hono/cookie's getSignedCookie, which reads a malformed cookie as missing (we
- * answer it as invalid) and imports the key on every call.
+ * answer it as invalid), accepts a signature in a non-canonical base64 (the two unused low bits of
+ * its last character can be anything: four spellings of one signature) and imports the key on
+ * every call.
  */
-export async function readIdCookie(c: Context, spec: CookieSpec, secret: string, maxAge: number, nowMs = Date.now()): Promise<CookieRead> {
-  const { prefix } = options(c, spec);
-  const raw = getCookie(c, spec.name, prefix);
+export async function readIdCookie(c: Context, name: string, secret: string, maxAge: number, nowMs = Date.now()): Promise<CookieRead> {
+  const raw = getCookie(c, name, options(c).prefix);
   if (raw === undefined) return { status: "missing" };
   const match = /^([A-Za-z0-9_-]{22})\.(\d{1,12})\.([A-Za-z0-9+/]{43}=)$/.exec(raw);
   if (!match) return { status: "invalid" };
   const signature = Uint8Array.from(atob(match[3]!), (character) => character.charCodeAt(0));
+  // Only the canonical spelling: the one the signature's own bytes encode to.
+  if (btoa(String.fromCharCode(...signature)) !== match[3]) return { status: "invalid" };
   const valid = await crypto.subtle.verify("HMAC", await verifyingKey(secret), signature, encoder.encode(`${match[1]}.${match[2]}`));
   if (!valid) return { status: "invalid" };
   const age = Math.floor(nowMs / 1000) - Number(match[2]);
@@ -78,6 +75,6 @@ export async function readIdCookie(c: Context, spec: CookieSpec, secret: string,
 }
 
 /** Clears the cookie (same name and attributes, Max-Age=0). */
-export function clearIdCookie(c: Context, spec: CookieSpec): void {
-  deleteCookie(c, spec.name, options(c, spec));
+export function clearIdCookie(c: Context, name: string): void {
+  deleteCookie(c, name, options(c));
 }

@@ -1,55 +1,51 @@
-// Sign-in sessions in KV: the profile in clear, the access token and secret sealed with AES-GCM.
+// Sign-in sessions in KV: the whole record (profile and access token) sealed with AES-GCM under the session's id.
 
 import type { Credentials } from "../oauth1/index.js";
 import type { TwitterProfile } from "../twitter/account.js";
 import { isRandomId, randomId } from "./random-id.js";
+import { seal, unseal } from "./seal.js";
 import { storage } from "./storage.js";
-import { decryptCredentials, encryptCredentials } from "./token-encryption.js";
 
 /** The prefix of session keys in KV. */
 export const SESSION_KEY_PREFIX = "session:";
 
-/** A session as kept in KV: a KV dump alone gives no one the user's Twitter access. */
-interface StoredSession {
+/** A session's record, sealed in KV: a KV dump gives no one the user's Twitter access, and a KV write cannot forge or alter one. */
+interface SessionRecord {
   profile: TwitterProfile;
-  /** The access token and secret, sealed (see token-encryption.ts). */
-  credentials: string;
+  /** The access token and secret. */
+  token: string;
+  tokenSecret: string;
   /** Unix seconds. */
   createdAt: number;
 }
 
-/** A session read back, with a way to unseal the user's token credentials. */
+/** A session read back. */
 export interface Session {
   id: string;
   profile: TwitterProfile;
-  /** The access token and secret; undefined when the record was altered or SESSION_SECRET changed. */
-  credentials(): Promise<Credentials | undefined>;
+  /** The user's access token and secret. */
+  credentials: Credentials;
 }
 
 /** Creates a session under a new random id (never the request-token id), with the TTL; returns the id. */
 export async function createSession(kv: KVNamespace, sessionSecret: string, profile: TwitterProfile, credentials: Credentials, ttlSeconds: number): Promise<string> {
   const id = randomId();
-  const stored: StoredSession = {
-    profile,
-    credentials: await encryptCredentials(sessionSecret, id, credentials),
-    createdAt: Math.floor(Date.now() / 1000),
-  };
-  await storage(() => kv.put(SESSION_KEY_PREFIX + id, JSON.stringify(stored), { expirationTtl: ttlSeconds }));
+  const record: SessionRecord = { profile, token: credentials.token, tokenSecret: credentials.tokenSecret, createdAt: Math.floor(Date.now() / 1000) };
+  const sealed = await seal(sessionSecret, id, record);
+  await storage(() => kv.put(SESSION_KEY_PREFIX + id, sealed, { expirationTtl: ttlSeconds }));
   return id;
 }
 
-/** Reads a session; undefined when there is none (expired, signed out, never made). */
+/**
+ * Reads a session; undefined when there is none (expired, signed out, never made) and when its
+ * record does not open (altered, moved from another id, or sealed under another SESSION_SECRET).
+ */
 export async function readSession(kv: KVNamespace, sessionSecret: string, id: string): Promise<Session | undefined> {
   if (!isRandomId(id)) return undefined;
-  const text = await storage(() => kv.get(SESSION_KEY_PREFIX + id));
-  if (text === null) return undefined;
-  const stored = parseStoredSession(text);
-  if (!stored) return undefined;
-  return {
-    id,
-    profile: stored.profile,
-    credentials: () => decryptCredentials(sessionSecret, id, stored.credentials),
-  };
+  const sealed = await storage(() => kv.get(SESSION_KEY_PREFIX + id));
+  if (sealed === null) return undefined;
+  const record = asSessionRecord(await unseal(sessionSecret, id, sealed));
+  return record && { id, profile: record.profile, credentials: { token: record.token, tokenSecret: record.tokenSecret } };
 }
 
 /** Deletes a session (signing out). */
@@ -57,12 +53,8 @@ export async function deleteSession(kv: KVNamespace, id: string): Promise<void> 
   if (isRandomId(id)) await storage(() => kv.delete(SESSION_KEY_PREFIX + id));
 }
 
-/** Our own record, read back; anything else in its place (not JSON, no profile or credentials) counts as none. */
-function parseStoredSession(text: string): StoredSession | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<StoredSession> | null;
-    return typeof value?.credentials === "string" && typeof value.profile?.screenName === "string" ? (value as StoredSession) : undefined;
-  } catch {
-    return undefined;
-  }
+/** Our own record, opened; anything else counts as none. */
+function asSessionRecord(value: unknown): SessionRecord | undefined {
+  const record = value as Partial<SessionRecord> | undefined;
+  return typeof record?.token === "string" && typeof record.tokenSecret === "string" && typeof record.profile?.screenName === "string" ? (record as SessionRecord) : undefined;
 }

@@ -12,9 +12,9 @@ export interface TwitterApi {
   request(method: string, path: string, init?: { query?: ParametersInit; form?: ParametersInit; headers?: HeadersInit }): Promise<Response>;
 }
 
-/** A TwitterApi over a client and the user's token credentials (unsealed only when a call is made). */
-export function createTwitterApi(client: OAuth1Client, credentials: () => Promise<Credentials>): TwitterApi {
-  const request: TwitterApi["request"] = async (method, path, init = {}) => client.request(method, path, { ...init, token: await credentials() });
+/** A TwitterApi over a client and the user's token credentials. */
+export function createTwitterApi(client: OAuth1Client, token: Credentials): TwitterApi {
+  const request: TwitterApi["request"] = (method, path, init = {}) => client.request(method, path, { ...init, token });
   return {
     request,
     get: (path, query) => request("GET", path, query === undefined ? {} : { query }),

@@ -24,12 +24,12 @@ function request(app: Hono<TwitterAuthEnv>, url: string, init: RequestInit = {})
 }
 
 describe("twitterAuth() mounted under a prefix", () => {
-  it("signs in with the callback URL, cookie path and redirects following the prefix", async () => {
+  it("signs in with the callback URL, the request-token cookie's name and the redirects following the prefix", async () => {
     const app = hostApp();
     const login = await request(app, "http://localhost:8787/auth/twitter/login?next=%2Faccount%2Fprofile", { headers: { "CF-Connecting-IP": nextClientIp() } });
     expect(login.status).toBe(302);
     const setCookie = login.headers.get("Set-Cookie")!;
-    expect(setCookie).toMatch(/^twitter_login=.*; Path=\/auth\/twitter;/);
+    expect(setCookie).toMatch(/^twitter_login%2Fauth%2Ftwitter=[^;]+; Max-Age=900; Path=\/; HttpOnly; SameSite=Lax$/);
     const back = await decide(new URL(login.headers.get("Location")!).searchParams.get("oauth_token")!, "prefix_user");
     expect(back.origin + back.pathname).toBe("http://localhost:8787/auth/twitter/auth");
 
@@ -37,7 +37,7 @@ describe("twitterAuth() mounted under a prefix", () => {
     expect(auth.status).toBe(303);
     expect(auth.headers.get("Location")).toBe("/account/profile");
     const cookies = auth.headers.getSetCookie();
-    expect(cookies.find((cookie) => cookie.startsWith("twitter_login="))).toMatch(/Max-Age=0; Path=\/auth\/twitter/);
+    expect(cookies.find((cookie) => cookie.startsWith("twitter_login%2Fauth%2Ftwitter="))).toMatch(/Max-Age=0; Path=\/;/);
     const session = cookies.find((cookie) => cookie.startsWith("twitter_session="))!;
     expect(session).toContain("Path=/;");
 
@@ -61,11 +61,11 @@ describe("twitterAuth() mounted under a prefix", () => {
     expect((await request(app, "http://localhost:8787/account/profile", { headers: { Cookie: sessionCookie } })).status).toBe(401);
   });
 
-  it("uses __Secure- for the request-token cookie on a narrower path over https", async () => {
+  it("uses __Host- and Path=/ for the request-token cookie under a prefix over https", async () => {
     const app = hostApp();
     const login = await request(app, "https://login.example.org/auth/twitter/login", { headers: { "CF-Connecting-IP": nextClientIp() } });
     expect(login.status).toBe(302);
-    expect(login.headers.get("Set-Cookie")).toMatch(/^__Secure-twitter_login=.*; Path=\/auth\/twitter; .*Secure/);
+    expect(login.headers.get("Set-Cookie")).toMatch(/^__Host-twitter_login%2Fauth%2Ftwitter=[^;]+; Max-Age=900; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     const back = await decide(new URL(login.headers.get("Location")!).searchParams.get("oauth_token")!, "secure_prefix");
     expect(back.href).toMatch(/^https:\/\/login\.example\.org\/auth\/twitter\/auth\?/);
     const auth = await request(app, back.href, { headers: { Cookie: login.headers.get("Set-Cookie")!.split(";")[0]! } });
@@ -103,11 +103,11 @@ describe("twitterAuth() mounted under a prefix", () => {
     const { SignInError } = await import("../../src/errors");
     const app = new Hono();
     app.get("/", () => {
-      throw new SignInError(401, "session_invalid", "Your session can no longer call Twitter. Sign in again.");
+      throw new SignInError(401, "not_signed_in", "Nobody is signed in. Sign in at /login.");
     });
     const response = await app.request("http://localhost/");
     expect(response.status).toBe(401);
     expect(response.headers.get("Cache-Control")).toBe("no-store");
-    expect(await response.json()).toEqual({ error: "session_invalid", error_description: "Your session can no longer call Twitter. Sign in again." });
+    expect(await response.json()).toEqual({ error: "not_signed_in", error_description: "Nobody is signed in. Sign in at /login." });
   });
 });

@@ -2,7 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
-import { decryptCredentials } from "../../src/session/token-encryption";
+import { unseal } from "../../src/session/seal";
 import { callback, decide, kvKeys, nextClientIp, signIn, standInOrigin, startLogin } from "./support/browser";
 
 const SESSION_PREFIX = "session:";
@@ -29,8 +29,8 @@ function logout(cookie: string, from = "http://localhost:8787", origin = "http:/
   });
 }
 
-async function sessionRecord(id: string): Promise<Record<string, unknown>> {
-  return JSON.parse((await env.AUTH_KV.get(SESSION_PREFIX + id))!) as Record<string, unknown>;
+async function sealedRecord(id: string): Promise<string> {
+  return (await env.AUTH_KV.get(SESSION_PREFIX + id))!;
 }
 
 describe("the session after /auth", () => {
@@ -48,18 +48,18 @@ describe("the session after /auth", () => {
     expect(sessionId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(sessionId).not.toBe(requestTokenId);
 
-    const record = await sessionRecord(sessionId);
+    // The whole record is sealed: nothing of the user, the token or its secret is readable in KV.
+    const sealed = await sealedRecord(sessionId);
+    expect(sealed).toMatch(/^[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
+    expect(sealed).not.toContain("session_user");
+    // Only SESSION_SECRET opens it, and only under this session's id.
+    const record = (await unseal(env.SESSION_SECRET!, sessionId, sealed)) as { profile: { id: string; screenName: string; name: string }; token: string; tokenSecret: string };
     expect(record.profile).toMatchObject({ screenName: "session_user", name: expect.any(String), id: expect.stringMatching(/^\d{19}$/) });
-    expect(record.credentials).toMatch(/^[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
-    // The stand-in's access tokens begin with the user's id: none appears in clear.
-    const text = JSON.stringify(record);
-    expect(text).not.toContain(`${(record.profile as { id: string }).id}-`);
-    expect(text).not.toMatch(/token_?secret/i);
-    // Only SESSION_SECRET opens it, and only for this session's id.
-    const credentials = await decryptCredentials(env.SESSION_SECRET!, sessionId, record.credentials as string);
-    expect(credentials?.token).toMatch(new RegExp(`^${(record.profile as { id: string }).id}-`));
-    expect(await decryptCredentials("another-secret-0123456789abcdefghijkl", sessionId, record.credentials as string)).toBeUndefined();
-    expect(await decryptCredentials(env.SESSION_SECRET!, "AAAAAAAAAAAAAAAAAAAAAA", record.credentials as string)).toBeUndefined();
+    // The stand-in's access tokens begin with the user's id.
+    expect(record.token).toMatch(new RegExp(`^${record.profile.id}-`));
+    expect(record.tokenSecret).toEqual(expect.any(String));
+    expect(await unseal("another-secret-0123456789abcdefghijkl", sessionId, sealed)).toBeUndefined();
+    expect(await unseal(env.SESSION_SECRET!, "AAAAAAAAAAAAAAAAAAAAAA", sealed)).toBeUndefined();
   });
 
   it("uses __Host- and Secure for the session cookie over https", async () => {
@@ -121,8 +121,10 @@ describe("POST /logout", () => {
     expect((await get("/me", cookie)).status).toBe(200);
   });
 
-  it("has no GET /logout (a link or an image cannot sign anyone out)", async () => {
-    expect((await get("/logout")).status).toBe(404);
+  it("has no GET /logout (a link or an image cannot sign anyone out): 405, Allow: POST", async () => {
+    const response = await get("/logout");
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe("POST");
   });
 });
 
