@@ -4,8 +4,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
+import { WRANGLER_VARS_ENV } from "./wrangler-vars.ts";
 
 /** The project's root folder. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -21,7 +22,7 @@ export interface DevServerOptions {
   standInOptions?: StandInOptions;
   /** Extra arguments for `wrangler dev`. */
   wranglerArgs?: string[];
-  /** Extra `--var NAME:VALUE` settings. */
+  /** Extra variables, as `--var NAME:VALUE` would set them (they win over .dev.vars), but never on a command line. */
   vars?: Record<string, string>;
   /** Where wrangler's output goes: "inherit" (the console) or "ignore". Default "inherit". */
   output?: "inherit" | "ignore";
@@ -88,16 +89,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   Object.assign(vars, options.vars);
 
   const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
-  const args = [wranglerBin, "dev", "--port", String(port), "--ip", ip, "--show-interactive-dev-session=false"];
+  // The variables hold secrets: wrangler-vars.ts hands them to wrangler as --var in memory (see there).
+  const preload = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), "wrangler-vars.ts")).href;
+  const args = ["--import", preload, wranglerBin, "dev", "--port", String(port), "--ip", ip, "--show-interactive-dev-session=false"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
-  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   args.push(...(options.wranglerArgs ?? []));
 
   const wrangler = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", options.output ?? "inherit", options.output ?? "inherit"],
     // No telemetry, and no fetch of the `Request.cf` placeholder from the internet: all stays local.
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", [WRANGLER_VARS_ENV]: JSON.stringify(vars) },
     detached: process.platform !== "win32",
   });
   const exited = new Promise<number>((resolve) => wrangler.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
