@@ -2,25 +2,28 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { type IncomingMessage, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
+import { isPortFree } from "./free-port.ts";
 import { WRANGLER_VARS_ENV } from "./wrangler-vars.ts";
 
 /** The project's root folder. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export interface DevServerOptions {
-  /** Port for wrangler dev. Default 8787. */
+  /** Port for wrangler dev. Default 8787. A `--port` in wranglerArgs wins. */
   port?: number;
-  /** Address wrangler dev listens on. Default 127.0.0.1 (loopback only). */
+  /** Address wrangler dev listens on. Default 127.0.0.1 (loopback only). An `--ip` in wranglerArgs wins. */
   ip?: string;
   /** Force the stand-in even when .dev.vars holds real credentials (tests, load, benchmarks). */
   standIn?: boolean;
   /** Options for the stand-in. */
   standInOptions?: StandInOptions;
-  /** Extra arguments for `wrangler dev`. */
+  /** Extra arguments for `wrangler dev`: any of its flags (`--port`, `--ip` and their `--name=value` forms included). */
   wranglerArgs?: string[];
   /** Extra variables, as `--var NAME:VALUE` would set them (they win over .dev.vars), but never on a command line. */
   vars?: Record<string, string>;
@@ -28,11 +31,21 @@ export interface DevServerOptions {
   output?: "inherit" | "ignore";
   /** A folder for wrangler's local state (KV); default .wrangler/state in the project. */
   persistTo?: string;
+  /**
+   * Ready only when this project's Worker answers (GET /me: 401 not_signed_in, or 500
+   * server_misconfigured), not merely any server. Default true, unless wranglerArgs name another
+   * configuration (-c, --config): then any answer below 500 to GET / will do.
+   */
+  expectWorker?: boolean;
+  /** Aborting it while wrangler dev starts stops wrangler and the stand-in, and rejects. */
+  signal?: AbortSignal;
 }
 
 export interface DevServer {
-  /** e.g. http://127.0.0.1:8787 */
+  /** Where to send requests, e.g. http://127.0.0.1:8787 (https with --local-protocol https; 127.0.0.1 or [::1] for 0.0.0.0 or ::). */
   url: string;
+  /** The URL to show people: `url`, but with localhost for a wildcard address (0.0.0.0, ::). */
+  browserUrl: string;
   /** The stand-in, when the Worker signs in against it. */
   standIn: StandIn | undefined;
   /** wrangler's process. */
@@ -62,10 +75,110 @@ export function hasTwitterCredentials(vars: Record<string, string> = readDevVars
   return Boolean(id && secret);
 }
 
+/** Where `wrangler dev` listens, from the options and the `--port`/`--ip`/`--local-protocol` in its arguments. */
+export interface DevAddress {
+  port: number;
+  /** The address wrangler dev binds, e.g. localhost, 127.0.0.1, 0.0.0.0, ::. */
+  ip: string;
+  protocol: "http" | "https";
+  /** Where to send requests: a wildcard address (0.0.0.0, ::) becomes loopback (127.0.0.1, ::1). */
+  url: string;
+  /** The URL to show people: a wildcard address becomes localhost. */
+  browserUrl: string;
+  /** wranglerArgs without their --port and --ip (startDevServer passes its own, once). */
+  otherArgs: string[];
+}
+
+/** Resolves the address: a `--port`/`--ip` in wranglerArgs (last one wins) over the options, over 8787 and 127.0.0.1. Throws on a bad value. */
+export function devAddress(options: Pick<DevServerOptions, "port" | "ip" | "wranglerArgs"> = {}): DevAddress {
+  const args = options.wranglerArgs ?? [];
+  const otherArgs: string[] = [];
+  let portText: string | undefined;
+  let ip: string | undefined;
+  let protocol: string | undefined;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      otherArgs.push(...args.slice(i));
+      break;
+    }
+    const match = /^--(port|ip|local-protocol|localProtocol)(?:=(.*))?$/s.exec(arg);
+    if (!match) {
+      otherArgs.push(arg);
+      continue;
+    }
+    const flag = match[1]!;
+    let value = match[2];
+    if (value === undefined) {
+      const next = args[i + 1];
+      if (next === undefined || next.startsWith("-")) throw new Error(`--${flag} needs a value, e.g. ${exampleOf(flag)}`);
+      value = next;
+      i += 1;
+    }
+    if (flag === "port") portText = value;
+    else if (flag === "ip") ip = value;
+    else {
+      protocol = value;
+      otherArgs.push(`--${flag}=${value}`);
+    }
+  }
+  const port = portText === undefined ? (options.port ?? 8787) : Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535 || (portText !== undefined && !/^\d+$/.test(portText))) {
+    throw new Error(`--port ${portText ?? port} is not a port number (1 to 65535), e.g. ${exampleOf("port")}`);
+  }
+  if (protocol !== undefined && protocol !== "http" && protocol !== "https") throw new Error(`--local-protocol ${protocol} is not http or https`);
+  const bound = (ip ?? options.ip ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1");
+  if (bound === "") throw new Error(`--ip needs an address, e.g. ${exampleOf("ip")}`);
+  const scheme = protocol === "https" ? "https" : "http";
+  return {
+    port,
+    ip: bound,
+    protocol: scheme,
+    url: `${scheme}://${hostInUrl(loopbackFor(bound))}:${port}`,
+    browserUrl: `${scheme}://${hostInUrl(isWildcard(bound) ? "localhost" : bound)}:${port}`,
+    otherArgs,
+  };
+}
+
+function exampleOf(flag: string): string {
+  return flag === "port" ? "--port 8788" : flag === "ip" ? "--ip 127.0.0.1" : "--local-protocol https";
+}
+
+function isWildcard(ip: string): boolean {
+  return ip === "0.0.0.0" || ip === "::" || ip === "0:0:0:0:0:0:0:0";
+}
+
+/** The address to reach a server bound to `ip` from this machine: loopback for a wildcard. */
+function loopbackFor(ip: string): string {
+  if (ip === "0.0.0.0") return "127.0.0.1";
+  if (isWildcard(ip)) return "::1";
+  return ip;
+}
+
+function hostInUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** The port wrangler dev was to listen on is taken (by another server, or another wrangler dev). */
+export class PortInUseError extends Error {
+  readonly port: number;
+  readonly ip: string;
+
+  constructor(port: number, ip: string) {
+    super(`port ${port} is already in use on ${ip}`);
+    this.name = "PortInUseError";
+    this.port = port;
+    this.ip = ip;
+  }
+}
+
 /** Starts wrangler dev (and the stand-in when needed) and waits until the Worker answers. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const port = options.port ?? 8787;
-  const ip = options.ip ?? "127.0.0.1";
+  const address = devAddress(options);
+  const { port, ip, url, browserUrl } = address;
+  // Before anything starts: else another server's answer could pass for ours, until wrangler fails.
+  if (!(await isPortFree(ip, port))) throw new PortInUseError(port, ip);
+  options.signal?.throwIfAborted();
   const devVars = readDevVars();
   const useStandIn = options.standIn ?? !hasTwitterCredentials(devVars);
   const vars: Record<string, string> = {};
@@ -93,7 +206,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const preload = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), "wrangler-vars.ts")).href;
   const args = ["--import", preload, wranglerBin, "dev", "--port", String(port), "--ip", ip, "--show-interactive-dev-session=false"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
-  args.push(...(options.wranglerArgs ?? []));
+  args.push(...address.otherArgs);
 
   const wrangler = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
@@ -103,52 +216,117 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     detached: process.platform !== "win32",
   });
   const exited = new Promise<number>((resolve) => wrangler.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
-  const url = `http://${ip.includes(":") ? `[${ip}]` : ip}:${port}`;
 
+  const running = () => wrangler.exitCode === null && wrangler.signalCode === null;
+  // wrangler starts workerd as a child: signal the whole process group (what is left of it, once wrangler is gone).
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-wrangler.pid!, signal);
+    } catch {
+      if (running()) wrangler.kill(signal);
+    }
+  };
   const stop = async () => {
-    if (wrangler.exitCode === null && wrangler.signalCode === null) {
-      // wrangler starts workerd as a child: end the whole process group.
-      try {
-        process.kill(-wrangler.pid!, "SIGTERM");
-      } catch {
-        wrangler.kill("SIGTERM");
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-wrangler.pid!, "SIGKILL");
-        } catch {
-          wrangler.kill("SIGKILL");
-        }
-      }, 5_000);
+    const wasRunning = running();
+    signalGroup("SIGTERM");
+    if (wasRunning) {
+      const timer = setTimeout(() => signalGroup("SIGKILL"), 5_000);
       await exited;
       clearTimeout(timer);
     }
     await standIn?.close();
   };
 
+  const expectWorker = options.expectWorker ?? !address.otherArgs.some((arg) => /^(-c|--config)(=|$)/.test(arg));
   try {
-    await waitUntilReady(url, exited, 90_000);
+    await waitUntilReady({ url, running, exited, expectWorker, timeoutMs: 90_000, signal: options.signal });
   } catch (error) {
     await stop();
+    // wrangler fails when it cannot bind: say so plainly when the port is taken (it was free a moment ago).
+    if (error instanceof EarlyExit && !(await isPortFree(ip, port))) throw new PortInUseError(port, ip);
     throw error;
   }
-  return { url, standIn, wrangler, exited, stop };
+  return { url, browserUrl, standIn, wrangler, exited, stop };
 }
 
-async function waitUntilReady(url: string, exited: Promise<number>, timeoutMs: number): Promise<void> {
+/** wrangler exited before the Worker answered. */
+class EarlyExit extends Error {}
+
+interface Readiness {
+  url: string;
+  running: () => boolean;
+  exited: Promise<number>;
+  expectWorker: boolean;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Waits until our Worker answers at `url` and wrangler is still running; rejects when wrangler exits first, at the timeout, or on the signal. */
+async function waitUntilReady(readiness: Readiness): Promise<void> {
+  const { url, running, exited, expectWorker, timeoutMs, signal } = readiness;
   const deadline = Date.now() + timeoutMs;
-  let exitCode: number | undefined;
-  void exited.then((code) => (exitCode = code));
+  let lastAnswer: string | undefined;
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`wrangler dev exited with code ${exitCode} before it was ready`);
-    try {
-      const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(2_000) });
-      await response.arrayBuffer();
-      if (response.status < 500) return;
-    } catch {
-      // not listening yet
-    }
+    signal?.throwIfAborted();
+    if (!running()) throw new EarlyExit(`wrangler dev exited with code ${await exited} before it was ready`);
+    const probe = await probeWorker(url, expectWorker, signal);
+    if (probe.ready && running()) return;
+    if (probe.answer !== undefined) lastAnswer = probe.answer;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`wrangler dev did not answer on ${url} within ${timeoutMs / 1000} s`);
+  const other = lastAnswer === undefined ? "" : `; what answers there is not this Worker (${lastAnswer})`;
+  throw new Error(`wrangler dev did not answer on ${url} within ${timeoutMs / 1000} s${other}`);
+}
+
+/** What one readiness probe found: ready, or what answered instead (undefined: nothing answered). */
+export interface Probe {
+  ready: boolean;
+  answer?: string;
+}
+
+/**
+ * One readiness probe of the server at `url` (http, or https with any certificate: wrangler's own
+ * is self-signed). With `expectWorker`, only this project's Worker is ready: `GET /me` as JSON
+ * answers 401 `not_signed_in`, or 500 `server_misconfigured` (it runs, but a setting is wrong).
+ * Without it, any answer below 500 to `GET /` is.
+ */
+export async function probeWorker(url: string, expectWorker = true, signal?: AbortSignal): Promise<Probe> {
+  const path = expectWorker ? "/me" : "/";
+  let status: number;
+  let body: string;
+  try {
+    ({ status, body } = await get(`${url}${path}`, { Accept: "application/json" }, 2_000, signal));
+  } catch {
+    return { ready: false };
+  }
+  if (!expectWorker) return { ready: status < 500, answer: `GET / ${status}` };
+  let error: unknown;
+  try {
+    error = (JSON.parse(body) as { error?: unknown }).error;
+  } catch {
+    error = undefined;
+  }
+  const ready = (status === 401 && error === "not_signed_in") || (status === 500 && error === "server_misconfigured");
+  return { ready, answer: `GET /me ${status}${typeof error === "string" ? ` ${error}` : ""}` };
+}
+
+/** A GET with node:http(s), the body as text (at most 64 KiB); https accepts a self-signed certificate (for this probe only). */
+function get(url: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number; body: string }> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const options = { headers, agent: false as const, signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
+  return new Promise((resolve, reject) => {
+    const onResponse = (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= 65_536) chunks.push(chunk);
+      });
+      response.once("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      response.once("error", reject);
+    };
+    const request = url.startsWith("https:") ? httpsRequest(url, { ...options, rejectUnauthorized: false }, onResponse) : httpRequest(url, options, onResponse);
+    request.once("error", reject);
+    request.end();
+  });
 }
