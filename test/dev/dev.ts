@@ -1,33 +1,64 @@
 // `npm run dev`: the Worker under wrangler dev; with no Twitter credentials, against the local Twitter stand-in.
-import { hasTwitterCredentials, startDevServer } from "./dev-server.ts";
+// Its arguments go to wrangler dev (`npm run dev -- --port 8788`); it listens on localhost:8787 unless they say otherwise.
+import { PortInUseError, type DevServer, devAddress, hasTwitterCredentials, startDevServer } from "./dev-server.ts";
+import { isPortFree } from "./free-port.ts";
 
-const port = Number(process.env.PORT ?? 8787);
-const useStandIn = !hasTwitterCredentials();
+/** Prints one line and exits with 1. */
+function fail(message: string): never {
+  console.error(`\n  npm run dev: ${message}\n`);
+  process.exit(1);
+}
 
-if (useStandIn) {
+function portInUse(port: number, ip: string): never {
+  fail(`port ${port} is already in use on ${ip}. Stop what uses it, or choose another port: npm run dev -- --port ${port === 65_535 ? 8788 : port + 1}`);
+}
+
+const options = { port: 8787, ip: "localhost", wranglerArgs: process.argv.slice(2) };
+let address: ReturnType<typeof devAddress>;
+try {
+  address = devAddress(options);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+if (!(await isPortFree(address.ip, address.port))) portInUse(address.port, address.ip);
+
+if (!hasTwitterCredentials()) {
   console.log(
     [
       "",
       "  No Twitter credentials in .dev.vars: signing in against the LOCAL TWITTER STAND-IN (not real Twitter).",
       "  Type any screen name on its consent page. To use real Twitter: cp .dev.vars.example .dev.vars,",
-      "  set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET, register http://localhost:8787/auth as the",
+      `  set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET, register ${address.browserUrl}/auth as the`,
       "  app's callback URL on the X developer portal, and run npm run dev again.",
       "",
     ].join("\n"),
   );
 }
 
-const server = await startDevServer({ port, ip: process.env.HOST ?? "localhost", wranglerArgs: process.argv.slice(2) });
-if (server.standIn) console.log(`  Twitter stand-in: ${server.standIn.origin}`);
-console.log(`\n  Open ${server.url.replace("127.0.0.1", "localhost")}/ and click "Sign in with Twitter"  (Ctrl+C to stop)\n`);
-
+// Ctrl+C while wrangler dev starts stops it too (it runs in a process group of its own).
+const starting = new AbortController();
+let server: DevServer | undefined;
 let stopping = false;
 const shutdown = async (code: number) => {
   if (stopping) return;
   stopping = true;
-  await server.stop();
+  await server?.stop();
   process.exit(code);
 };
-process.on("SIGINT", () => void shutdown(0));
-process.on("SIGTERM", () => void shutdown(0));
+const onSignal = () => {
+  if (server) void shutdown(0);
+  else starting.abort();
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+try {
+  server = await startDevServer({ ...options, signal: starting.signal });
+} catch (error) {
+  if (starting.signal.aborted) process.exit(0);
+  if (error instanceof PortInUseError) portInUse(error.port, error.ip);
+  fail(error instanceof Error ? error.message : String(error));
+}
+if (server.standIn) console.log(`  Twitter stand-in: ${server.standIn.origin}`);
+console.log(`\n  Open ${server.browserUrl}/ and click "Sign in with Twitter"  (Ctrl+C to stop)\n`);
 void server.exited.then((code) => shutdown(code));
