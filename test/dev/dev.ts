@@ -1,6 +1,5 @@
 // `npm run dev`: the Worker under wrangler dev; with no Twitter credentials, against the local Twitter stand-in.
-// Its arguments go to wrangler dev (`npm run dev -- --port 8788`); it listens on localhost:8787 unless they say otherwise.
-import { PortInUseError, type DevServer, devAddress, hasTwitterCredentials, startDevServer } from "./dev-server.ts";
+import { type DevAddress, type DevServer, PortInUseError, devAddress, hasTwitterCredentials, startDevServer } from "./dev-server.ts";
 import { isPortFree } from "./free-port.ts";
 
 /** Prints one line and exits with 1. */
@@ -13,8 +12,9 @@ function portInUse(port: number, ip: string): never {
   fail(`port ${port} is already in use on ${ip}. Stop what uses it, or choose another port: npm run dev -- --port ${port === 65_535 ? 8788 : port + 1}`);
 }
 
+// Every argument goes to wrangler dev (`npm run dev -- --port 8788`); without --port and --ip, localhost:8787.
 const options = { port: 8787, ip: "localhost", wranglerArgs: process.argv.slice(2) };
-let address: ReturnType<typeof devAddress>;
+let address: DevAddress;
 try {
   address = devAddress(options);
 } catch (error) {
