@@ -195,6 +195,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       TWITTER_API_BASE_URL: standIn.urls.apiBase,
     });
   }
+  // Settings exported in the shell count as if .dev.vars held them (wrangler itself would not pass them on).
+  const fromShell = ["SESSION_SECRET", ...(useStandIn ? [] : ["TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET"])] as const;
+  for (const name of fromShell) if (!devVars[name] && process.env[name]) vars[name] = process.env[name];
   if (!devVars.SESSION_SECRET && !process.env.SESSION_SECRET) {
     // A fresh key per run: cookies of an earlier run simply stop being valid.
     vars.SESSION_SECRET = randomBytes(32).toString("base64url");
