@@ -6,8 +6,9 @@
 // WARMUP more rounds are dropped, and ROUNDS rounds are measured, each running every contender
 // once, in an order rotated every round. The table gives the median µs per header over the rounds
 // with the interquartile range, and ratios taken round by round (so both sides of a ratio come
-// from the same round) and summarized by their median. Timing never fails the run: PASS/MISS
-// against the targets is information. Only a disagreement between signatures exits non-zero.
+// from the same round) and summarized by their median. There are no targets: the floor and
+// oauth-1.0a are reference points, and the report says what each ratio compares. Timing never
+// fails the run; only a disagreement between signatures exits non-zero.
 //
 // Environment: BENCH_ROUNDS (default 32), BENCH_CLOCK=io (force the I/O-bracketed timing that
 // deployed Workers would need; see worker.ts).
@@ -34,8 +35,6 @@ const WARMUP = 3;
 const TARGET_MS = 100;
 const SOFT_DEADLINE_MS = 45_000;
 const HARD_DEADLINE_MS = 58_000;
-const TARGET_FLOOR_RATIO = 1.5;
-const TARGET_SPEEDUP = 3;
 
 const started = Date.now();
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -153,9 +152,9 @@ async function main(): Promise<number> {
     const oursSpeedup = median(speedup);
     lines.push(
       `ours vs oauth-1.0a + crypto-js: ${fixed(oursSpeedup, 2)}x faster (key per call), ${fixed(median(speedupCached), 2)}x (cached key); median of per-round ratios`,
-      `target ours (key per call) <= ${TARGET_FLOOR_RATIO}x the floor: ${oursToFloor <= TARGET_FLOOR_RATIO ? "PASS" : "MISS"} (${fixed(oursToFloor, 2)}x)`,
-      `target ours >= ${TARGET_SPEEDUP}x faster than oauth-1.0a + crypto-js: ${oursSpeedup >= TARGET_SPEEDUP ? "PASS" : "MISS"} (${fixed(oursSpeedup, 2)}x)`,
-      `(information only: timing never fails this script; whole run ${fixed((Date.now() - started) / 1000)} s)`,
+      `ours (key per call) takes ${fixed(oursToFloor, 2)}x the floor's time: the floor is WebCrypto's importKey + sign alone over a ready-made base string; ` +
+        `ours also makes the nonce, timestamp, base string, header, URL, form body and Headers (a reference point, not a target)`,
+      `(information only: no targets, timing never fails this script; whole run ${fixed((Date.now() - started) / 1000)} s)`,
     );
     console.log(lines.join("\n"));
     return 0;
