@@ -11,8 +11,9 @@
 // from /proc (utime + stime, all threads): the workerd that runs the Worker (and the local KV
 // simulation), wrangler's proxy (a second workerd), wrangler's node, the stand-in, the driver.
 //
-// Timing never fails the run: the 90 % target is information. Exit 1 only on cross-talk, when a
-// server does not start, or when nothing could be measured; exit 130 on Ctrl+C.
+// No targets: the real Worker's rate is printed as a share of the skeleton's, with what the
+// skeleton leaves out. Timing never fails the run. Exit 1 only on cross-talk, when a server does
+// not start, or when nothing could be measured; exit 130 on Ctrl+C.
 //
 //   npm run bench:signin
 //   environment: BENCH_SIGNIN_ROUNDS (4), BENCH_SIGNIN_COUNT (300, at concurrency 16),
@@ -43,7 +44,8 @@ export type Contender = "real" | "skeleton";
 export const CONTENDERS: readonly Contender[] = ["real", "skeleton"];
 const CONTENDER_LABELS: Record<Contender, string> = { real: "real Worker", skeleton: "skeleton" };
 const ROLES: readonly Role[] = ["worker", "proxy", "wrangler", "standIn", "driver", "other"];
-const TARGET_RATIO = 0.9;
+/** With more than one sign-in in flight, cores this busy or more count as CPU-bound in the "bound" lines. */
+const CPU_BOUND_BUSY = 0.7;
 /** Sign-ins per contender before the measured rounds (concurrency 16). */
 const WARM_UP_COUNT = 100;
 
@@ -345,13 +347,16 @@ function report(r: SignInBenchResult): string[] {
     );
   }
   const idle = Math.max(0, ...r.phases.map((p) => (p.results.succeeded > 0 ? p.idleOtherMs / p.results.succeeded : 0)));
-  if (r.phases.length > 0) lines.push(`the other contender's idle wrangler dev: at most ${idle.toFixed(2)} CPU ms per sign-in of a phase (not counted above)`);
+  if (r.phases.length > 0) {
+    lines.push(`the other contender's idle wrangler dev: at most ${idle.toFixed(2)} CPU ms per sign-in of a phase (not counted above; near 0 means it did not compete for the cores)`);
+  }
 
   const c16 = r.byConcurrency.find((s) => s.concurrency === 16);
   if (c16 && Number.isFinite(c16.medianRatio)) {
     lines.push(
-      `target: real sign-ins at ${TARGET_RATIO * 100}% or more of the skeleton's rate at concurrency 16: ${(c16.medianRatio * 100).toFixed(0)}% ` +
-        `(${c16.medianRatio >= TARGET_RATIO ? "MET" : "NOT MET"}; information, never a failure)`,
+      `the real Worker signs in at ${(c16.medianRatio * 100).toFixed(0)}% of the skeleton's rate at concurrency 16 (median of per-round ratios; not a target): ` +
+        `the skeleton does the same I/O without the Worker's own work (Hono, HMAC signatures, cookies, session write, log lines, rate limiter), ` +
+        `so the gap is what that work costs through wrangler dev; the CPU rows above show where it goes`,
     );
   }
   if (r.changedDuringRun.length > 0) {
@@ -374,9 +379,9 @@ function bounds(s: ConcurrencySummary): string[] {
     lines.push(
       `bound (${CONTENDER_LABELS[contender]}): ${fixed(c.cpuPerSignInTotal, 1)} CPU ms per sign-in over all processes; ${CORES} cores allow at most ` +
         `${fixed(ceiling)}/s; measured ${fixed(c.medianRate)}/s (${percent(c.medianRate / ceiling)} of that), cores ${percent(c.busy)} busy: ` +
-        (s.concurrency > 1 && c.busy >= 0.7
-          ? "CPU-bound (with 16 sign-ins in flight the cores are nearly saturated; what is left idle is the hand-offs between processes)"
-          : "latency-bound (each sign-in waits on its own chain of requests; the cores are not the limit)"),
+        (s.concurrency > 1 && c.busy >= CPU_BOUND_BUSY
+          ? `CPU-bound (${percent(CPU_BOUND_BUSY)} busy or more with ${s.concurrency} sign-ins in flight: the cores are nearly saturated; what is left idle is the hand-offs between processes)`
+          : `latency-bound (${s.concurrency > 1 ? `under ${percent(CPU_BOUND_BUSY)} busy` : "one sign-in at a time"}: each sign-in waits on its own chain of requests; the cores are not the limit)`),
     );
   }
   const extra = real.cpuPerSignInTotal - skeleton.cpuPerSignInTotal;
