@@ -124,6 +124,8 @@ export interface SignInBenchResult {
   /** Files of the Worker or the skeleton that changed during the run (wrangler dev then reloads). */
   changedDuringRun: string[];
   interrupted: boolean;
+  /** Why the part stopped before its last round when its time limit came first (not an error: the figures cover the rounds that ran). */
+  timeLimitReached: string | undefined;
   /** Setup or run errors. */
   errors: string[];
   durationMs: number;
@@ -141,7 +143,7 @@ export async function benchSignIns(options: SignInBenchOptions = {}): Promise<Si
   const signal = options.signal ?? new AbortController().signal;
   const { machine, software, commit } = describeMachine();
   const run = `${new Date(started).toISOString()}, id ${runId()}, commit ${commit}`;
-  const result: SignInBenchResult = { machine, software, commit, run, logLevel, phases: [], byConcurrency: [], changedDuringRun: [], interrupted: false, errors: [], durationMs: 0 };
+  const result: SignInBenchResult = { machine, software, commit, run, logLevel, phases: [], byConcurrency: [], changedDuringRun: [], interrupted: false, timeLimitReached: undefined, errors: [], durationMs: 0 };
 
   print("## 2. Whole sign-ins through wrangler dev: the real Worker and the protocol's bare skeleton");
   print(`machine: ${machine}`);
@@ -226,7 +228,7 @@ export async function benchSignIns(options: SignInBenchOptions = {}): Promise<Si
     }
   } catch (error) {
     if (error instanceof Interrupted || signal.aborted) result.interrupted = true;
-    else if (error instanceof OutOfTime) result.errors.push(error.message);
+    else if (error instanceof OutOfTime) result.timeLimitReached = error.message;
     else result.errors.push(error instanceof Error ? error.message : String(error));
   } finally {
     result.changedDuringRun = changedFiles(sourcesBefore, workerSourceTimes());
@@ -363,6 +365,7 @@ function report(r: SignInBenchResult): string[] {
     lines.push(`WARNING: ${r.changedDuringRun.slice(0, 5).join(", ")} changed during the run: wrangler dev rebuilt and reloaded a Worker mid-run, so some figures include a reload`);
   }
   if (r.interrupted) lines.push("INTERRUPTED: the figures above cover the phases that finished");
+  if (r.timeLimitReached) lines.push(`time limit reached: ${r.timeLimitReached}; the figures above cover the rounds that finished (BENCH_SIGNIN_TIME_LIMIT sets the limit)`);
   for (const error of r.errors) lines.push(`ERROR: ${error}`);
   return lines;
 }
@@ -474,7 +477,7 @@ export function optionsFromEnv(): SignInBenchOptions {
   };
 }
 
-/** Exit status for a finished part: 1 on cross-talk, on an error, or with nothing measured; 130 when interrupted. */
+/** Exit status for a finished part: 1 on cross-talk, on an error, or with nothing measured; 130 when interrupted. Reaching the time limit is not an error. */
 export function exitStatus(result: SignInBenchResult): number {
   if (result.interrupted) return 130;
   const crossTalk = result.byConcurrency.some((s) => CONTENDERS.some((c) => s.contenders[c].crossTalk > 0));
