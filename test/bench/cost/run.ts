@@ -173,7 +173,10 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       }
     } else {
       print("");
-      print("through wrangler dev: run npm run bench (or npm run bench:signin) for the workerd CPU per sign-in of part 2");
+      print(
+        "through wrangler dev: part 2's figures are not passed to this part (npm run bench runs each part in its own process); " +
+          "part 2's row \"workerd: the Worker + KV simulation\" is the CPU the workerd running the Worker spent per sign-in there",
+      );
     }
 
     // 4. Prices.
@@ -204,7 +207,7 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       );
       print(
         `  CPU time is free at this volume up to ${(PRICES.includedCpuMs / SIGN_INS_PER_MONTH).toFixed(0)} ms per sign-in (30M CPU ms included / 1M sign-ins), ` +
-          `far above the figure measured here; requests are free up to ${millions(PRICES.includedRequests / 2)} sign-ins a month (2 requests each).`,
+          `against the real Worker's ${perSignIn.cpuMs} ms (${result.workerCpuMs === undefined ? "assumed: not measured here" : "measured above, rounded up"}); requests are free up to ${millions(PRICES.includedRequests / 2)} sign-ins a month (2 requests each).`,
       );
       for (const line of priceLines("real Worker", perSignIn, real)) print(line);
       for (const line of priceLines("protocol minimum (the skeleton)", minimum, floor)) print(line);
