@@ -25,17 +25,23 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 const statuses: number[] = [];
+const seconds: string[] = [];
 const started = Date.now();
 for (const part of parts) {
   if (interrupted) break;
   console.log(`\n======== ${part.title} ========\n`);
+  const partStarted = Date.now();
   current = spawn(process.execPath, [part.script], { stdio: "inherit" });
   const status = await new Promise<number>((resolve) => current!.once("exit", (code, signal) => resolve(code ?? (signal ? 130 : 1))));
   statuses.push(status);
+  seconds.push(`part ${part.title.split(".")[0]} ${((Date.now() - partStarted) / 1000).toFixed(0)} s`);
   if (status !== 0) console.log(`\n(${part.title}: exit status ${status})`);
 }
 current = undefined;
 
 const worst = interrupted ? 130 : Math.max(0, ...statuses);
-console.log(`\nbench: ${statuses.length} of ${parts.length} parts ran in ${((Date.now() - started) / 1000).toFixed(0)} s; ${worst === 0 ? "all completed" : `exit status ${worst}`}`);
+console.log(
+  `\nbench: ${statuses.length} of ${parts.length} parts ran in ${((Date.now() - started) / 1000).toFixed(0)} s (${seconds.join(", ")}, each with its process start); ` +
+    `${worst === 0 ? "all completed" : `exit status ${worst}`}`,
+);
 process.exit(worst);
