@@ -303,7 +303,7 @@ describe("three-legged flow", () => {
 describe("refusals", () => {
   it("bad signature: 401 code 32, counted with the base string and no secret", async () => {
     const before = standIn.stats().signatureFailures;
-    const response = await signedFetch({ url: standIn.urls.requestToken, oauth: { oauth_callback: CALLBACK }, tamper: (s) => `A${s.slice(1)}` });
+    const response = await signedFetch({ url: standIn.urls.requestToken, oauth: { oauth_callback: CALLBACK }, tamper: (s) => `${s.startsWith("A") ? "B" : "A"}${s.slice(1)}` });
     expect(response.status).toBe(401);
     expect(await response.text()).toBe('{"errors":[{"code":32,"message":"Could not authenticate you."}]}');
     const stats = standIn.stats();
