@@ -56,10 +56,7 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
     if (session) {
       c.set("twitterUser", session.profile);
       c.set("twitterSessionId", session.id);
-      c.set(
-        "twitterApi",
-        createTwitterApi(createTwitterClient(settings), session.credentials),
-      );
+      c.set("twitterApi", createTwitterApi(createTwitterClient(settings), session.credentials));
       return;
     }
   }

@@ -20,9 +20,8 @@ const TOKEN_CHARACTERS = /^[\x21\x23-\x7e]+$/;
 /**
  * Finishes a sign-in. The KV entry is deleted on first use whatever the outcome, and the
  * request-token cookie is cleared. On success a session starts (its own random id and cookie,
- * ending the session the browser had before, if any)
- * and the answer is X's verify_credentials JSON exactly as X sent it, or a 303 to the `next`
- * path /login was given.
+ * ending the session the browser had before, if any) and the answer is X's verify_credentials
+ * JSON exactly as X sent it, or a 303 to the `next` path /login was given.
  */
 export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
   const denied = tokenParameter(c, "denied");

@@ -4,18 +4,18 @@ import type { Context } from "hono";
 import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
+import { safeNextPath } from "../next-path.js";
 import { requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
-import { safeNextPath } from "../next-path.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
 const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 
 /**
  * Starts a sign-in: a request token with `oauth_callback` = the `/auth` beside this `/login` on
- * PUBLIC_ORIGIN (or, unset, the host that received the request), its secret in KV under a random id, that id alone in a
- * signed cookie, and a 302 to X's authorize page.
+ * PUBLIC_ORIGIN (or, unset, the host that received the request), its secret in KV under a random
+ * id, that id alone in a signed cookie, and a 302 to X's authorize page.
  *
  * Query: `next` (a same-origin path `/auth` redirects to afterwards), `force_login` and
  * `screen_name` (passed on to X's page).
