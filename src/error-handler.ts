@@ -1,7 +1,7 @@
 // The one place where every failure becomes an answer: JSON for programs, an HTML page for people.
 
 import type { Context } from "hono";
-import { SignInError } from "./errors.js";
+import { ConfigurationError, SignInError } from "./errors.js";
 import { type StepLog, logStep } from "./log.js";
 import { OAuth1Error } from "./oauth1/index.js";
 import { errorPage, prefersHtml } from "./pages/error-page.js";
@@ -21,6 +21,9 @@ export function handleError(error: unknown, c: Context, home = "/"): Response | 
   if (failure.code === "internal_error") {
     // An unexpected exception: its name only, never its message (it may hold anything).
     console.error(JSON.stringify({ event: "unexpected_error", name: error instanceof Error ? error.name : typeof error }));
+  } else if (failure instanceof ConfigurationError) {
+    // For wrangler tail: which settings, never their values (it may be met before any step's log line).
+    console.error(JSON.stringify({ event: "server_misconfigured", settings: failure.settings }));
   }
   c.header("Cache-Control", "no-store");
   if (prefersHtml(c)) return errorPage(c, failure, home);

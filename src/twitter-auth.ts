@@ -130,7 +130,7 @@ function sameOrigin(): MiddlewareHandler {
   return async (c, next) => {
     const site = c.req.header("Sec-Fetch-Site");
     if (site !== "same-origin" && c.req.header("Origin") !== new URL(c.req.url).origin) {
-      throw new SignInError(403, "cross_site_request", "Refused: this request came from another site.");
+      throw new SignInError(403, "cross_site_request", "Refused: signing out needs an Origin or Sec-Fetch-Site header saying this site, as browsers send from its own pages.");
     }
     await next();
   };

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   };
   if (values["dev-vars"]) {
     const lines = [
-      "# The local Twitter stand-in (not real Twitter): any screen name signs in. Keep SESSION_SECRET as you have it.",
+      "# The local Twitter stand-in (not real Twitter): any screen name signs in. Add a SESSION_SECRET of your own (32+ characters).",
       `TWITTER_CLIENT_ID=${consumerKey}`,
       consumerSecret === DEFAULT_CONSUMER_SECRET ? `TWITTER_CLIENT_SECRET=${consumerSecret}` : "TWITTER_CLIENT_SECRET=<the --consumer-secret you gave>",
       ...Object.entries(description.vars).map(([name, value]) => `${name}=${value}`),

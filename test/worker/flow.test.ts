@@ -217,9 +217,17 @@ describe("configuration", () => {
         error_description:
           "The server's SESSION_SECRET, TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET settings are not set. Locally, add to .dev.vars: " +
           "SESSION_SECRET=<32+ random characters, e.g. from openssl rand -base64 32>, TWITTER_CLIENT_ID=<your X app's API Key>, " +
-          "TWITTER_CLIENT_SECRET=<its API Key Secret>. Deployed, run npx wrangler secret put NAME for each.",
+          "TWITTER_CLIENT_SECRET=<its API Key Secret>, then restart wrangler dev. Deployed, run npx wrangler secret put NAME for each.",
       });
     }
+  });
+
+  it("writes a log line naming the missing settings, and nothing of the others' values", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    const response = await app.request("http://localhost/login", { headers: { "CF-Connecting-IP": nextClientIp() } }, { ...env, SESSION_SECRET: undefined });
+    expect(response.status).toBe(500);
+    expect(lines).toEqual([JSON.stringify({ event: "server_misconfigured", settings: ["SESSION_SECRET"] })]);
   });
 
   it("answers 500 naming AUTH_KV when the KV binding is missing (a setup mistake, not an outage)", async () => {

@@ -117,7 +117,7 @@ describe("POST /logout", () => {
     const cookie = sessionCookie(response);
     const out = await logout(cookie, "https://evil.example");
     expect(out.status).toBe(403);
-    expect(await out.json()).toEqual({ error: "cross_site_request", error_description: "Refused: this request came from another site." });
+    expect(await out.json()).toEqual({ error: "cross_site_request", error_description: "Refused: signing out needs an Origin or Sec-Fetch-Site header saying this site, as browsers send from its own pages." });
     expect((await get("/me", cookie)).status).toBe(200);
   });
 
