@@ -65,14 +65,17 @@ export const MAX_TIMEOUT_MS = 10_000;
  * A reader of the settings for these options that checks them once per `env` object, not on
  * every request (an isolate's requests normally share one; another object is simply read again).
  */
-export function settingsReader(options: TwitterAuthOptions = {}): (env: Partial<Env>) => Settings {
+export function settingsReader(options: TwitterAuthOptions = {}): (env: Partial<Env> | undefined) => Settings {
   const read = new WeakMap<object, Settings>();
-  return (env) => {
+  return (env = NO_ENV) => {
     let settings = read.get(env);
     if (!settings) read.set(env, (settings = readSettings(env, options)));
     return settings;
   };
 }
+
+/** What an app called without bindings (`app.request(url)`) has: nothing, so AUTH_KV is named as missing. */
+const NO_ENV: Partial<Env> = {};
 
 /**
  * Reads and checks the settings; throws ConfigurationError naming what is missing or invalid (a
@@ -138,10 +141,10 @@ function wholeNumber(name: string, value: string | number | undefined, min: numb
   return number;
 }
 
-/** One of the allowed words; undefined when unset. */
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fail = variableError): T | undefined {
+/** One of the allowed words (a TOML boolean counts as its word); undefined when unset. */
+function oneOf<T extends string>(name: string, value: string | boolean | undefined, allowed: readonly T[], fail = variableError): T | undefined {
   if (value === undefined || value === "") return undefined;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
+  if ((allowed as readonly string[]).includes(String(value))) return String(value) as T;
   throw fail(name, `not one of: ${allowed.join(", ")}`);
 }
 

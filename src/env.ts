@@ -13,7 +13,7 @@ export interface Env {
   TWITTER_CLIENT_ID?: string;
   /** Secret. The app's API key secret on X (Authlib: client_secret). */
   TWITTER_CLIENT_SECRET?: string;
-  /** Secret. Key that signs the cookies (HMAC-SHA256); 32 random bytes or more. */
+  /** Secret. Signs the cookies (HMAC-SHA256) and, through HKDF, seals the sessions (AES-256-GCM); 32 characters or more. */
   SESSION_SECRET?: string;
   /** X's temporary-credentials endpoint. Default https://api.x.com/oauth/request_token */
   TWITTER_REQUEST_TOKEN_URL?: string;
@@ -24,13 +24,13 @@ export interface Env {
   /** Base of X's v1.1 API. Default https://api.x.com/1.1/ */
   TWITTER_API_BASE_URL?: string;
   /** Milliseconds allowed for each call to X, 100 to 10000. Default 8000. */
-  TWITTER_TIMEOUT_MS?: string;
-  /** "true" to ask verify_credentials for the user's email (needs X's email permission). */
-  TWITTER_INCLUDE_EMAIL?: string;
+  TWITTER_TIMEOUT_MS?: string | number;
+  /** true (or "true") to ask verify_credentials for the user's email (needs X's email permission). */
+  TWITTER_INCLUDE_EMAIL?: string | boolean;
   /** "read" or "write": `x_auth_access_type` on the request token. Default: the app's permission. */
   TWITTER_ACCESS_TYPE?: string;
   /** Session lifetime in seconds. Default 604800 (7 days). */
-  SESSION_TTL_SECONDS?: string;
+  SESSION_TTL_SECONDS?: string | number;
   /** The site's origin, e.g. https://example.com: callbacks are built from it, requests for other hosts refused. Set it in production. */
   PUBLIC_ORIGIN?: string;
 }

@@ -81,16 +81,19 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
   const settingsOf = settingsReader(options);
   const session = twitterSession(options);
   const auth$ = new Hono<TwitterAuthEnv>();
-  auth$.use(secureHeaders());
-  auth$.use(requestLimits());
-  auth$.use(async (c, next) => {
-    const { publicOrigin } = settingsOf(c.env);
-    // Set in production: the callback is built from it, and no forged Host can choose another.
-    if (publicOrigin !== undefined && new URL(c.req.url).origin !== publicOrigin) {
-      throw new SignInError(400, "wrong_host", `This sign-in is served at ${publicOrigin}. Open it there.`);
-    }
-    await next();
-  });
+  // On the sign-in's own paths only: a mount at / must not put its headers, bounds or host check on the host app's pages.
+  for (const [path] of ROUTES) {
+    auth$.use(path, secureHeaders(), requestLimits(), async (c, next) => {
+      const { publicOrigin } = settingsOf(c.env);
+      // Set in production: the callback is built from it, and no forged Host can choose another.
+      if (publicOrigin !== undefined && new URL(c.req.url).origin !== publicOrigin) {
+        throw new SignInError(400, "wrong_host", `This sign-in is served at ${publicOrigin}. Open it there.`);
+      }
+      // Hono answers HEAD as GET: on /login and /auth that would start or use up a sign-in.
+      if (c.req.method === "HEAD" && path !== "/me") methodNotAllowed(c, path);
+      await next();
+    });
+  }
 
   auth$.get("/login", rateLimitLogin(), (c) => logged("login", () => login(c, settingsOf(c.env))));
   auth$.get("/auth", (c) => logged("auth", () => auth(c, settingsOf(c.env))));
@@ -110,15 +113,24 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
       return c.redirect(settings.afterLogout, 303);
     }),
   );
-  // Any other method on these paths: 405 with Allow, as HTTP asks (HEAD is answered as GET).
-  for (const [path, allow] of [["/login", "GET, HEAD"], ["/auth", "GET, HEAD"], ["/me", "GET, HEAD"], ["/logout", "POST"]] as const) {
-    auth$.all(path, (c) => {
-      c.header("Allow", allow);
-      throw new SignInError(405, "method_not_allowed", `Use ${allow.replace(", HEAD", " (or HEAD)")} for ${path}.`);
-    });
-  }
+  // Any other method on these paths: 405 with Allow, as HTTP asks.
+  for (const [path] of ROUTES) auth$.all(path, (c) => methodNotAllowed(c, path));
   auth$.onError((error, c) => handleError(error, c, options.afterLogout ?? "/"));
   return auth$;
+}
+
+/** The sign-in's paths and the methods each answers (HEAD only where it changes nothing). */
+const ROUTES = [
+  ["/login", "GET"],
+  ["/auth", "GET"],
+  ["/me", "GET, HEAD"],
+  ["/logout", "POST"],
+] as const;
+
+function methodNotAllowed(c: Context, path: (typeof ROUTES)[number][0]): never {
+  const allow = ROUTES.find(([route]) => route === path)![1];
+  c.header("Allow", allow);
+  throw new SignInError(405, "method_not_allowed", `Use ${allow.replace(", HEAD", " (or HEAD)")} for ${path}.`);
 }
 
 /**

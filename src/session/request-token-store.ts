@@ -1,5 +1,6 @@
 // The request-token store: each request token and its secret in KV under a random id, read once.
 
+import { safeNextPath } from "../next-path.js";
 import { isRandomId, randomId } from "./random-id.js";
 import { storage } from "./storage.js";
 
@@ -28,29 +29,41 @@ export async function saveRequestToken(kv: KVNamespace, pending: PendingSignIn):
   return id;
 }
 
+/** What taking a pending sign-in found. */
+export type Taken = { status: "taken"; pending: PendingSignIn } | { status: "none" } | { status: "not_its_callback" };
+
 /**
- * Reads the pending sign-in for an id and deletes it, whatever happens next: a request token
- * works once. Returns undefined when there is none (expired, used, or never issued).
+ * Reads the pending sign-in for an id and, when `isItsCallback` accepts it, deletes it, whatever
+ * happens next: a request token works once. A callback that is not its own (another token)
+ * leaves it in place, so nobody can cancel a visitor's sign-in by sending them to /auth.
+ * `none` when there is none (expired, used, never issued, or being taken right now).
  */
-export async function takeRequestToken(kv: KVNamespace, id: string): Promise<PendingSignIn | undefined> {
-  if (!isRandomId(id) || taking.has(id)) return undefined;
+export async function takeRequestToken(kv: KVNamespace, id: string, isItsCallback: (pending: PendingSignIn) => boolean): Promise<Taken> {
+  if (!isRandomId(id) || taking.has(id)) return { status: "none" };
   const key = REQUEST_TOKEN_KEY_PREFIX + id;
   taking.add(id);
   try {
     const stored = await storage(() => kv.get(key));
-    if (stored === null) return undefined;
+    if (stored === null) return { status: "none" };
+    const pending = parsePendingSignIn(stored);
+    if (pending && !isItsCallback(pending)) return { status: "not_its_callback" };
     await storage(() => kv.delete(key));
-    return parsePendingSignIn(stored);
+    return pending ? { status: "taken", pending } : { status: "none" };
   } finally {
     taking.delete(id);
   }
 }
 
-/** Our own record, read back; anything else in its place (not JSON, no token or secret) counts as none. */
+/**
+ * Our own record, read back; anything else in its place counts as none: not JSON, no token or
+ * secret, or a `next` that is not a safe path (KV is not trusted to keep the browser on this site).
+ */
 function parsePendingSignIn(stored: string): PendingSignIn | undefined {
   try {
     const value = JSON.parse(stored) as Partial<PendingSignIn> | null;
-    return typeof value?.token === "string" && typeof value.tokenSecret === "string" ? (value as PendingSignIn) : undefined;
+    if (typeof value?.token !== "string" || typeof value.tokenSecret !== "string") return undefined;
+    if (value.next !== undefined && (typeof value.next !== "string" || safeNextPath(value.next) !== value.next)) return undefined;
+    return value as PendingSignIn;
   } catch {
     return undefined;
   }

@@ -109,6 +109,9 @@ describe("a stranger's Worker that installs the tarball (test/consumer)", () => 
     expect(files.some((file) => file.endsWith("node_modules/hono-sign-in-with-twitter/dist/twitter-auth.d.ts"))).toBe(true);
     expect(files.some((file) => file.endsWith("node_modules/hono-sign-in-with-twitter/dist/oauth1/index.d.ts"))).toBe(true);
     expect(files.filter((file) => file.startsWith(join(root, "src")))).toEqual([]);
+    // Every type comes from the consumer's own install (hono, workers-types), but TypeScript's own lib.
+    const elsewhere = files.filter((file) => file.includes("/node_modules/") && !file.startsWith(join(consumer, "node_modules")) && !/\/node_modules\/(typescript|@typescript\/[^/]+)\/lib\/lib\.[^/]+\.d\.ts$/.test(file));
+    expect(elsewhere).toEqual([]);
     run(process.execPath, [bin("typescript", "bin/tsc"), "-p", join(consumer, "tsconfig.json")], consumer);
   });
 

@@ -123,14 +123,20 @@ describe("GET /auth", () => {
     expect((await pendingEntries()).map((entry) => entry.value.token)).not.toContain(start.oauthToken);
   });
 
-  it("refuses a callback whose oauth_token differs from the stored one, and consumes the entry", async () => {
+  it("refuses a callback whose oauth_token differs from the stored one, using nothing up (nobody can cancel a sign-in from elsewhere)", async () => {
     const start = await startLogin();
     const back = await decide(start.oauthToken, "mismatch_user");
-    back.searchParams.set("oauth_token", "someone-elses-token");
-    const response = await callback(back, start.cookie);
+    const forged = new URL(back);
+    forged.searchParams.set("oauth_token", "someone-elses-token");
+    const response = await callback(forged, start.cookie);
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: "token_mismatch", error_description: expect.stringContaining("is not this sign-in's") });
-    expect((await pendingEntries()).map((entry) => entry.value.token)).not.toContain(start.oauthToken);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect((await pendingEntries()).map((entry) => entry.value.token)).toContain(start.oauthToken);
+    // A callback without the token or the verifier uses nothing up either; X's real one then finishes.
+    expect((await callback(`http://localhost:8787/auth`, start.cookie)).status).toBe(400);
+    expect((await callback(`http://localhost:8787/auth?oauth_token=${start.oauthToken}`, start.cookie)).status).toBe(400);
+    expect((await callback(back, start.cookie)).status).toBe(200);
   });
 
   it("refuses a callback without the cookie", async () => {

@@ -1,7 +1,7 @@
 // The security review's findings, each reproduced as the attack and shown refused.
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { type TwitterAuthEnv, twitterAuth } from "../../src/twitter-auth";
 import { decide, kvKeys, nextClientIp, standInOrigin } from "./support/browser";
@@ -127,10 +127,25 @@ describe("Low 3: the request-token cookie is __Host- with Path=/, named after it
     const attackerLogin = await send(app, "https://login.example.org/auth/twitter/login");
     const attackerValue = attackerLogin.headers.getSetCookie()[0]!.split(";")[0]!.split("=")[1]!;
     const back = await consent(attackerLogin, "attacker");
-    // ...then plants their cookie, as evil.example.org can with Domain=example.org, and sends the victim to the callback.
-    const victim = await send(app, back.href, { headers: { Cookie: `__Secure-twitter_login=${attackerValue}` } });
-    expect(victim.status).toBe(400);
-    expect(((await victim.json()) as ErrorBody).error).toBe("missing_cookie");
+    // ...then plants their cookie, as evil.example.org can with Domain=example.org (any name but a
+    // __Host- one), and sends the victim to the callback.
+    for (const name of ["__Secure-twitter_login", "__Secure-twitter_login%2Fauth%2Ftwitter", "twitter_login%2Fauth%2Ftwitter"]) {
+      const victim = await send(app, back.href, { headers: { Cookie: `${name}=${attackerValue}` } });
+      expect(victim.status).toBe(400);
+      expect(((await victim.json()) as ErrorBody).error).toBe("missing_cookie");
+    }
+  });
+
+  it("reads the session cookie over https only under its __Host- name", async () => {
+    const app = mounted();
+    const login = await send(app, "https://login.example.org/auth/twitter/login");
+    const back = await consent(login, "tossed_session");
+    const auth = await send(app, back.href, { headers: { Cookie: login.headers.getSetCookie()[0]!.split(";")[0]! } });
+    const value = cookieNamed(auth, /^__Host-twitter_session$/)!.split(";")[0]!.split("=")[1]!;
+    expect((await send(app, "https://login.example.org/auth/twitter/me", { headers: { Cookie: `__Host-twitter_session=${value}` } })).status).toBe(200);
+    for (const name of ["twitter_session", "__Secure-twitter_session"]) {
+      expect((await send(app, "https://login.example.org/auth/twitter/me", { headers: { Cookie: `${name}=${value}` } })).status).toBe(401);
+    }
   });
 
   it("keeps two mounts' sign-ins apart in one browser", async () => {
@@ -323,9 +338,9 @@ describe("Informational: 405 with Allow", () => {
     ["GET", "/logout", "POST"],
     ["DELETE", "/logout", "POST"],
     ["OPTIONS", "/logout", "POST"],
-    ["POST", "/login", "GET, HEAD"],
-    ["OPTIONS", "/login", "GET, HEAD"],
-    ["PUT", "/auth", "GET, HEAD"],
+    ["POST", "/login", "GET"],
+    ["OPTIONS", "/login", "GET"],
+    ["PUT", "/auth", "GET"],
     ["OPTIONS", "/me", "GET, HEAD"],
   ] as const) {
     it(`answers ${method} ${path} with 405 and Allow: ${allow}`, async () => {
@@ -335,4 +350,102 @@ describe("Informational: 405 with Allow", () => {
       expect(await response.json()).toEqual({ error: "method_not_allowed", error_description: `Use ${allow.replace(", HEAD", " (or HEAD)")} for ${path}.` });
     });
   }
+});
+
+describe("Second review: what the fixes themselves must not break", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("puts nothing of the sign-in (headers, bounds, host check, settings) on the host app's own routes, even mounted at /", async () => {
+    const app = new Hono<TwitterAuthEnv>().route("/", twitterAuth({ publicOrigin: "https://login.example.org" }));
+    app.get("/dashboard", (c) => c.html("<script src=/app.js></script>"));
+    app.get("/auth/extra", (c) => c.text("the host's own"));
+    const broken = { ...env, SESSION_SECRET: undefined };
+    for (const url of ["https://login.example.org/dashboard", "https://other.example.org/dashboard", `https://login.example.org/dashboard?${"a".repeat(3000)}`, "https://login.example.org/auth/extra"]) {
+      const response = await send(app, url, {}, broken);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("Content-Security-Policy")).toBeNull();
+      expect(response.headers.get("X-Frame-Options")).toBeNull();
+    }
+    // Its own routes still get them, and never HSTS, which binds the whole host: the site's decision.
+    const login = await send(app, "https://login.example.org/login");
+    expect(login.status).toBe(302);
+    expect(login.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    expect(login.headers.get("Strict-Transport-Security")).toBeNull();
+    expect((await send(app, "https://other.example.org/login")).status).toBe(400);
+  });
+
+  it("sends nothing to X for a request it refuses for its host or its mount path", async () => {
+    const calls = vi.spyOn(globalThis, "fetch");
+    await send(createApp(), "https://evil.example/login", {}, { ...env, PUBLIC_ORIGIN: "https://login.example.org" });
+    await send(new Hono<TwitterAuthEnv>().route("/:tenant", twitterAuth()), "http://localhost:8787/x;%20Path=%2F/login");
+    expect(calls).not.toHaveBeenCalled();
+    // (And the spy does see a sign-in's call to X.)
+    await send(createApp(), "http://localhost:8787/login");
+    expect(calls).toHaveBeenCalled();
+  });
+
+  it("answers HEAD on /login and /auth with 405 (Allow: GET), starting and using up nothing", async () => {
+    const before = await kvKeys(env.AUTH_KV, REQUEST_TOKENS);
+    const calls = vi.spyOn(globalThis, "fetch");
+    for (const path of ["/login", "/auth?oauth_token=a&oauth_verifier=b"]) {
+      const response = await send(createApp(), `http://localhost:8787${path}`, { method: "HEAD" });
+      expect(response.status).toBe(405);
+      expect(response.headers.get("Allow")).toBe("GET");
+    }
+    expect(calls).not.toHaveBeenCalled();
+    expect(await kvKeys(env.AUTH_KV, REQUEST_TOKENS)).toEqual(before);
+    expect((await send(createApp(), "http://localhost:8787/me", { method: "HEAD" })).status).toBe(401);
+  });
+
+  it("does not follow a next that was altered in KV (an open redirect for whoever can write there)", async () => {
+    const app = createApp();
+    const login = await send(app, "http://localhost:8787/login?next=%2Fok");
+    const id = decodeURIComponent(login.headers.getSetCookie()[0]!.split(";")[0]!.split("=")[1]!).split(".")[0]!;
+    const record = JSON.parse((await env.AUTH_KV.get(REQUEST_TOKENS + id))!) as { next: string };
+    expect(record.next).toBe("/ok");
+    await env.AUTH_KV.put(REQUEST_TOKENS + id, JSON.stringify({ ...record, next: "https://evil.example/phish" }));
+    const back = await consent(login, "kv_next");
+    const response = await send(app, back.href, { headers: { Cookie: login.headers.getSetCookie()[0]!.split(";")[0]! } });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("Location")).toBeNull();
+    expect(((await response.json()) as ErrorBody).error).toBe("expired_sign_in");
+  });
+
+  it("keeps the new session when deleting the previous one fails, and keeps the request-token cookie when KV fails before it is used", async () => {
+    const app = createApp();
+    const first = await send(app, "http://localhost:8787/login");
+    const firstBack = await consent(first, "kv_first");
+    const firstAuth = await send(app, firstBack.href, { headers: { Cookie: first.headers.getSetCookie()[0]!.split(";")[0]! } });
+    const oldSession = cookieNamed(firstAuth, /twitter_session$/)!.split(";")[0]!;
+
+    const failingDeletes = {
+      ...env,
+      AUTH_KV: new Proxy(env.AUTH_KV, {
+        get: (target, key) => (key === "delete" ? async (name: string) => (name.startsWith(SESSIONS) ? Promise.reject(new Error("KV delete failed")) : target.delete(name)) : Reflect.get(target, key).bind(target)),
+      }),
+    };
+    const second = await send(app, "http://localhost:8787/login", {}, failingDeletes);
+    const secondBack = await consent(second, "kv_second");
+    const cookies = `${second.headers.getSetCookie()[0]!.split(";")[0]!}; ${oldSession}`;
+    const secondAuth = await send(app, secondBack.href, { headers: { Cookie: cookies } }, failingDeletes);
+    expect(secondAuth.status).toBe(200);
+    expect(cookieNamed(secondAuth, /twitter_session$/)).toMatch(/Max-Age=604800/);
+
+    const failingReads = { ...env, AUTH_KV: { get: async () => Promise.reject(new Error("KV get failed")) } as unknown as KVNamespace };
+    const third = await send(app, "http://localhost:8787/login");
+    const thirdBack = await consent(third, "kv_third");
+    const thirdCookie = third.headers.getSetCookie()[0]!.split(";")[0]!;
+    const unavailable = await send(app, thirdBack.href, { headers: { Cookie: thirdCookie } }, failingReads);
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers.getSetCookie()).toEqual([]);
+    expect((await send(app, thirdBack.href, { headers: { Cookie: thirdCookie } })).status).toBe(200);
+  });
+
+  it("takes a TOML boolean or number for the variables that hold one, and names AUTH_KV when called with no bindings at all", async () => {
+    const settings = { ...env, TWITTER_INCLUDE_EMAIL: true, TWITTER_TIMEOUT_MS: 5000, SESSION_TTL_SECONDS: 3600 };
+    expect((await send(createApp(), "http://localhost:8787/login", {}, settings)).status).toBe(302);
+    const bare = await createApp().request("http://localhost:8787/login");
+    expect(bare.status).toBe(500);
+    expect(((await bare.json()) as ErrorBody).error_description).toContain("AUTH_KV");
+  });
 });
