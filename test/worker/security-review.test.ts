@@ -33,6 +33,30 @@ async function consent(login: Response, screenName: string, origin = standInOrig
   return new URL(response.headers.get("Location")!);
 }
 
+/** The `name=value` of the first cookie a response set (the request-token cookie of a /login). */
+function firstCookie(response: Response): string {
+  return response.headers.getSetCookie()[0]!.split(";")[0]!;
+}
+
+/**
+ * A whole sign-in: GET loginUrl, the user's consent on the stand-in, X's callback with the
+ * request-token cookie (and `extraCookie`, such as an earlier session's). The callback's answer,
+ * its session cookie as `name=value`, and the session's id.
+ */
+async function signInVia(
+  app: Hono<TwitterAuthEnv>,
+  loginUrl: string,
+  screenName: string,
+  options: { bindings?: Cloudflare.Env; standIn?: string; extraCookie?: string } = {},
+): Promise<{ auth: Response; session: string; id: string }> {
+  const login = await send(app, loginUrl, {}, options.bindings);
+  const back = await consent(login, screenName, options.standIn);
+  const cookie = [firstCookie(login), options.extraCookie].filter(Boolean).join("; ");
+  const auth = await send(app, back.href, { headers: { Cookie: cookie } }, options.bindings);
+  const session = cookieNamed(auth, /twitter_session$/)!.split(";")[0]!;
+  return { auth, session, id: decodeURIComponent(session.split("=")[1]!).split(".")[0]! };
+}
+
 async function expectRefused(response: Response, status: number, code: string): Promise<ErrorBody> {
   expect(response.status).toBe(status);
   const body = (await response.json()) as ErrorBody;
@@ -125,7 +149,7 @@ describe("Low 3: the request-token cookie is __Host- with Path=/, named after it
     const app = mounted();
     // The attacker starts a sign-in in their own browser and authorizes as themselves...
     const attackerLogin = await send(app, "https://login.example.org/auth/twitter/login");
-    const attackerValue = attackerLogin.headers.getSetCookie()[0]!.split(";")[0]!.split("=")[1]!;
+    const attackerValue = firstCookie(attackerLogin).split("=")[1]!;
     const back = await consent(attackerLogin, "attacker");
     // ...then plants their cookie, as evil.example.org can with Domain=example.org (any name but a
     // __Host- one), and sends the victim to the callback.
@@ -138,9 +162,7 @@ describe("Low 3: the request-token cookie is __Host- with Path=/, named after it
 
   it("reads the session cookie over https only under its __Host- name", async () => {
     const app = mounted();
-    const login = await send(app, "https://login.example.org/auth/twitter/login");
-    const back = await consent(login, "tossed_session");
-    const auth = await send(app, back.href, { headers: { Cookie: login.headers.getSetCookie()[0]!.split(";")[0]! } });
+    const { auth } = await signInVia(app, "https://login.example.org/auth/twitter/login", "tossed_session");
     const value = cookieNamed(auth, /^__Host-twitter_session$/)!.split(";")[0]!.split("=")[1]!;
     expect((await send(app, "https://login.example.org/auth/twitter/me", { headers: { Cookie: `__Host-twitter_session=${value}` } })).status).toBe(200);
     for (const name of ["twitter_session", "__Secure-twitter_session"]) {
@@ -152,8 +174,8 @@ describe("Low 3: the request-token cookie is __Host- with Path=/, named after it
     const app = new Hono<TwitterAuthEnv>().route("/a", twitterAuth()).route("/b", twitterAuth());
     const loginA = await send(app, "http://localhost:8787/a/login");
     const loginB = await send(app, "http://localhost:8787/b/login");
-    const cookieA = loginA.headers.getSetCookie()[0]!.split(";")[0]!;
-    const cookieB = loginB.headers.getSetCookie()[0]!.split(";")[0]!;
+    const cookieA = firstCookie(loginA);
+    const cookieB = firstCookie(loginB);
     expect(cookieA.split("=")[0]).toBe("twitter_login%2Fa");
     expect(cookieB.split("=")[0]).toBe("twitter_login%2Fb");
     const both = `${cookieA}; ${cookieB}`;
@@ -171,11 +193,8 @@ describe("Low 4: the avatar's origin enters the CSP only as a plain https host",
       const user = { id: 1, id_str: "1", screen_name: "hostile_avatar", name: "Hostile", profile_image_url_https: avatar };
       await setFault("verify_credentials", { kind: "garbage", body: JSON.stringify(user), times: 1 });
       const app = createApp();
-      const login = await send(app, "http://localhost:8787/login", {}, faultyEnv());
-      const back = await consent(login, "hostile_avatar", faultyOrigin());
-      const auth = await send(app, back.href, { headers: { Cookie: login.headers.getSetCookie()[0]!.split(";")[0]! } }, faultyEnv());
+      const { auth, session } = await signInVia(app, "http://localhost:8787/login", "hostile_avatar", { bindings: faultyEnv(), standIn: faultyOrigin() });
       expect(auth.status).toBe(200);
-      const session = cookieNamed(auth, /twitter_session$/)!.split(";")[0]!;
       const page = await send(app, "http://localhost:8787/", { headers: { Cookie: session } }, faultyEnv());
       expect(await page.text()).not.toContain("<img");
       const policy = page.headers.get("Content-Security-Policy")!;
@@ -188,10 +207,8 @@ describe("Low 4: the avatar's origin enters the CSP only as a plain https host",
     const user = { id: 2, id_str: "2", screen_name: "good_avatar", name: "Good", profile_image_url_https: "https://pbs.example:8443/a/b.png" };
     await setFault("verify_credentials", { kind: "garbage", body: JSON.stringify(user), times: 1 });
     const app = createApp();
-    const login = await send(app, "http://localhost:8787/login", {}, faultyEnv());
-    const back = await consent(login, "good_avatar", faultyOrigin());
-    const auth = await send(app, back.href, { headers: { Cookie: login.headers.getSetCookie()[0]!.split(";")[0]! } }, faultyEnv());
-    const page = await send(app, "http://localhost:8787/", { headers: { Cookie: cookieNamed(auth, /twitter_session$/)!.split(";")[0]! } }, faultyEnv());
+    const { session } = await signInVia(app, "http://localhost:8787/login", "good_avatar", { bindings: faultyEnv(), standIn: faultyOrigin() });
+    const page = await send(app, "http://localhost:8787/", { headers: { Cookie: session } }, faultyEnv());
     expect(page.headers.get("Content-Security-Policy")).toContain("img-src https://pbs.example:8443;");
     expect(await page.text()).toContain('<img class="avatar" src="https://pbs.example:8443/a/b.png"');
   });
@@ -201,10 +218,8 @@ describe("Low 4, in development: the local stand-in's http avatar", () => {
   it("is shown on a page served from loopback, and not on a page served from a public host", async () => {
     const app = createApp();
     for (const [site, shown] of [["http://localhost:8787", true], ["https://login.example.org", false]] as const) {
-      const login = await send(app, `${site}/login`);
-      const back = await consent(login, "loopback_avatar");
-      const auth = await send(app, back.href, { headers: { Cookie: login.headers.getSetCookie()[0]!.split(";")[0]! } });
-      const page = await send(app, `${site}/`, { headers: { Cookie: cookieNamed(auth, /twitter_session$/)!.split(";")[0]! } });
+      const { session } = await signInVia(app, `${site}/login`, "loopback_avatar");
+      const page = await send(app, `${site}/`, { headers: { Cookie: session } });
       expect(page.headers.get("Content-Security-Policy")).toContain(shown ? `img-src ${standInOrigin()};` : "img-src 'none';");
       expect((await page.text()).includes("<img")).toBe(shown);
     }
@@ -239,15 +254,7 @@ describe("Low 5: the rate-limit bucket of an address", () => {
 });
 
 describe("Informational: sessions", () => {
-  async function signIn(screenName: string, extraCookie?: string): Promise<{ response: Response; session: string; id: string }> {
-    const app = createApp();
-    const login = await send(app, "http://localhost:8787/login");
-    const back = await consent(login, screenName);
-    const cookie = [login.headers.getSetCookie()[0]!.split(";")[0]!, extraCookie].filter(Boolean).join("; ");
-    const response = await send(app, back.href, { headers: { Cookie: cookie } });
-    const session = cookieNamed(response, /twitter_session$/)!.split(";")[0]!;
-    return { response, session, id: decodeURIComponent(session.split("=")[1]!).split(".")[0]! };
-  }
+  const signIn = (screenName: string, extraCookie?: string) => signInVia(createApp(), "http://localhost:8787/login", screenName, extraCookie ? { extraCookie } : {});
   const me = (session: string) => send(createApp(), "http://localhost:8787/me", { headers: { Cookie: session } });
 
   it("ends the browser's previous session when it signs in again", async () => {
@@ -296,7 +303,7 @@ describe("Informational: next", () => {
     const login = await send(app, `http://localhost:8787/login?next=${next}`);
     if (login.status !== 302) return login;
     const back = await consent(login, "next_user");
-    return send(app, back.href, { headers: { Cookie: login.headers.getSetCookie()[0]!.split(";")[0]! } });
+    return send(app, back.href, { headers: { Cookie: firstCookie(login) } });
   }
 
   it("refuses C1 control characters", async () => {
@@ -318,7 +325,7 @@ describe("Informational: the cookie signature's base64 is compared in its canoni
   it("refuses a signature whose last character differs only in the two unused bits, and leaves the sign-in usable", async () => {
     const app = createApp();
     const login = await send(app, "http://localhost:8787/login");
-    const [name, value] = login.headers.getSetCookie()[0]!.split(";")[0]!.split("=") as [string, string];
+    const [name, value] = firstCookie(login).split("=") as [string, string];
     const signed = decodeURIComponent(value);
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const last = signed.at(-2)!;
@@ -400,12 +407,12 @@ describe("Second review: what the fixes themselves must not break", () => {
   it("does not follow a next that was altered in KV (an open redirect for whoever can write there)", async () => {
     const app = createApp();
     const login = await send(app, "http://localhost:8787/login?next=%2Fok");
-    const id = decodeURIComponent(login.headers.getSetCookie()[0]!.split(";")[0]!.split("=")[1]!).split(".")[0]!;
+    const id = decodeURIComponent(firstCookie(login).split("=")[1]!).split(".")[0]!;
     const record = JSON.parse((await env.AUTH_KV.get(REQUEST_TOKENS + id))!) as { next: string };
     expect(record.next).toBe("/ok");
     await env.AUTH_KV.put(REQUEST_TOKENS + id, JSON.stringify({ ...record, next: "https://evil.example/phish" }));
     const back = await consent(login, "kv_next");
-    const response = await send(app, back.href, { headers: { Cookie: login.headers.getSetCookie()[0]!.split(";")[0]! } });
+    const response = await send(app, back.href, { headers: { Cookie: firstCookie(login) } });
     expect(response.status).toBe(400);
     expect(response.headers.get("Location")).toBeNull();
     expect(((await response.json()) as ErrorBody).error).toBe("expired_sign_in");
@@ -413,10 +420,7 @@ describe("Second review: what the fixes themselves must not break", () => {
 
   it("keeps the new session when deleting the previous one fails, and keeps the request-token cookie when KV fails before it is used", async () => {
     const app = createApp();
-    const first = await send(app, "http://localhost:8787/login");
-    const firstBack = await consent(first, "kv_first");
-    const firstAuth = await send(app, firstBack.href, { headers: { Cookie: first.headers.getSetCookie()[0]!.split(";")[0]! } });
-    const oldSession = cookieNamed(firstAuth, /twitter_session$/)!.split(";")[0]!;
+    const { session: oldSession } = await signInVia(app, "http://localhost:8787/login", "kv_first");
 
     const failingDeletes = {
       ...env,
@@ -426,7 +430,7 @@ describe("Second review: what the fixes themselves must not break", () => {
     };
     const second = await send(app, "http://localhost:8787/login", {}, failingDeletes);
     const secondBack = await consent(second, "kv_second");
-    const cookies = `${second.headers.getSetCookie()[0]!.split(";")[0]!}; ${oldSession}`;
+    const cookies = `${firstCookie(second)}; ${oldSession}`;
     const secondAuth = await send(app, secondBack.href, { headers: { Cookie: cookies } }, failingDeletes);
     expect(secondAuth.status).toBe(200);
     expect(cookieNamed(secondAuth, /twitter_session$/)).toMatch(/Max-Age=604800/);
@@ -434,7 +438,7 @@ describe("Second review: what the fixes themselves must not break", () => {
     const failingReads = { ...env, AUTH_KV: { get: async () => Promise.reject(new Error("KV get failed")) } as unknown as KVNamespace };
     const third = await send(app, "http://localhost:8787/login");
     const thirdBack = await consent(third, "kv_third");
-    const thirdCookie = third.headers.getSetCookie()[0]!.split(";")[0]!;
+    const thirdCookie = firstCookie(third);
     const unavailable = await send(app, thirdBack.href, { headers: { Cookie: thirdCookie } }, failingReads);
     expect(unavailable.status).toBe(503);
     expect(unavailable.headers.getSetCookie()).toEqual([]);
