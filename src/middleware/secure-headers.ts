@@ -3,9 +3,6 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders as honoSecureHeaders } from "hono/secure-headers";
 
-/** The policy for answers that are not pages: nothing may load, nothing may frame them. */
-export const DEFAULT_CONTENT_SECURITY_POLICY = "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
 /**
  * Hono's secure headers, with a Content-Security-Policy that lets nothing load, `Referrer-Policy:
  * no-referrer` (the callback's oauth_token and oauth_verifier never leak in a Referer) and
@@ -17,6 +14,7 @@ export const DEFAULT_CONTENT_SECURITY_POLICY = "default-src 'none'; base-uri 'no
  */
 export function secureHeaders(options: { strictTransportSecurity?: boolean } = {}): MiddlewareHandler {
   return honoSecureHeaders({
+    // For answers that are not pages: nothing may load, nothing may frame them.
     contentSecurityPolicy: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
     referrerPolicy: "no-referrer",
     xFrameOptions: "DENY",

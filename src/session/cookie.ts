@@ -42,7 +42,8 @@ function verifyingKey(secret: string): Promise<CryptoKey> {
  * subdomain with `Domain=`) can set, so nobody can plant a cookie of theirs in a victim's browser.
  */
 function options(c: Context): CookieOptions {
-  return new URL(c.req.url).protocol === "https:" ? { path: "/", httpOnly: true, sameSite: "Lax", secure: true, prefix: "host" } : { path: "/", httpOnly: true, sameSite: "Lax" };
+  const https = c.req.url.startsWith("https:");
+  return { path: "/", httpOnly: true, sameSite: "Lax", ...(https ? { secure: true, prefix: "host" } : {}) };
 }
 
 /** Sets the cookie to `<id>.<issued at, unix seconds>`, signed (hono/cookie's setSignedCookie). */
