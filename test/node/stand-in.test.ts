@@ -401,6 +401,43 @@ describe("refusals", () => {
     expect(await twitterErrorCode(response)).toBe(32);
   });
 
+  it("gives a user the same access token on every sign-in to the app, as X does", async () => {
+    const first = await signIn(standIn, "repeat_user");
+    const second = await signIn(standIn, "Repeat_User");
+    expect(second.token).toBe(first.token);
+    expect(second.secret).toBe(first.secret);
+    expect((await signIn(standIn, "someone_else")).token).not.toBe(first.token);
+  });
+
+  it("invalidate_token: revokes the token it is signed with; then 401 code 89 everywhere, and a new token at the next sign-in", async () => {
+    const access = await signIn(standIn, "revoked_user");
+    const before = standIn.stats().endpoints.invalidate_token.accepted;
+    const revoke = await signedFetch({ url: `${standIn.urls.apiBase}oauth/invalidate_token`, token: access.token, tokenSecret: access.secret });
+    expect(revoke.status).toBe(200);
+    expect(await revoke.json()).toEqual({ access_token: access.token });
+    expect(standIn.stats().endpoints.invalidate_token.accepted).toBe(before + 1);
+
+    const verify = await verifyCredentials(standIn, access);
+    expect(verify.status).toBe(401);
+    expect(await verify.text()).toBe('{"errors":[{"code":89,"message":"Invalid or expired token."}]}');
+    const again = await signedFetch({ url: `${standIn.urls.apiBase}oauth/invalidate_token.json`, token: access.token, tokenSecret: access.secret });
+    expect(again.status).toBe(401);
+    expect(await twitterErrorCode(again)).toBe(89);
+    expect(standIn.stats().endpoints.invalidate_token.rejected).toMatchObject({ "invalidated access token": 1 });
+
+    const next = await signIn(standIn, "revoked_user");
+    expect(next.token).not.toBe(access.token);
+    expect((await verifyCredentials(standIn, next)).status).toBe(200);
+  });
+
+  it("invalidate_token: a bad signature is 401 code 32 and revokes nothing", async () => {
+    const access = await signIn(standIn, "kept_user");
+    const forged = await signedFetch({ url: `${standIn.urls.apiBase}oauth/invalidate_token`, token: access.token, tokenSecret: "not-the-secret" });
+    expect(forged.status).toBe(401);
+    expect(await twitterErrorCode(forged)).toBe(32);
+    expect((await verifyCredentials(standIn, access)).status).toBe(200);
+  });
+
   it("any other path: 404 code 34", async () => {
     const response = await fetch(`${standIn.origin}/1.1/statuses/home_timeline.json`);
     expect(response.status).toBe(404);

@@ -1,7 +1,10 @@
 // Injected faults: what each endpoint should get wrong next, how many times, and the check of a fault sent over HTTP.
 
-/** The endpoints faults and counters are kept for. "authorize" is the consent pages and the consent form's POST. */
-export const ENDPOINTS = ["request_token", "authorize", "access_token", "verify_credentials"] as const;
+/**
+ * The endpoints faults and counters are kept for. "authorize" is the consent pages and the consent
+ * form's POST; "invalidate_token" is POST 1.1/oauth/invalidate_token (revoking an access token).
+ */
+export const ENDPOINTS = ["request_token", "authorize", "access_token", "verify_credentials", "invalidate_token"] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /**

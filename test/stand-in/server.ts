@@ -1,8 +1,8 @@
-// The local Twitter stand-in: a node:http server speaking X's OAuth 1.0a (request_token, authenticate/authorize, access_token, verify_credentials), for dev and tests only.
+// The local Twitter stand-in: a node:http server speaking X's OAuth 1.0a (request_token, authenticate/authorize, access_token, verify_credentials, invalidate_token), for dev and tests only.
 import { randomBytes, randomInt } from "node:crypto";
 import { STATUS_CODES, createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FaultBoard, faultProblem, isEndpoint, type Endpoint, type Fault } from "./faults.ts";
+import { ENDPOINTS, FaultBoard, faultProblem, isEndpoint, type Endpoint, type Fault } from "./faults.ts";
 import {
   baseStringUri,
   checkSignature,
@@ -154,6 +154,10 @@ interface Provider {
   /** Insertion order is expiry order. */
   requestTokens: Map<string, RequestToken>;
   accessTokens: Map<string, AccessToken>;
+  /** consumer key + "\n" + user id -> that user's live access token for that app. */
+  accessTokensByGrant: Map<string, string>;
+  /** Access tokens revoked with invalidate_token (so their refusal can say why). */
+  invalidatedTokens: Set<string>;
   /** consumer key + "\n" + nonce -> forget after (ms); insertion order is expiry order. */
   nonces: Map<string, number>;
   screenNamesById: Map<string, string>;
@@ -173,6 +177,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     requestTokenLifetimeMs: (options.requestTokenLifetimeSeconds ?? 900) * 1000,
     requestTokens: new Map(),
     accessTokens: new Map(),
+    accessTokensByGrant: new Map(),
+    invalidatedTokens: new Set(),
     nonces: new Map(),
     screenNamesById: new Map(),
     faults: new FaultBoard(),
@@ -376,6 +382,9 @@ async function route(p: Provider, r: Received, req: IncomingMessage): Promise<Ou
       return answerEndpoint(p, "access_token", () => accessToken(p, r));
     case "GET /1.1/account/verify_credentials.json":
       return answerEndpoint(p, "verify_credentials", () => verifyCredentials(p, r));
+    case "POST /1.1/oauth/invalidate_token":
+    case "POST /1.1/oauth/invalidate_token.json":
+      return answerEndpoint(p, "invalidate_token", () => invalidateToken(p, r));
   }
   const avatar = /^\/profile_images\/(\d{1,20})\/([A-Za-z0-9_]+)\.svg$/.exec(r.path);
   if (avatar && (r.method === "GET" || r.method === "HEAD")) {
@@ -414,7 +423,7 @@ function sleep(p: Provider, ms: number): Promise<void> {
 }
 
 function usualContentType(endpoint: Endpoint): string {
-  return endpoint === "verify_credentials" ? API_JSON_CONTENT_TYPE : FORM_CONTENT_TYPE;
+  return endpoint === "verify_credentials" || endpoint === "invalidate_token" ? API_JSON_CONTENT_TYPE : FORM_CONTENT_TYPE;
 }
 
 function faultAnswer(endpoint: Endpoint, fault: Exclude<Fault, { kind: "hang" | "slow" | "missing-fields" }>): Answer {
@@ -479,7 +488,7 @@ function verifySignedRequest<T>(p: Provider, r: Received, endpoint: Endpoint, lo
   for (const name of ["oauth_consumer_key", "oauth_signature_method", "oauth_signature", "oauth_timestamp", "oauth_nonce"]) {
     if (protocol.has(name)) continue;
     // On the API (not oauth/), X answers missing authentication data with 400 code 215.
-    if (endpoint === "verify_credentials") return fail(rejection(400, TWITTER_ERRORS.badAuthenticationData, `missing ${name}`));
+    if (endpoint === "verify_credentials" || endpoint === "invalidate_token") return fail(rejection(400, TWITTER_ERRORS.badAuthenticationData, `missing ${name}`));
     return couldNotAuthenticate(`missing ${name}`);
   }
   const version = protocol.get("oauth_version");
@@ -660,14 +669,21 @@ function accessToken(p: Provider, r: Received): Outcome {
   if (!constantTimeEqual(verifier, record.verifier)) return invalidVerifier("wrong oauth_verifier");
 
   const userId = userIdForScreenName(record.user.screenName);
-  const token: AccessToken = {
+  // As X does: the same access token on every sign-in of a user to an app, until it is invalidated.
+  const grant = `${record.consumerKey}\n${userId}`;
+  const existing = p.accessTokens.get(p.accessTokensByGrant.get(grant) ?? "");
+  const token: AccessToken = existing ?? {
     token: `${userId}-${randomToken()}`,
     secret: randomSecret(),
     consumerKey: record.consumerKey,
     screenName: record.user.screenName,
     name: record.user.name,
   };
+  // The display name typed on the consent page this time (X would show the account's current one).
+  token.screenName = record.user.screenName;
+  token.name = record.user.name;
   p.accessTokens.set(token.token, token);
+  p.accessTokensByGrant.set(grant, token.token);
   p.screenNamesById.set(userId, token.screenName);
   return {
     answer: {
@@ -679,16 +695,37 @@ function accessToken(p: Provider, r: Received): Outcome {
   };
 }
 
-/** GET 1.1/account/verify_credentials.json: the user object, ids as raw 64-bit digits. */
-function verifyCredentials(p: Provider, r: Received): Outcome {
-  const verified = verifySignedRequest(p, r, "verify_credentials", (token, consumerKey) => {
+/** The access token a signed API request names: unknown, invalidated or another app's is 401 code 89, as X answers. */
+const lookUpAccessToken =
+  (p: Provider): TokenLookup<AccessToken> =>
+  (token, consumerKey) => {
     const invalid = (reason: string) => rejection(401, TWITTER_ERRORS.invalidOrExpiredToken, reason);
     if (!token) return invalid("missing oauth_token");
     const record = p.accessTokens.get(token);
-    if (!record) return invalid("unknown access token");
+    if (!record) return invalid(p.invalidatedTokens.has(token) ? "invalidated access token" : "unknown access token");
     if (record.consumerKey !== consumerKey) return invalid("access token of another consumer");
     return { secret: record.secret, found: record };
-  });
+  };
+
+/**
+ * POST 1.1/oauth/invalidate_token, signed with the access token to revoke: X answers
+ * {"access_token": "..."} and from then on 401 code 89 to that token everywhere; the user's next
+ * sign-in gets a new one.
+ * @see https://developer.x.com/en/docs/authentication/api-reference/invalidate_access_token
+ */
+function invalidateToken(p: Provider, r: Received): Outcome {
+  const verified = verifySignedRequest(p, r, "invalidate_token", lookUpAccessToken(p));
+  if (!verified.ok) return verified.outcome;
+  const token = verified.request.token;
+  p.accessTokens.delete(token.token);
+  p.accessTokensByGrant.delete(`${token.consumerKey}\n${userIdForScreenName(token.screenName)}`);
+  p.invalidatedTokens.add(token.token);
+  return { answer: json(200, { access_token: token.token }) };
+}
+
+/** GET 1.1/account/verify_credentials.json: the user object, ids as raw 64-bit digits. */
+function verifyCredentials(p: Provider, r: Received): Outcome {
+  const verified = verifySignedRequest(p, r, "verify_credentials", lookUpAccessToken(p));
   if (!verified.ok) return verified.outcome;
   const account = verified.request.token;
   const include = (name: string, byDefault: boolean) => {
@@ -756,7 +793,7 @@ function setFaultFromJson(p: Provider, body: Buffer): Answer {
     return json(400, { error: "body must be JSON: {endpoint, fault}" });
   }
   const { endpoint, fault } = (value ?? {}) as { endpoint?: unknown; fault?: unknown };
-  if (!isEndpoint(endpoint)) return json(400, { error: "endpoint must be one of request_token, authorize, access_token, verify_credentials" });
+  if (!isEndpoint(endpoint)) return json(400, { error: `endpoint must be one of ${ENDPOINTS.join(", ")}` });
   if (fault !== null) {
     const problem = faultProblem(fault);
     if (problem) return json(400, { error: problem });
