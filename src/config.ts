@@ -28,6 +28,12 @@ export interface TwitterAuthOptions {
   /** Where POST /logout sends the browser (a same-origin path). Default `/`. */
   afterLogout?: string;
   /**
+   * Revoke the user's access token at X (POST 1.1/oauth/invalidate_token) when their last session
+   * here ends, and always on "Sign out of all devices". Env `TWITTER_REVOKE_ON_LOGOUT=false` turns
+   * it off. Default true.
+   */
+  revokeOnLogout?: boolean;
+  /**
    * The site's origin, e.g. `https://example.com`. Env `PUBLIC_ORIGIN`. When set, the callback URL
    * is built from it and a request for any other origin is refused (400 `wrong_host`): a forged
    * `Host` header cannot choose the callback. Set it in production. Default: the request's origin.
@@ -41,7 +47,10 @@ export const DEFAULT_SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 export interface Settings {
   consumerKey: string;
   consumerSecret: string;
+  /** The newest SESSION_SECRET: it signs cookies and seals sessions. */
   sessionSecret: string;
+  /** Every SESSION_SECRET listed, newest first: each verifies cookies and opens sessions. */
+  sessionSecrets: readonly string[];
   requestTokenUrl: string;
   authorizeUrl: string;
   accessTokenUrl: string;
@@ -52,6 +61,8 @@ export interface Settings {
   accessType: "read" | "write" | undefined;
   sessionTtlSeconds: number;
   afterLogout: string;
+  /** Revoke the access token at X when a user's last session ends (and on sign-out everywhere). */
+  revokeOnLogout: boolean;
   /** The site's origin, when set: callbacks are built from it, other origins refused. */
   publicOrigin: string | undefined;
 }
@@ -90,14 +101,12 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     const lines = missing.map((name) => `${name}=<${SECRET_HINTS[name]}>`).join(", ");
     throw new ConfigurationError(missing, "not set", `Locally, add to .dev.vars: ${lines}, then restart wrangler dev. Deployed, run npx wrangler secret put NAME for each.`);
   }
-  const sessionSecret = env.SESSION_SECRET!;
-  if (sessionSecret.length < MIN_SESSION_SECRET_LENGTH) {
-    throw new ConfigurationError("SESSION_SECRET", `shorter than ${MIN_SESSION_SECRET_LENGTH} characters`, `Make a new one with: openssl rand -base64 32.`);
-  }
+  const sessionSecrets = sessionSecretList(env.SESSION_SECRET!);
   return {
     consumerKey: env.TWITTER_CLIENT_ID!,
     consumerSecret: env.TWITTER_CLIENT_SECRET!,
-    sessionSecret,
+    sessionSecret: sessionSecrets[0]!,
+    sessionSecrets,
     requestTokenUrl: endpoint(env, "TWITTER_REQUEST_TOKEN_URL"),
     authorizeUrl: authorizePage(endpoint(env, "TWITTER_AUTHORIZE_URL"), options.authorizePage),
     accessTokenUrl: endpoint(env, "TWITTER_ACCESS_TOKEN_URL"),
@@ -107,8 +116,28 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     accessType: options.accessType ?? oneOf("TWITTER_ACCESS_TYPE", env.TWITTER_ACCESS_TYPE, ["read", "write"]),
     sessionTtlSeconds: options.sessionTtlSeconds ?? wholeNumber("SESSION_TTL_SECONDS", env.SESSION_TTL_SECONDS, 60, MAX_SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS),
     afterLogout: (options.afterLogout && safeNextPath(options.afterLogout)) || "/",
+    revokeOnLogout: options.revokeOnLogout ?? oneOf("TWITTER_REVOKE_ON_LOGOUT", env.TWITTER_REVOKE_ON_LOGOUT, ["true", "false"]) !== "false",
     publicOrigin: siteOrigin("PUBLIC_ORIGIN", options.publicOrigin ?? env.PUBLIC_ORIGIN),
   };
+}
+
+/**
+ * SESSION_SECRET as a list, newest first: one secret, or several separated by commas during a
+ * rotation (spaces beside a comma are ignored; a single secret is taken exactly as it is). Each is
+ * at least 32 characters; the message says which entry is wrong, never its value.
+ */
+function sessionSecretList(value: string): string[] {
+  const secrets = value.includes(",") ? value.trim().split(/\s*,\s*/) : [value];
+  const which = (index: number) => (secrets.length > 1 ? ` (entry ${index + 1} of ${secrets.length})` : "");
+  const empty = secrets.indexOf("");
+  if (empty !== -1) {
+    throw new ConfigurationError("SESSION_SECRET", `a list with an empty entry${which(empty)}`, "List the secrets newest first, separated by single commas: NEW,OLD.");
+  }
+  const short = secrets.findIndex((secret) => secret.length < MIN_SESSION_SECRET_LENGTH);
+  if (short !== -1) {
+    throw new ConfigurationError("SESSION_SECRET", `shorter than ${MIN_SESSION_SECRET_LENGTH} characters${which(short)}`, `Make a new one with: openssl rand -base64 32.`);
+  }
+  return secrets;
 }
 
 /** The secrets, in the order a new user is told to add them. */
@@ -181,6 +210,7 @@ export function checkOptions(options: TwitterAuthOptions): void {
     throw optionError("afterLogout", "not a path on this site, such as /");
   }
   siteOrigin("publicOrigin", options.publicOrigin, optionError);
+  if (options.revokeOnLogout !== undefined && typeof options.revokeOnLogout !== "boolean") throw optionError("revokeOnLogout", "not true or false");
 }
 
 /** X's authenticate and authorize pages differ in their last path segment only. */

@@ -13,7 +13,7 @@ export interface Env {
   TWITTER_CLIENT_ID?: string;
   /** Secret. The app's API key secret on X (Authlib: client_secret). */
   TWITTER_CLIENT_SECRET?: string;
-  /** Secret. Signs the cookies (HMAC-SHA256) and, through HKDF, seals the sessions (AES-256-GCM); 32 characters or more. */
+  /** Secret. Signs the cookies (HMAC-SHA256) and, through HKDF, seals the sessions (AES-256-GCM); 32 characters or more. During a rotation, several separated by commas, newest first: the first signs, all verify. */
   SESSION_SECRET?: string;
   /** X's temporary-credentials endpoint. Default https://api.x.com/oauth/request_token */
   TWITTER_REQUEST_TOKEN_URL?: string;
@@ -29,6 +29,8 @@ export interface Env {
   TWITTER_INCLUDE_EMAIL?: string | boolean;
   /** "read" or "write": `x_auth_access_type` on the request token. Default: the app's permission. */
   TWITTER_ACCESS_TYPE?: string;
+  /** "false" to keep the access token valid at X when the user signs out. Default true: revoked when their last session ends, and on sign-out everywhere. */
+  TWITTER_REVOKE_ON_LOGOUT?: string | boolean;
   /** Session lifetime in seconds. Default 604800 (7 days). */
   SESSION_TTL_SECONDS?: string | number;
   /** The site's origin, e.g. https://example.com: callbacks are built from it, requests for other hosts refused. Set it in production. */

@@ -16,3 +16,17 @@ export interface StepLog {
 export function logStep(entry: StepLog): void {
   console.log(JSON.stringify({ event: "twitter_sign_in", ...entry }));
 }
+
+/** The outcome of revoking a user's access token at X, as logged: never the token. */
+export interface RevocationLog {
+  outcome: "ok" | "error";
+  durationMs: number;
+  /** Why it failed: the OAuth client's error code (ERR_OAUTH1_TIMEOUT, ...) or the service's. */
+  error?: string;
+  providerStatus?: number;
+}
+
+/** Writes the revocation's log line as JSON. */
+export function logRevocation(entry: RevocationLog): void {
+  console.log(JSON.stringify({ event: "twitter_token_revocation", ...entry }));
+}

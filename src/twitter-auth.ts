@@ -11,9 +11,11 @@ import { requestLimits } from "./middleware/request-limits.js";
 import { secureHeaders } from "./middleware/secure-headers.js";
 import { auth } from "./routes/auth.js";
 import { login } from "./routes/login.js";
+import { logout } from "./routes/logout.js";
 import { mountPrefix } from "./routes/paths.js";
-import { SESSION_COOKIE, clearIdCookie, readIdCookie } from "./session/cookie.js";
-import { deleteSession, readSession } from "./session/session-store.js";
+import { SESSION_COOKIE, clearIdCookie } from "./session/cookie.js";
+import { currentSession } from "./session/current.js";
+import { deleteSession } from "./session/session-store.js";
 import type { TwitterProfile } from "./twitter/account.js";
 import { type TwitterApi, createTwitterApi } from "./twitter/api.js";
 import { createTwitterClient } from "./twitter/client.js";
@@ -48,24 +50,26 @@ export function twitterSession(options: TwitterAuthOptions = {}): MiddlewareHand
   };
 }
 
-/** Sets the context variables from the session cookie, and clears a cookie that names no session. */
+/**
+ * Sets the context variables from the session cookie (see currentSession). When X refuses the
+ * session's token on a twitterApi call, the session ends: deleted, its cookie cleared.
+ */
 async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): Promise<void> {
-  const cookie = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecret, settings.sessionTtlSeconds);
-  if (cookie.status === "valid") {
-    const session = await readSession(c.env.AUTH_KV, settings.sessionSecret, cookie.id);
-    if (session) {
-      c.set("twitterUser", session.profile);
-      c.set("twitterSessionId", session.id);
-      c.set("twitterApi", createTwitterApi(createTwitterClient(settings), session.credentials));
-      return;
-    }
-  }
-  if (cookie.status !== "missing") clearIdCookie(c, SESSION_COOKIE);
+  const session = await currentSession(c, settings);
+  if (!session) return;
+  c.set("twitterUser", session.profile);
+  c.set("twitterSessionId", session.id);
+  const endSession = async () => {
+    clearIdCookie(c, SESSION_COOKIE);
+    await deleteSession(c.env.AUTH_KV, session.id, session.profile.id);
+  };
+  c.set("twitterApi", createTwitterApi(createTwitterClient(settings), session.credentials, endSession));
 }
 
 /**
  * The sign-in routes as a Hono app to mount anywhere:
- * `GET /login`, `GET /auth` (X's callback), `GET /me`, `POST /logout`.
+ * `GET /login`, `GET /auth` (X's callback), `GET /me`, `POST /logout` (`?everywhere=true`: every
+ * session of the user, on every device).
  * The callback URL, the request-token cookie's name and the messages follow the mount prefix, read
  * from the route Hono matched (`app.route("/:tenant", twitterAuth())` works per tenant).
  *
@@ -103,16 +107,7 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
     if (!user) throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${mountPrefix(c)}/login.`);
     return c.json(user);
   });
-  auth$.post("/logout", sameOrigin(), session, (c) =>
-    logged("logout", async () => {
-      const settings = settingsOf(c.env);
-      const sessionId = c.var.twitterSessionId;
-      if (sessionId) await deleteSession(c.env.AUTH_KV, sessionId);
-      clearIdCookie(c, SESSION_COOKIE);
-      c.header("Cache-Control", "no-store");
-      return c.redirect(settings.afterLogout, 303);
-    }),
-  );
+  auth$.post("/logout", sameOrigin(), (c) => logged("logout", () => logout(c, settingsOf(c.env))));
   // Any other method on these paths: 405 with Allow, as HTTP asks.
   for (const [path] of ROUTES) auth$.all(path, (c) => methodNotAllowed(c, path));
   auth$.onError((error, c) => handleError(error, c, options.afterLogout ?? "/"));

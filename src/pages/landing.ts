@@ -1,4 +1,4 @@
-// GET /: signed out, a "Sign in with Twitter" link; signed in, the avatar, name, @screen name and "Sign out".
+// GET /: signed out, a "Sign in with Twitter" link; signed in, the avatar, name, @screen name, "Sign out" and "Sign out of all devices".
 
 import type { Context } from "hono";
 import { html } from "hono/html";
@@ -22,6 +22,7 @@ export function landingPage(c: Context, user: TwitterProfile | null, base = ""):
     body: html`${avatarOrigin ? html`<img class="avatar" src="${user.profileImageUrl}" alt="" width="72" height="72">` : ""}
 <h1 class="name" id="name">${user.name}</h1>
 <p class="handle" id="screen-name">@${user.screenName}</p>
-<form method="post" action="${base}/logout"><button class="button secondary" id="sign-out" type="submit">Sign out</button></form>`,
+<form method="post" action="${base}/logout"><button class="button secondary" id="sign-out" type="submit">Sign out</button></form>
+<form method="post" action="${base}/logout?everywhere=true"><button class="button secondary" id="sign-out-everywhere" type="submit">Sign out of all devices</button></form>`,
   });
 }

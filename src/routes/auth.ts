@@ -7,7 +7,7 @@ import { SignInError } from "../errors.js";
 import { SESSION_COOKIE, clearIdCookie, readIdCookie, requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { constantTimeEqual } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
-import { createSession, deleteSession } from "../session/session-store.js";
+import { createSession, endSessionById } from "../session/session-store.js";
 import { verifyCredentials } from "../twitter/account.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
 import { mountPrefix, queryParameter } from "./paths.js";
@@ -35,7 +35,7 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   const prefix = mountPrefix(c);
   const startAgain = `Start again from ${prefix}/login`;
   const cookieName = requestTokenCookie(prefix);
-  const cookie = await readIdCookie(c, cookieName, settings.sessionSecret, REQUEST_TOKEN_TTL_SECONDS);
+  const cookie = await readIdCookie(c, cookieName, settings.sessionSecrets, REQUEST_TOKEN_TTL_SECONDS);
 
   // X names the request token the callback is for: oauth_token, or denied=<token> when the user cancelled.
   const claimed = denied ?? oauthToken;
@@ -75,12 +75,12 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   const { json, profile } = await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }), { startAgain });
 
   // The session this browser had before, if any: the new one replaces it.
-  const previous = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecret, settings.sessionTtlSeconds);
+  const previous = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecrets, settings.sessionTtlSeconds);
   const sessionId = await createSession(c.env.AUTH_KV, settings.sessionSecret, profile, token, settings.sessionTtlSeconds);
   await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, sessionId, settings.sessionTtlSeconds);
   if ("id" in previous) {
     // Best effort: the new session stands either way, and the old one ends with its TTL at the latest.
-    await deleteSession(c.env.AUTH_KV, previous.id).catch(() => undefined);
+    await endSessionById(c.env.AUTH_KV, settings.sessionSecrets, previous.id, settings.sessionTtlSeconds).catch(() => undefined);
   }
   c.header("Cache-Control", "no-store");
   if (pending.next !== undefined) return c.redirect(pending.next, 303);

@@ -16,9 +16,9 @@ export function requestTokenCookie(prefix: string): string {
   return `twitter_login${encodeURIComponent(prefix)}`;
 }
 
-/** What reading a cookie found. */
+/** What reading a cookie found. `rotated`: signed with an older SESSION_SECRET than the newest. */
 export type CookieRead =
-  | { status: "valid"; id: string; issuedAt: number }
+  | { status: "valid"; id: string; issuedAt: number; rotated: boolean }
   | { status: "missing" }
   | { status: "invalid" }
   | { status: "expired"; id: string };
@@ -30,7 +30,7 @@ function verifyingKey(secret: string): Promise<CryptoKey> {
   let key = verifyingKeys.get(secret);
   if (!key) {
     key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-    if (verifyingKeys.size > 4) verifyingKeys.clear();
+    if (verifyingKeys.size > 8) verifyingKeys.clear();
     verifyingKeys.set(secret, key);
   }
   return key;
@@ -46,21 +46,25 @@ function options(c: Context): CookieOptions {
   return { path: "/", httpOnly: true, sameSite: "Lax", ...(https ? { secure: true, prefix: "host" } : {}) };
 }
 
-/** Sets the cookie to `<id>.<issued at, unix seconds>`, signed (hono/cookie's setSignedCookie). */
-export async function setIdCookie(c: Context, name: string, secret: string, id: string, maxAge: number, nowMs = Date.now()): Promise<void> {
-  await setSignedCookie(c, name, `${id}.${Math.floor(nowMs / 1000)}`, secret, { ...options(c), maxAge });
+/**
+ * Sets the cookie to `<id>.<issued at, unix seconds>`, signed (hono/cookie's setSignedCookie).
+ * `issuedAt` keeps an older cookie's age when it is signed again with a newer secret.
+ */
+export async function setIdCookie(c: Context, name: string, secret: string, id: string, maxAge: number, nowMs = Date.now(), issuedAt = Math.floor(nowMs / 1000)): Promise<void> {
+  await setSignedCookie(c, name, `${id}.${issuedAt}`, secret, { ...options(c), maxAge });
 }
 
 /**
- * Reads and verifies the cookie (crypto.subtle.verify compares in constant time). `expired` when
- * it is older than maxAge even if the browser still sent it (KV's expiry is not exact, this is).
+ * Reads and verifies the cookie (crypto.subtle.verify compares in constant time) with each of
+ * `secrets` (SESSION_SECRET's list, newest first). `expired` when it is older than maxAge even if
+ * the browser still sent it (KV's expiry is not exact, this is).
  *
  * Ours rather than hono/cookie's getSignedCookie, which reads a malformed cookie as missing (we
  * answer it as invalid), accepts a signature in a non-canonical base64 (the two unused low bits of
  * its last character can be anything: four spellings of one signature) and imports the key on
  * every call.
  */
-export async function readIdCookie(c: Context, name: string, secret: string, maxAge: number, nowMs = Date.now()): Promise<CookieRead> {
+export async function readIdCookie(c: Context, name: string, secrets: readonly string[], maxAge: number, nowMs = Date.now()): Promise<CookieRead> {
   const raw = getCookie(c, name, options(c).prefix);
   if (raw === undefined) return { status: "missing" };
   const match = /^([A-Za-z0-9_-]{22})\.(\d{1,12})\.([A-Za-z0-9+/]{43}=)$/.exec(raw);
@@ -68,11 +72,14 @@ export async function readIdCookie(c: Context, name: string, secret: string, max
   const signature = Uint8Array.from(atob(match[3]!), (character) => character.charCodeAt(0));
   // Only the canonical spelling: the one the signature's own bytes encode to.
   if (btoa(String.fromCharCode(...signature)) !== match[3]) return { status: "invalid" };
-  const valid = await crypto.subtle.verify("HMAC", await verifyingKey(secret), signature, encoder.encode(`${match[1]}.${match[2]}`));
-  if (!valid) return { status: "invalid" };
+  const signed = encoder.encode(`${match[1]}.${match[2]}`);
+  let index = 0;
+  while (!(await crypto.subtle.verify("HMAC", await verifyingKey(secrets[index]!), signature, signed))) {
+    if (++index === secrets.length) return { status: "invalid" };
+  }
   const age = Math.floor(nowMs / 1000) - Number(match[2]);
   if (age > maxAge || age < -60) return { status: "expired", id: match[1]! };
-  return { status: "valid", id: match[1]!, issuedAt: Number(match[2]) };
+  return { status: "valid", id: match[1]!, issuedAt: Number(match[2]), rotated: index > 0 };
 }
 
 /** Clears the cookie (same name and attributes, Max-Age=0). */

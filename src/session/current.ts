@@ -1,0 +1,32 @@
+// The session a request's cookie names: read with every listed SESSION_SECRET, brought forward to the newest one on use.
+
+import type { Context } from "hono";
+import { afterAnswer } from "../after-answer.js";
+import type { Settings } from "../config.js";
+import type { TwitterAuthEnv } from "../env.js";
+import { SESSION_COOKIE, clearIdCookie, readIdCookie, setIdCookie } from "./cookie.js";
+import { type Session, readSession, resealSession } from "./session-store.js";
+
+/**
+ * The session the cookie names, or undefined (and a cookie that names none is cleared). A cookie
+ * signed, or a record sealed, with an older SESSION_SECRET is signed and sealed again with the
+ * newest (`refresh: false` skips that, for a request that ends the session), keeping when it ends,
+ * so that after one session lifetime the old secret can be removed.
+ */
+export async function currentSession(c: Context<TwitterAuthEnv>, settings: Settings, refresh = true): Promise<Session | undefined> {
+  const cookie = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecrets, settings.sessionTtlSeconds);
+  if (cookie.status === "valid") {
+    const session = await readSession(c.env.AUTH_KV, settings.sessionSecrets, cookie.id, settings.sessionTtlSeconds);
+    if (session) {
+      if (refresh && cookie.rotated) {
+        const remaining = settings.sessionTtlSeconds - (Math.floor(Date.now() / 1000) - cookie.issuedAt);
+        await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, Math.max(1, remaining), Date.now(), cookie.issuedAt);
+      }
+      // Best effort, after the answer: a failed write is simply tried again on the next request.
+      if (refresh && session.sealedWithOlderSecret) await afterAnswer(c, resealSession(c.env.AUTH_KV, settings.sessionSecret, session));
+      return session;
+    }
+  }
+  if (cookie.status !== "missing") clearIdCookie(c, SESSION_COOKIE);
+  return undefined;
+}

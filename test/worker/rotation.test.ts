@@ -1,0 +1,151 @@
+// Rotating SESSION_SECRET ("NEW,OLD", newest first): nobody is signed out until the old secret is removed, then cleanly.
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
+import { unseal } from "../../src/session/seal";
+import { callback, decide, signIn, startLogin } from "./support/browser";
+import { TEST_SESSION_SECRET } from "./support/settings";
+
+/** The secret the Worker signed in with (env) and the one an operator rotates to. */
+const A = TEST_SESSION_SECRET;
+const B = "rotated-secret-B-0123456789abcdefghijklm";
+const app = createApp();
+
+afterEach(() => vi.restoreAllMocks());
+
+/** A request to the app with SESSION_SECRET set as given (no ExecutionContext: work after the answer is awaited). */
+function request(path: string, secrets: string, cookie?: string): Promise<Response> {
+  return Promise.resolve(app.request(`http://localhost:8787${path}`, { headers: cookie ? { Cookie: cookie } : {}, redirect: "manual" }, { ...env, SESSION_SECRET: secrets }));
+}
+
+/** The session cookie a response set, as `name=value`, or undefined. */
+function sessionCookieOf(response: Response): string | undefined {
+  return response.headers.getSetCookie().find((cookie) => cookie.startsWith("twitter_session="))?.split(";")[0];
+}
+
+/** `<id>.<issued at>` and the signature of a session cookie. */
+function cookieParts(cookie: string): { id: string; issuedAt: number; signature: string } {
+  const [id = "", issuedAt = "", signature = ""] = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1)).split(".");
+  return { id, issuedAt: Number(issuedAt), signature };
+}
+
+/** hono/cookie's signed value, computed here from its documented shape: `<value>.<base64 HMAC-SHA256(secret, value)>`. */
+async function signedCookie(secret: string, id: string, issuedAt: number): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const value = `${id}.${issuedAt}`;
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(value)));
+  return `twitter_session=${encodeURIComponent(`${value}.${btoa(String.fromCharCode(...mac))}`)}`;
+}
+
+/** When KV will drop the session's record (unix seconds). */
+async function expiration(id: string): Promise<number | undefined> {
+  return (await env.AUTH_KV.list({ prefix: `session:${id}` })).keys[0]?.expiration;
+}
+
+function isCleared(response: Response): boolean {
+  return response.headers.getSetCookie().some((cookie) => /^twitter_session=;/.test(cookie) && cookie.includes("Max-Age=0"));
+}
+
+async function expectSignedOut(response: Response): Promise<void> {
+  expect(response.status).toBe(401);
+  const text = await response.text();
+  expect(JSON.parse(text)).toEqual({ error: "not_signed_in", error_description: "Nobody is signed in. Sign in at /login." });
+  expect(isCleared(response)).toBe(true);
+  for (const secret of [A, B]) expect(text).not.toContain(secret);
+}
+
+describe("rotating SESSION_SECRET", () => {
+  it("keeps a signed-in user signed in from A to B,A to B, bringing cookie and record forward to B on first use", async () => {
+    const { response } = await signIn("rotation_user");
+    const cookieA = sessionCookieOf(response)!;
+    const { id, issuedAt } = cookieParts(cookieA);
+    const expiresBefore = await expiration(id);
+    expect(expiresBefore).toBeGreaterThan(Date.now() / 1000 + 604_800 - 60);
+
+    // Step 1, "B,A": the session still works, and its cookie is signed again with B, same id and age.
+    const first = await request("/me", `${B},${A}`, cookieA);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ screenName: "rotation_user" });
+    const cookieB = sessionCookieOf(first)!;
+    expect(cookieB).toBe(await signedCookie(B, id, issuedAt));
+    const maxAge = Number(/Max-Age=(\d+)/.exec(first.headers.getSetCookie().find((value) => value.startsWith("twitter_session="))!)![1]);
+    expect(maxAge).toBeGreaterThan(604_800 - 60);
+    expect(maxAge).toBeLessThanOrEqual(604_800);
+    // ...and its KV record is sealed again with B, keeping its expiry.
+    const sealed = (await env.AUTH_KV.get(`session:${id}`))!;
+    expect(await unseal(B, id, sealed)).toMatchObject({ profile: { screenName: "rotation_user" } });
+    expect(await unseal(A, id, sealed)).toBeUndefined();
+    expect(await expiration(id)).toBe(expiresBefore);
+
+    // Nothing left to bring forward: no new cookie.
+    const again = await request("/me", `${B},${A}`, cookieB);
+    expect(again.status).toBe(200);
+    expect(sessionCookieOf(again)).toBeUndefined();
+
+    // Step 3, "B": A is gone and the user is still signed in.
+    const after = await request("/me", B, cookieB);
+    expect(after.status).toBe(200);
+    expect(await after.json()).toMatchObject({ screenName: "rotation_user" });
+    // A cookie still signed with A is now simply invalid: cleared, 401.
+    await expectSignedOut(await request("/me", B, cookieA));
+  });
+
+  it("signs out cleanly a session never used while both were listed: cookie cleared, 401, nothing leaks", async () => {
+    const { response } = await signIn("rotation_late");
+    await expectSignedOut(await request("/me", B, sessionCookieOf(response)!));
+  });
+
+  it("treats a record sealed with a removed secret as no session, even under a cookie signed with the new one", async () => {
+    const { response } = await signIn("rotation_record");
+    const { id, issuedAt } = cookieParts(sessionCookieOf(response)!);
+    const forged = await signedCookie(B, id, issuedAt);
+    await expectSignedOut(await request("/me", B, forged));
+    // With A still listed the same record opens.
+    const listed = await request("/me", `${B},${A}`, forged);
+    expect(listed.status).toBe(200);
+  });
+
+  it("completes a sign-in started before the rotation, and starts the session with the newest secret", async () => {
+    const start = await startLogin();
+    const back = await decide(start.oauthToken, "rotation_midway");
+    const response = await request(back.pathname + back.search, `${B},${A}`, start.cookie);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ screen_name: "rotation_midway" });
+    const { id, issuedAt } = cookieParts(sessionCookieOf(response)!);
+    expect(sessionCookieOf(response)).toBe(await signedCookie(B, id, issuedAt));
+    expect(await unseal(B, id, (await env.AUTH_KV.get(`session:${id}`))!)).toBeDefined();
+  });
+
+  it("refuses a sign-in whose cookie was signed with a secret removed meanwhile: 400 invalid_cookie", async () => {
+    const start = await startLogin();
+    const back = await decide(start.oauthToken, "rotation_gone");
+    const response = await request(back.pathname + back.search, B, start.cookie);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "invalid_cookie", error_description: "The sign-in cookie is not valid. Start again from /login." });
+    // Under the old secret the same callback still completes: nothing was used up.
+    expect((await callback(back, start.cookie)).status).toBe(200);
+  });
+
+  it("accepts spaces beside the commas", async () => {
+    const { response } = await signIn("rotation_spaces");
+    expect((await request("/me", ` ${B} , ${A} `, sessionCookieOf(response)!)).status).toBe(200);
+  });
+
+  for (const [label, secrets, problem] of [
+    ["an empty entry", `${B},,${A}`, "a list with an empty entry (entry 2 of 3)"],
+    ["a trailing comma", `${B},`, "a list with an empty entry (entry 2 of 2)"],
+    ["a short entry", `${B},short-secret`, "shorter than 32 characters (entry 2 of 2)"],
+  ] as const) {
+    it(`answers 500 naming SESSION_SECRET, never its value, for a list with ${label}`, async () => {
+      const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+      const response = await request("/me", secrets);
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      const body = JSON.parse(text) as { error: string; error_description: string };
+      expect(body.error).toBe("server_misconfigured");
+      expect(body.error_description).toMatch(new RegExp(`^The server's SESSION_SECRET setting is ${problem.replace(/[()]/g, "\\$&")}\\. `));
+      for (const secret of [A, B, "short-secret"]) expect(text).not.toContain(secret);
+      expect(errors.mock.calls.map((call) => String(call[0]))).toContain(JSON.stringify({ event: "server_misconfigured", settings: ["SESSION_SECRET"] }));
+    });
+  }
+});
