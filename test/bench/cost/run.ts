@@ -22,7 +22,7 @@ import { jsonText, userIdForScreenName, userObject } from "../../stand-in/twitte
 import type { SignInBenchResult } from "../signin/run.ts";
 import { describeMachine, runId } from "../signin/machine.ts";
 // Types only: worker.ts runs inside workerd, never in Node.
-import type { Contender, Counts, Info, RoundResult } from "./worker.ts";
+import type { Contender, Counts, Info, RoundResult, SignOutCounts } from "./worker.ts";
 
 /** Published prices as of this writing (November 2026); see PRICE_SOURCES. USD. */
 export const PRICES = {
@@ -107,6 +107,9 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       else result.errors.push(`${contender}: ${c && "error" in c ? c.error : "no counts"}`);
     }
     for (const line of operationsTable(result.counts)) print(line);
+    const signOuts = await call<SignOutCounts | { error: string }>("/count-sign-out");
+    if ("error" in signOuts) result.errors.push(`sign-out: ${signOuts.error}`);
+    else for (const line of signOutTable(signOuts)) print(line);
 
     // 2. The Worker's own CPU per sign-in, I/O answered at once.
     if (info.clock === "live" && !options.signal?.aborted) {
@@ -214,7 +217,7 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       const extraWrites = perSignIn.writes - minimum.writes;
       if (extraWrites > 0) {
         print(
-          `  the difference: ${fixed(extraWrites, 0)} KV write per sign-in more than the protocol's minimum (the session, "${Object.keys(realCounts.kvWritesByPrefix).filter((p) => p !== "request-token:").join(", ")}", written at /auth by design), ` +
+          `  the difference: ${fixed(extraWrites, 0)} KV writes per sign-in more than the protocol's minimum (the session and its index key, "${Object.keys(realCounts.kvWritesByPrefix).filter((p) => p !== "request-token:").join(", ")}", written at /auth by design), ` +
             `$${fixed(real.total - floor.total, 2)} a month at this volume; once every allowance is used up, each further million sign-ins costs $${fixed(marginal(perSignIn), 2)} (the minimum: $${fixed(marginal(minimum), 2)}).`,
         );
       }
@@ -277,6 +280,25 @@ async function startHarness(): Promise<Miniflare> {
 
 // ---------------------------------------------------------------- figures
 
+/** What POST /logout does in each case (revocation included: it runs after the answer, in waitUntil). */
+function signOutTable(counts: SignOutCounts): string[] {
+  const cases: [string, Counts][] = [
+    ["another session of the user open", counts.anotherSessionOpen],
+    ["the user's last session", counts.lastSession],
+    ["?everywhere=true, two sessions", counts.everywhereOfTwo],
+  ];
+  const rows = [["sign-out", "KV reads", "KV deletes", "KV lists", "calls to X", ""]];
+  for (const [label, c] of cases) {
+    const calls = Object.entries(c.subrequests).map(([call, n]) => `${n}× ${call}`);
+    rows.push([label, String(c.kv.get + c.kv.getWithMetadata), String(c.kv.delete), String(c.kv.list), String(calls.length === 0 ? 0 : Object.values(c.subrequests).reduce((a, b) => a + b, 0)), calls.join(", ") || "token kept: another session uses it"]);
+  }
+  return [
+    "",
+    "Operations per sign-out (POST /logout), counted the same way: the session read, its record and index key deleted, the user's index listed, and X's invalidate_token when no other session is left",
+    ...table(rows),
+  ];
+}
+
 function operationsTable(counts: Partial<Record<Contender, Counts>>): string[] {
   const real = counts.real;
   const skeleton = counts.skeleton;
@@ -303,7 +325,12 @@ function operationsTable(counts: Partial<Record<Contender, Counts>>): string[] {
   if (subrequests(real) > 3) extra.push(`${subrequests(real) - 3} more subrequest(s) than the protocol's 3`);
   if (real.kv.get + real.kv.getWithMetadata > 1) extra.push("more than one KV read");
   if (real.kv.delete > 1) extra.push("more than one KV delete");
-  if (real.kv.put > 1) extra.push(`${real.kv.put - 1} KV write more than the protocol's one: the session record written at /auth (by design: the signed-in user and their sealed token, read by /me and twitterSession())`);
+  if (real.kv.put > 1) {
+    extra.push(
+      `${real.kv.put - 1} KV writes more than the protocol's one, both at /auth by design: the session record (the signed-in user and their sealed token, read by /me and twitterSession()) ` +
+        `and its empty index key user-session:<user id>:<session id> (so sign-out can list the user's sessions: everywhere, and whether the token is still in use); written side by side, one round trip`,
+    );
+  }
   lines.push(`beyond the protocol's minimum (3 calls to X, one KV put, get and delete): ${extra.length === 0 ? "nothing" : extra.join("; ")}`);
   return lines;
 }

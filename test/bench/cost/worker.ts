@@ -102,9 +102,10 @@ class CountingKv {
     counts.kv.delete += 1;
     this.#entries.delete(key);
   }
-  async list(): Promise<{ keys: never[]; list_complete: true }> {
+  async list(options: { prefix?: string; limit?: number } = {}): Promise<{ keys: { name: string }[]; list_complete: true }> {
     counts.kv.list += 1;
-    return { keys: [], list_complete: true };
+    const names = [...this.#entries.keys()].filter((name) => name.startsWith(options.prefix ?? "")).sort();
+    return { keys: names.slice(0, options.limit ?? 1000).map((name) => ({ name })), list_complete: true };
   }
   clear(): void {
     this.#entries.clear();
@@ -150,6 +151,9 @@ async function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<
   }
   if (url.startsWith(`${X}/oauth/access_token`)) {
     return form(`oauth_token=${p.USER_ID}-at${n}cccccccccccccccccccccc&oauth_token_secret=as${n}dddddddddddddddddddddddddddddd&user_id=${p.USER_ID}&screen_name=${p.SCREEN_NAME}`);
+  }
+  if (url.startsWith(`${X}/1.1/oauth/invalidate_token`)) {
+    return new Response(`{"access_token":"${p.USER_ID}-revoked"}`, { status: 200, headers: { "Content-Type": "application/json; charset=utf-8" } });
   }
   if (url.startsWith(`${X}/1.1/account/verify_credentials.json`)) {
     return new Response(p.VERIFY_CREDENTIALS_BODY, { status: 200, headers: { "Content-Type": "application/json;charset=utf-8" } });
@@ -197,8 +201,8 @@ const executionContext = {
   props: {},
 };
 
-/** One whole sign-in, as a browser and X would drive it; throws when it does not end in 200 JSON. */
-async function signIn(contender: Contender, env: unknown, index: number): Promise<void> {
+/** One whole sign-in, as a browser and X would drive it; throws when it does not end in 200 JSON. Resolves with the cookies /auth set. */
+async function signIn(contender: Contender, env: unknown, index: number): Promise<string> {
   const handler = HANDLERS[contender];
   const headers = { Accept: "text/html,application/json;q=0.9,*/*;q=0.8", "CF-Connecting-IP": `198.18.${(index >> 8) & 255}.${index & 255}` };
   counts.requests += 1;
@@ -220,6 +224,36 @@ async function signIn(contender: Contender, env: unknown, index: number): Promis
   if (auth.status !== 200 || !body.includes(`"screen_name":"${provider!.SCREEN_NAME}"`)) throw new Error(`${contender}: /auth answered ${auth.status}: ${body.slice(0, 200)}`);
   if (pending.length > 0) await Promise.all(pending.splice(0));
   counts.signIns += 1;
+  return auth.headers
+    .getSetCookie()
+    .map((c) => c.slice(0, c.indexOf(";") === -1 ? undefined : c.indexOf(";")))
+    .filter((c) => !/=$/.test(c))
+    .join("; ");
+}
+
+/** The real Worker's sign-outs, counted: each scenario from a fresh store, the sign-ins before it not counted. */
+export type SignOutCounts = Record<"anotherSessionOpen" | "lastSession" | "everywhereOfTwo", Counts>;
+
+async function countSignOuts(env: unknown): Promise<SignOutCounts> {
+  const logout = async (cookie: string, query = "") => {
+    counts.requests += 1;
+    const response = await real.fetch(new Request(`${ORIGIN}/logout${query}`, { method: "POST", headers: { Cookie: cookie, Origin: ORIGIN } }), env, executionContext);
+    await response.arrayBuffer();
+    if (pending.length > 0) await Promise.all(pending.splice(0));
+    counts.statuses.push(`logout ${response.status}`);
+    if (response.status !== 303) throw new Error(`real: /logout${query} answered ${response.status}`);
+  };
+  const scenario = async (devices: number, query: string): Promise<Counts> => {
+    kv.clear();
+    const cookies: string[] = [];
+    for (let index = 0; index < devices; index += 1) cookies.push(await signIn("real", env, index));
+    counts = emptyCounts();
+    await logout(cookies[0]!, query);
+    const counted = counts;
+    counts = emptyCounts();
+    return counted;
+  };
+  return { anotherSessionOpen: await scenario(2, ""), lastSession: await scenario(1, ""), everywhereOfTwo: await scenario(2, "?everywhere=true") };
 }
 
 // ---------------------------------------------------------------- endpoints
@@ -271,6 +305,14 @@ export default {
       return Response.json(all);
     }
 
+    if (url.pathname === "/count-sign-out") {
+      try {
+        return Response.json(await countSignOuts(environment("real", env)));
+      } catch (error) {
+        return Response.json({ error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+
     if (url.pathname === "/round" && request.method === "POST") {
       const { order, batch } = (await request.json()) as { order: Contender[]; batch: Record<Contender, number> };
       const result: RoundResult = { results: {} };
@@ -286,6 +328,6 @@ export default {
       return Response.json(result);
     }
 
-    return new Response("cost harness: /info, /count, POST /round\n", { status: 404 });
+    return new Response("cost harness: /info, /count, /count-sign-out, POST /round\n", { status: 404 });
   },
 };
