@@ -115,6 +115,15 @@ describe("POST /logout revokes the access token at X", () => {
     expect(await tokenStatus(phone)).toBe(200);
   });
 
+  it("keeps the token with the revokeOnLogout: false option, and refuses a non-boolean one when the app is built", async () => {
+    const phone = await device("revoke_option");
+    const keeping = createApp({ revokeOnLogout: false });
+    const out = await keeping.request(`${ORIGIN}/logout`, { method: "POST", headers: { Cookie: phone.cookie, Origin: ORIGIN }, redirect: "manual" }, env);
+    expectSignedOutAnswer(out);
+    expect(await tokenStatus(phone)).toBe(200);
+    expect(() => createApp({ revokeOnLogout: "no" as unknown as boolean })).toThrow(new TypeError("twitterAuth()/twitterSession() option revokeOnLogout is not true or false."));
+  });
+
   it("revokes after answering when the runtime has waitUntil (the deployed Worker)", async () => {
     const phone = await device("revoke_later");
     const out = await exports.default.fetch(`${ORIGIN}/logout`, { method: "POST", headers: { Cookie: phone.cookie, Origin: ORIGIN }, redirect: "manual" });
