@@ -1,7 +1,7 @@
 // "Sign in with Twitter" end to end, in a real browser: Debian's headless Chromium, driven by
 // playwright-core, against `wrangler dev` and the Twitter stand-in (started by global-setup.ts).
 // A person's clicks: the landing page, the stand-in's consent page, back to the Worker; then /me,
-// "Sign out", and the Cancel path. No CSP violation may show up on the Worker's pages, and the
+// "Sign out", "Sign out of all devices" across two browsers, and the Cancel path. No CSP violation may show up on the Worker's pages, and the
 // session cookie must be HttpOnly.
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -93,7 +93,7 @@ async function expectSignedIn(page: Page, screenName: string, displayName: strin
   await page.locator("#name").waitFor();
   expect(await page.locator("#name").textContent()).toBe(displayName);
   expect(await page.locator("#screen-name").textContent()).toBe(`@${screenName}`);
-  expect(await page.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
+  expect(await page.getByRole("button", { name: "Sign out", exact: true }).isVisible()).toBe(true);
   expect(await page.getByRole("link", { name: "Sign in with Twitter" }).count()).toBe(0);
 }
 
@@ -102,7 +102,7 @@ async function expectSignedOut(page: Page): Promise<void> {
   expect(new URL(page.url()).pathname).toBe("/");
   await page.getByRole("link", { name: "Sign in with Twitter" }).waitFor();
   expect(await page.locator("#name").count()).toBe(0);
-  expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+  expect(await page.getByRole("button", { name: "Sign out", exact: true }).count()).toBe(0);
 }
 
 async function cookieNamed(context: BrowserContext, name: string) {
@@ -164,7 +164,7 @@ describe("Sign in with Twitter, in Chromium", () => {
     // "Sign out": a POST to /logout, 303 back to / signed out, the session cookie gone.
     await page.goto("/");
     const logout = workerResponse(page, "/logout", "POST");
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     expect((await logout).status()).toBe(303);
     await page.waitForURL(`${origin}/`);
     await expectSignedOut(page);
@@ -202,6 +202,37 @@ describe("Sign in with Twitter, in Chromium", () => {
     const me = await context.request.get("/me", { headers: { Accept: "application/json" } });
     expect(me.status()).toBe(200);
     expect(await me.json()).toMatchObject({ screenName: "e2e_bob", name: "Bob E2E" });
+  });
+
+  test("two devices signed in as one user; Sign out of all devices on one signs the other out too", async () => {
+    const phone = await openScenario();
+    const laptop = await browser.newContext({ baseURL: origin });
+    try {
+      laptop.setDefaultTimeout(15_000);
+      const laptopPage = await laptop.newPage();
+      await laptopPage.goto("/login?next=/");
+      await authorize(laptopPage, "e2e_dana", "Dana E2E");
+      await laptopPage.waitForURL(`${origin}/`);
+      await expectSignedIn(laptopPage, "e2e_dana", "Dana E2E");
+
+      await phone.page.goto("/login?next=/");
+      await authorize(phone.page, "e2e_dana", "Dana E2E");
+      await phone.page.waitForURL(`${origin}/`);
+      await expectSignedIn(phone.page, "e2e_dana", "Dana E2E");
+
+      const logout = workerResponse(phone.page, "/logout", "POST");
+      await phone.page.getByRole("button", { name: "Sign out of all devices" }).click();
+      expect((await logout).status()).toBe(303);
+      await phone.page.waitForURL(`${origin}/`);
+      await expectSignedOut(phone.page);
+
+      // The laptop did nothing, and is signed out: its next page load shows the welcome.
+      await laptopPage.reload();
+      await expectSignedOut(laptopPage);
+      expect(await cookieNamed(laptop, SESSION_COOKIE), "the laptop's stale cookie is cleared").toBeUndefined();
+    } finally {
+      await laptop.close();
+    }
   });
 
   test("Cancel on the consent page: the Worker's error page (403 access_denied), then back to the start", async () => {
