@@ -28,10 +28,10 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
   }
   const kv = c.env.AUTH_KV;
   const session = await currentSession(c, settings, false);
-  clearIdCookie(c, SESSION_COOKIE);
   c.header("Cache-Control", "no-store");
   if (everywhere === "true") {
     if (!session) {
+      clearIdCookie(c, SESSION_COOKIE);
       throw new SignInError(401, "not_signed_in", `This browser was no longer signed in, so your other sessions could not be found. Sign in at ${mountPrefix(c)}/login, then sign out of all devices again.`);
     }
     const userId = session.profile.id;
@@ -42,6 +42,8 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
     await deleteSession(kv, session.id, session.profile.id);
     if (settings.revokeOnLogout) await afterAnswer(c, revokeIfLastSession(kv, settings, session));
   }
+  // Only now: when KV fails (503), the cookie stays, and signing out can simply be tried again.
+  clearIdCookie(c, SESSION_COOKIE);
   return c.redirect(settings.afterLogout, 303);
 }
 

@@ -203,6 +203,31 @@ describe("POST /logout?everywhere=true", () => {
     expect(await tokenStatus(laptop)).toBe(200);
   });
 
+  for (const [label, query, failing] of [
+    ["deleting the session", "", "delete"],
+    ["listing the user's sessions", "?everywhere=true", "list"],
+  ] as const) {
+    it(`answers 503 and keeps the cookie when KV fails ${label}, so that signing out can be tried again`, async () => {
+      const phone = await device(`kv_fails_${failing}`);
+      const broken = new Proxy(env.AUTH_KV, {
+        get(target, name) {
+          if (name === failing) return async () => Promise.reject(new Error("KV down: internal detail"));
+          const value = Reflect.get(target, name) as unknown;
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const logs = captureLogs();
+      const out = await logout(phone.cookie, query, { ...env, AUTH_KV: broken });
+      expect(out.status).toBe(503);
+      expect(await out.json()).toEqual({ error: "storage_unavailable", error_description: "The sign-in store is unavailable for a moment. Try again shortly." });
+      expect(out.headers.getSetCookie()).toEqual([]);
+      expect(logs()).not.toContain("internal detail");
+      expect(await tokenStatus(phone)).toBe(200);
+      // Tried again once KV is back: signed out.
+      expectSignedOutAnswer(await logout(phone.cookie, query));
+    });
+  }
+
   it("refuses everywhere= other than true or false with 400, ending nothing", async () => {
     const phone = await device("everywhere_bad");
     const out = await logout(phone.cookie, "?everywhere=yes");
