@@ -84,7 +84,7 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ur
   const headers = new Headers(request.headers);
   // No spoofing: every X-Twitter-* the client sent goes (Headers is case-insensitive and holds repeats as one).
   for (const name of [...headers.keys()]) if (name.startsWith("x-twitter-")) headers.delete(name);
-  const cookies = (headers.get("Cookie") ?? "").split(";").filter((cookie) => !/^\s*(__Host-)?twitter_(session|login)/.test(cookie));
+  const cookies = (headers.get("Cookie") ?? "").split(";").filter((cookie) => !/^\s*(__Host-)?twitter_(session\s*=|login)/.test(cookie));
   if (cookies.some((cookie) => cookie.trim())) headers.set("Cookie", cookies.join(";").trim());
   else headers.delete("Cookie");
   const target = url.pathname + url.search;
@@ -97,6 +97,7 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ur
   if (settings.sharedSecret) headers.set("X-Twitter-Signature", await signForwarded(settings.sharedSecret, [request.method, target, ...identity]));
 
   // The timeout covers the wait for the response headers only: a long streamed body is never cut.
+  const started = Date.now();
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), settings.timeoutMs);
   let response: Response;
@@ -112,8 +113,12 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ur
       ...(user ? { cache: "no-store" } : {}),
     });
   } catch (error) {
-    if (abort.signal.aborted) throw new SignInError(504, "origin_timeout", `The protected site did not answer within ${settings.timeoutMs} ms. Try again later.`);
-    throw new SignInError(502, "origin_unreachable", "The protected site could not be reached. Try again later.", { cause: error });
+    const failure = abort.signal.aborted
+      ? new SignInError(504, "origin_timeout", `The protected site did not answer within ${settings.timeoutMs} ms. Try again later.`)
+      : new SignInError(502, "origin_unreachable", "The protected site could not be reached. Try again later.", { cause: error });
+    // For wrangler tail: the code and how long it took, never the request's headers or cookies.
+    console.error(JSON.stringify({ event: "origin_error", error: failure.code, status: failure.status, durationMs: Date.now() - started }));
+    throw failure;
   } finally {
     clearTimeout(timer);
   }

@@ -52,7 +52,7 @@ export function readGatewaySettings(env: Partial<GatewayEnv>): GatewaySettings {
   if (secret !== undefined && secret.length < MIN_ORIGIN_SECRET_LENGTH) {
     throw fail("ORIGIN_SHARED_SECRET", `shorter than ${MIN_ORIGIN_SECRET_LENGTH} characters`, "Make a new one with: openssl rand -base64 32.");
   }
-  const timeout = Number(env.ORIGIN_TIMEOUT_MS || DEFAULT_ORIGIN_TIMEOUT_MS);
+  const timeout = env.ORIGIN_TIMEOUT_MS === undefined || env.ORIGIN_TIMEOUT_MS === "" ? DEFAULT_ORIGIN_TIMEOUT_MS : Number(env.ORIGIN_TIMEOUT_MS);
   if (!Number.isInteger(timeout) || timeout < 100 || timeout > 100_000) throw fail("ORIGIN_TIMEOUT_MS", "not a whole number from 100 to 100000");
   const publicPaths = list(env.PUBLIC_PATHS);
   if (publicPaths.some((path) => !/^\/[^\s%;\\]*$/.test(path))) throw fail("PUBLIC_PATHS", "not a comma-separated list of paths, each starting with / (no %, ; or \\)");

@@ -238,10 +238,10 @@ describe("no spoofing", () => {
   it("strips the sign-in's cookies (plain and __Host-) and keeps the origin's", async () => {
     const cookie = await signedIn(gateway(), "gw_cookies");
     const [name, value] = cookie.split("=");
-    const header = [`theme=dark`, cookie, `__Host-${name}=${value}`, "twitter_login%2F_auth=abc", "__Host-twitter_login%2F_auth=def", "sid=origin-session"].join("; ");
+    const header = [`theme=dark`, cookie, `__Host-${name}=${value}`, "twitter_login%2F_auth=abc", "__Host-twitter_login%2F_auth=def", "sid=origin-session", "twitter_session_pref=wide"].join("; ");
     const seen = await echo(await send(gateway(), "/", { headers: { Cookie: header } }));
     expect(seen.headers["x-twitter-screen-name"]).toBe("gw_cookies");
-    expect(seen.headers.cookie).toBe("theme=dark; sid=origin-session");
+    expect(seen.headers.cookie).toBe("theme=dark; sid=origin-session; twitter_session_pref=wide");
     const only = await echo(await send(gateway(), "/", { headers: { Cookie: cookie } }));
     expect(only.headers.cookie).toBeUndefined();
   });
@@ -409,7 +409,9 @@ describe("streaming", () => {
 describe("origin faults", () => {
   it("answers 502 origin_unreachable when the connection to PROTECT_ORIGIN cannot be made", async () => {
     // workerd's fetch rejects when it cannot connect; here the tests' outbound relay would turn
-    // that into a 500 answer, so the runtime's rejection is played by a stub instead.
+    // that into a 500 answer, so the runtime's rejection is played by a stub instead
+    // (test/node/dev-server.test.ts sees the real runtime's, under wrangler dev).
+    vi.spyOn(console, "error").mockImplementation(() => {});
     const real = globalThis.fetch;
     vi.spyOn(globalThis, "fetch").mockImplementation((input, init) =>
       String(input instanceof Request ? input.url : input).startsWith(inject("closedTestOrigin")) ? Promise.reject(new TypeError("Network connection lost.")) : real(input, init),
@@ -424,7 +426,9 @@ describe("origin faults", () => {
     expect(text).toContain("origin_unreachable");
   });
 
-  it("answers 504 origin_timeout when the origin sends no headers within ORIGIN_TIMEOUT_MS", async () => {
+  it("answers 504 origin_timeout when the origin sends no headers within ORIGIN_TIMEOUT_MS, and logs it without secrets", async () => {
+    const logged: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void logged.push(String(line)));
     const bindings = gateway({ ORIGIN_TIMEOUT_MS: "300", PUBLIC_PATHS: "/hang" });
     const started = Date.now();
     await expectError(await send(bindings, "/hang"), 504, { error: "origin_timeout", error_description: "The protected site did not answer within 300 ms. Try again later." });
@@ -432,6 +436,8 @@ describe("origin faults", () => {
     const page = await send(bindings, "/hang", { headers: { Accept: HTML } });
     expect(page.status).toBe(504);
     expect(await page.text()).toContain("The site did not answer");
+    expect(logged).toHaveLength(2);
+    for (const line of logged) expect(JSON.parse(line)).toEqual({ event: "origin_error", error: "origin_timeout", status: 504, durationMs: expect.any(Number) });
   });
 
   it("does not cut a slow body once the headers have arrived", async () => {
@@ -477,6 +483,22 @@ describe("settings", () => {
     const signedOut = await send(bindings, "/", { headers: { Accept: HTML } });
     expect(signedOut.headers.get("Location")).toBe("/sso/login?next=%2F");
     // Not a sign-in route under the prefix: the origin's (after sign-in).
+    await expectError(await send(bindings, "/login"), 401, { error: "not_signed_in", error_description: "Nobody is signed in. Sign in at /sso/login." });
     await expectError(await send(bindings, "/sso/other"), 401, { error: "not_signed_in", error_description: "Nobody is signed in. Sign in at /sso/login." });
+  });
+
+  it("serves the sign-in routes at the root with SIGN_IN_PREFIX=/, every other path the origin's", async () => {
+    const bindings = gateway({ SIGN_IN_PREFIX: "/" });
+    const login = await send(bindings, "/login?next=%2Fx");
+    expect(login.status).toBe(302);
+    expect(cookieOf(login, /twitter_login/)).toMatch(/^twitter_login=/);
+    await expectError(await send(bindings, "/me"), 401, { error: "not_signed_in", error_description: "Nobody is signed in. Sign in at /login." });
+    expect((await send(bindings, "/x", { headers: { Accept: HTML } })).headers.get("Location")).toBe("/login?next=%2Fx");
+  });
+
+  it("takes ORIGIN_TIMEOUT_MS as a TOML number too", async () => {
+    const bindings = gateway({ ORIGIN_TIMEOUT_MS: 250, PUBLIC_PATHS: "/hang" });
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    expect((await send(bindings, "/hang")).status).toBe(504);
   });
 });
