@@ -13,7 +13,8 @@ import type { GatewaySettings } from "./settings.js";
 import { signForwarded } from "./signature.js";
 
 /**
- * The handler for every path that is not a sign-in route: a public path goes to the origin as it
+ * The two handlers (the sign-in's secure headers on its own answers, then the guard) for every
+ * path that is not a sign-in route: a public path goes to the origin as it
  * is; otherwise a signed-out browser is sent to `<prefix>/login?next=<path and query>`, any other
  * client gets 401 `not_signed_in`, a user the allow-lists do not admit gets 403 `not_allowed`,
  * and an admitted user's request is forwarded, streamed, with X-Twitter-User-Id,
@@ -39,6 +40,7 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
       const failed = await session(c, async () => {});
       if (failed) return failed;
       const user = c.var.twitterUser;
+      // Our own answers (the redirect, the 403 page) are never cached.
       c.header("Cache-Control", "no-store");
       if (!user) {
         if ((c.req.method === "GET" || c.req.method === "HEAD") && prefersHtml(c)) {
