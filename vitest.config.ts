@@ -16,7 +16,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => {
             const origin = inject("standInOrigin");
-            const allowed = new Set([origin, inject("faultyStandInOrigin")]);
+            const allowed = new Set([origin, inject("faultyStandInOrigin"), inject("testOrigin"), inject("closedTestOrigin")]);
             return {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
@@ -29,7 +29,7 @@ export default defineConfig({
                   TWITTER_ACCESS_TOKEN_URL: `${origin}/oauth/access_token`,
                   TWITTER_API_BASE_URL: `${origin}/1.1/`,
                 },
-                // Only the stand-ins on loopback may be reached: any other outbound request fails the test.
+                // Only the stand-ins and the gateway's test origins on loopback may be reached: any other outbound request fails the test.
                 async outboundService(request: Request) {
                   const url = new URL(request.url);
                   if (!allowed.has(url.origin)) throw new Error(`unexpected outbound request to ${url.origin}${url.pathname}`);

@@ -37,6 +37,28 @@ export interface Env {
   PUBLIC_ORIGIN?: string;
 }
 
+/**
+ * This Worker's gateway mode (not the package's): put the sign-in in front of another site.
+ * PROTECT_ORIGIN is where the Worker forwards; PUBLIC_ORIGIN (above) is the site's own public
+ * address, which visitors open and callbacks are built from. See README.md, "Protect an existing site".
+ */
+export interface GatewayEnv extends Env {
+  /** Gateway mode: the origin signed-in requests are forwarded to, e.g. https://origin.example.com. Unset: off. */
+  PROTECT_ORIGIN?: string;
+  /** Where /login, /auth, /me, /logout live: a plain path; default /_auth in gateway mode, the root otherwise. */
+  SIGN_IN_PREFIX?: string;
+  /** Comma-separated screen names (any case) who may enter; unset: anyone signed in (either list admits). */
+  ALLOWED_SCREEN_NAMES?: string;
+  /** Comma-separated numeric user ids who may enter; unset: anyone signed in (either list admits). */
+  ALLOWED_USER_IDS?: string;
+  /** Comma-separated path prefixes served without sign-in and without identity headers, e.g. /assets/,/favicon.ico. */
+  PUBLIC_PATHS?: string;
+  /** Secret. When set, each forwarded request carries X-Twitter-Signature (HMAC-SHA256) the origin can check; 32 characters or more. */
+  ORIGIN_SHARED_SECRET?: string;
+  /** Milliseconds allowed for the origin's response headers, 100 to 100000. Default 30000. */
+  ORIGIN_TIMEOUT_MS?: string | number;
+}
+
 /** Context variables set by `twitterSession()` (and so on `/me` and `/logout`). */
 export interface TwitterAuthVariables {
   /** The signed-in user, or null when nobody is signed in. */

@@ -14,7 +14,7 @@ const TITLES: Record<number, string> = {
 
 /** Renders an error for a browser; everything shown is escaped, and the error code is there for support. */
 export function errorPage(c: Context, error: SignInError, home = "/"): Response | Promise<Response> {
-  const title = TITLES[error.status === 504 ? 502 : error.status] ?? "The sign-in did not work";
+  const title = error.code.startsWith("origin_") ? "The site did not answer" : (TITLES[error.status === 504 ? 502 : error.status] ?? "The sign-in did not work");
   return renderPage(
     c,
     {

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
+import { type DemoOrigin, startDemoOrigin } from "./demo-origin.ts";
 import { isPortFree } from "./free-port.ts";
 import { WRANGLER_VARS_ENV } from "./wrangler-vars.ts";
 
@@ -23,6 +24,8 @@ export interface DevServerOptions {
   standIn?: boolean;
   /** Options for the stand-in. */
   standInOptions?: StandInOptions;
+  /** Gateway mode: start the demo origin (test/dev/demo-origin.ts) and protect it (PROTECT_ORIGIN, ORIGIN_SHARED_SECRET). */
+  demoOrigin?: boolean;
   /** Extra arguments for `wrangler dev`: any of its flags (`--port`, `--ip` and their `--name=value` forms included). */
   wranglerArgs?: string[];
   /** Extra variables, as `--var NAME:VALUE` would set them (they win over .dev.vars), but never on a command line. */
@@ -48,6 +51,8 @@ export interface DevServer {
   browserUrl: string;
   /** The stand-in, when the Worker signs in against it. */
   standIn: StandIn | undefined;
+  /** The demo origin, when the Worker protects it (gateway mode). */
+  demoOrigin: DemoOrigin | undefined;
   /** wrangler's process. */
   wrangler: ChildProcess;
   /** Resolves with wrangler's exit code when it exits. */
@@ -202,6 +207,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     // A fresh key per run: cookies of an earlier run simply stop being valid.
     vars.SESSION_SECRET = randomBytes(32).toString("base64url");
   }
+  let demoOrigin: DemoOrigin | undefined;
+  if (options.demoOrigin) {
+    demoOrigin = await startDemoOrigin();
+    vars.PROTECT_ORIGIN = demoOrigin.origin;
+    vars.ORIGIN_SHARED_SECRET = demoOrigin.sharedSecret;
+  }
   Object.assign(vars, options.vars);
 
   const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
@@ -238,6 +249,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       clearTimeout(timer);
     }
     await standIn?.close();
+    await demoOrigin?.close();
   };
 
   const expectWorker = options.expectWorker ?? !address.otherArgs.some((arg) => /^(-c|--config)(=|$)/.test(arg));
@@ -249,7 +261,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     if (error instanceof EarlyExit && !(await isPortFree(ip, port))) throw new PortInUseError(port, ip);
     throw error;
   }
-  return { url, browserUrl, standIn, wrangler, exited, stop };
+  return { url, browserUrl, standIn, demoOrigin, wrangler, exited, stop };
 }
 
 /** wrangler exited before the Worker answered. */

@@ -13,7 +13,9 @@ function portInUse(port: number, ip: string): never {
 }
 
 // Every argument goes to wrangler dev (`npm run dev -- --port 8788`); without --port and --ip, localhost:8787.
-const options = { port: 8787, ip: "localhost", wranglerArgs: process.argv.slice(2) };
+// Ours alone: --demo-origin, gateway mode in front of a local demo site (test/dev/demo-origin.ts).
+const demoOrigin = process.argv.includes("--demo-origin");
+const options = { port: 8787, ip: "localhost", demoOrigin, wranglerArgs: process.argv.slice(2).filter((arg) => arg !== "--demo-origin") };
 let address: DevAddress;
 try {
   address = devAddress(options);
@@ -28,7 +30,7 @@ if (!hasTwitterCredentials()) {
       "",
       "  No Twitter credentials in .dev.vars: signing in against the LOCAL TWITTER STAND-IN (not real Twitter).",
       "  Type any screen name on its consent page. To use real Twitter: cp .dev.vars.example .dev.vars,",
-      `  set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET, register ${address.browserUrl}/auth as the`,
+      `  set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET, register ${address.browserUrl}${demoOrigin ? "/_auth" : ""}/auth as the`,
       "  app's callback URL on the X developer portal, and run npm run dev again.",
       "",
     ].join("\n"),
@@ -60,5 +62,10 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 }
 if (server.standIn) console.log(`  Twitter stand-in: ${server.standIn.origin}`);
-console.log(`\n  Open ${server.browserUrl}/ and click "Sign in with Twitter"  (Ctrl+C to stop)\n`);
+if (server.demoOrigin) {
+  console.log(`  Gateway mode: protecting the demo origin ${server.demoOrigin.origin} (PROTECT_ORIGIN; sign-in routes under /_auth)`);
+  console.log(`\n  Open ${server.browserUrl}/ : sign in, and land on the demo origin's protected page  (Ctrl+C to stop)\n`);
+} else {
+  console.log(`\n  Open ${server.browserUrl}/ and click "Sign in with Twitter"  (Ctrl+C to stop)\n`);
+}
 void server.exited.then((code) => shutdown(code));

@@ -1,7 +1,8 @@
 // Vitest globalSetup for `npm run e2e`: checks that Chromium is there, then starts `wrangler dev`
 // against the Twitter stand-in on free loopback ports, with KV in a temporary folder. Provides the
 // site's origin (http://localhost:PORT) and the stand-in's to the tests; stops both afterwards,
-// and also when the run is interrupted or ends abruptly.
+// and also when the run is interrupted or ends abruptly. A second `wrangler dev`, in gateway mode
+// (`npm run dev -- --demo-origin`), protects the demo origin for the gateway scenario.
 //
 // Everything temporary lives in one folder, removed at the end (also after Ctrl+C): wrangler's KV
 // in kv/, and in tmp/ what Playwright makes (Chromium's fresh user-data dir, its artifacts), since
@@ -15,18 +16,22 @@ import { freePort } from "../dev/free-port.ts";
 import { chromiumPath } from "./browser.ts";
 
 let server: DevServer | undefined;
+/** The Worker in gateway mode, in front of the demo origin. */
+let gateway: DevServer | undefined;
 /** The run's temporary folder. */
 let scratch: string | undefined;
 const originalTmpdir = process.env.TMPDIR;
 
 /** Synchronous last resort (process exit, Ctrl+C): wrangler and its workerd are one process group. */
 function killServerNow(): void {
-  const pid = server?.wrangler.pid;
-  if (pid !== undefined && server?.wrangler.exitCode === null && server.wrangler.signalCode === null) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // already gone
+  for (const running of [server, gateway]) {
+    const pid = running?.wrangler.pid;
+    if (pid !== undefined && running?.wrangler.exitCode === null && running.wrangler.signalCode === null) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
   }
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
@@ -76,14 +81,35 @@ async function start(project: TestProject, chromium: string): Promise<void> {
   project.provide("e2eOrigin", origin);
   project.provide("e2eStandInOrigin", server.standIn.origin);
   project.provide("e2eChromium", chromium);
+
+  const gatewayPort = await freePort();
+  let gatewayInspectorPort = await freePort();
+  while (gatewayInspectorPort === gatewayPort || gatewayInspectorPort === inspectorPort) gatewayInspectorPort = await freePort();
+  try {
+    gateway = await startDevServer({
+      standIn: true,
+      demoOrigin: true,
+      port: gatewayPort,
+      ip: "127.0.0.1",
+      output: verbose ? "inherit" : "ignore",
+      persistTo: join(scratch, "gateway-kv"),
+      wranglerArgs: ["--inspector-port", String(gatewayInspectorPort), "--log-level", verbose ? "log" : "warn"],
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`e2e: could not start wrangler dev in gateway mode (--demo-origin): ${message} (run with E2E_VERBOSE=1 to see wrangler's output)`);
+  }
+  project.provide("e2eGatewayOrigin", `http://localhost:${gatewayPort}`);
+  project.provide("e2eGatewayStandInOrigin", gateway.standIn!.origin);
   process.env.TMPDIR = browserTmp;
 }
 
 export async function teardown(): Promise<void> {
   try {
-    await server?.stop();
+    await Promise.all([server?.stop(), gateway?.stop()]);
   } finally {
     server = undefined;
+    gateway = undefined;
     if (originalTmpdir === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = originalTmpdir;
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });

@@ -6,6 +6,10 @@ declare module "vitest" {
     e2eOrigin: string;
     /** The Twitter stand-in's origin, e.g. http://127.0.0.1:41235 */
     e2eStandInOrigin: string;
+    /** The Worker in gateway mode (`npm run dev -- --demo-origin`), protecting the demo origin. */
+    e2eGatewayOrigin: string;
+    /** The stand-in that Worker signs in against. */
+    e2eGatewayStandInOrigin: string;
     /** The Chromium binary, checked to be there. */
     e2eChromium: string;
   }

@@ -1,8 +1,9 @@
 // "Sign in with Twitter" end to end, in a real browser: Debian's headless Chromium, driven by
 // playwright-core, against `wrangler dev` and the Twitter stand-in (started by global-setup.ts).
 // A person's clicks: the landing page, the stand-in's consent page, back to the Worker; then /me,
-// "Sign out", "Sign out of all devices" across two browsers, and the Cancel path. No CSP violation may show up on the Worker's pages, and the
-// session cookie must be HttpOnly.
+// "Sign out", "Sign out of all devices" across two browsers, and the Cancel path. No CSP violation
+// may show up on the Worker's pages, and the session cookie must be HttpOnly. In gateway mode: a
+// protected page, the consent page, back on it.
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -269,5 +270,34 @@ describe("Sign in with Twitter, in Chromium", () => {
     await expect.poll(() => watch.cspOn(origin).map((report) => report.via).sort(), { timeout: 10_000 }).toEqual(["console", "event"]);
     expect(watch.cspOn(origin).find((report) => report.via === "event")?.text).toContain("img-src");
     watch.csp.length = 0; // expected here: not a failure of this scenario
+  });
+});
+
+describe("Gateway mode (npm run dev -- --demo-origin), in Chromium", () => {
+  test("a protected page, the stand-in's consent page, back on that page, which shows the identity headers it received", async () => {
+    const gatewayOrigin = inject("e2eGatewayOrigin");
+    const gatewayStandIn = inject("e2eGatewayStandInOrigin");
+    const context = await browser.newContext({ baseURL: gatewayOrigin });
+    context.setDefaultTimeout(15_000);
+    const watch = await watchContext(context);
+    const page = await context.newPage();
+    current = { context, page, watch };
+
+    // Signed out, the protected page sends the browser to the sign-in, then to the consent page.
+    await page.goto("/reports/2026?tab=sales");
+    await page.waitForURL((url) => url.origin === gatewayStandIn && url.pathname === "/oauth/authenticate");
+    await page.getByLabel("Screen name", { exact: true }).fill("e2e_gateway");
+    await page.getByLabel("Display name (optional)").fill("Gâteway Ünïcode");
+    await page.getByRole("button", { name: "Authorize app" }).click();
+
+    // Back on the page first asked for, query included, now served by the origin.
+    await page.waitForURL(`${gatewayOrigin}/reports/2026?tab=sales`);
+    await page.locator("#protected").waitFor();
+    expect(await page.locator("#row-0").textContent()).toBe("/reports/2026?tab=sales");
+    expect(await page.locator("#row-1").textContent()).toMatch(/^\d{19}$/);
+    expect(await page.locator("#row-2").textContent()).toBe("e2e_gateway");
+    expect(await page.locator("#row-4").textContent()).toBe("Gâteway Ünïcode");
+    expect(await page.locator("#row-5").textContent()).toBe("yes");
+    expect(watch.cspOn(gatewayOrigin), "CSP violations on the protected page").toEqual([]);
   });
 });

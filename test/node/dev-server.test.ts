@@ -1,4 +1,4 @@
-// Tests of test/dev/dev-server.ts: wrangler dev's arguments and address, the readiness probe, a busy port, and secrets kept off command lines.
+// Tests of test/dev/dev-server.ts: wrangler dev's arguments and address, the readiness probe, a busy port, secrets kept off command lines, and gateway mode facing an origin that is down.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -227,5 +227,40 @@ describe.skipIf(process.platform !== "linux")("startDevServer with --port=<port>
       expect(environment).not.toContain(WRANGLER_VARS_ENV);
       for (const secret of hidden) expect(environment).not.toContain(secret);
     }
+  });
+});
+
+describe.skipIf(process.platform !== "linux")("gateway mode under wrangler dev, in front of an origin where nothing listens", () => {
+  let server: DevServer | undefined;
+  let persistTo = "";
+
+  beforeAll(async () => {
+    const port = await freePort();
+    let inspectorPort = await freePort();
+    while (inspectorPort === port) inspectorPort = await freePort();
+    let closedPort = await freePort();
+    while (closedPort === port || closedPort === inspectorPort) closedPort = await freePort();
+    persistTo = mkdtempSync(join(tmpdir(), "twitter-login-dev-test-"));
+    server = await startDevServer({
+      standIn: true,
+      port,
+      ip: "127.0.0.1",
+      output: "ignore",
+      persistTo,
+      vars: { PROTECT_ORIGIN: `http://127.0.0.1:${closedPort}`, PUBLIC_PATHS: "/assets/" },
+      wranglerArgs: ["--inspector-port", String(inspectorPort), "--log-level", "warn"],
+      signal: AbortSignal.timeout(60_000),
+    });
+  }, 65_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    if (persistTo) rmSync(persistTo, { recursive: true, force: true });
+  }, 15_000);
+
+  it("answers 502 origin_unreachable when workerd cannot connect (the runtime's own fetch rejecting)", async () => {
+    const response = await fetch(`${server!.url}/assets/app.css`, { signal: AbortSignal.timeout(10_000) });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ error: "origin_unreachable", error_description: "The protected site could not be reached. Try again later." });
   });
 });

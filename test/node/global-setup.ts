@@ -1,9 +1,12 @@
 // Vitest globalSetup for the workerd tests: starts two Twitter stand-ins on 127.0.0.1 and provides their origins.
 // One serves the ordinary tests; the other is where fault tests switch faults on, so they never disturb the rest.
+// Beside them, a site for gateway mode to protect (test/node/test-origin.ts).
 import type { TestProject } from "vitest/node";
 import { type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
+import { type TestOrigin, startTestOrigin } from "./test-origin.ts";
 
 const standIns: StandIn[] = [];
+let testOrigin: TestOrigin | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   const options: StandInOptions = {
@@ -15,8 +18,11 @@ export async function setup(project: TestProject): Promise<void> {
   standIns.push(standIn, faultyStandIn);
   project.provide("standInOrigin", standIn.origin);
   project.provide("faultyStandInOrigin", faultyStandIn.origin);
+  testOrigin = await startTestOrigin();
+  project.provide("testOrigin", testOrigin.origin);
+  project.provide("closedTestOrigin", testOrigin.closedOrigin);
 }
 
 export async function teardown(): Promise<void> {
-  await Promise.all(standIns.map((standIn) => standIn.close()));
+  await Promise.all([...standIns.map((standIn) => standIn.close()), testOrigin?.close()]);
 }

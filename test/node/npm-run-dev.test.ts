@@ -152,4 +152,55 @@ describe.skipIf(process.platform !== "linux")("npm run dev", () => {
     expect(lines).toEqual([`  npm run dev: port ${port} is already in use on 127.0.0.1. Stop what uses it, or choose another port: npm run dev -- --port ${port + 1}`]);
     expect(run.output()).not.toContain("Open");
   }, 30_000);
+
+  it.skipIf(hasTwitterCredentials())("-- --demo-origin: a signed-out browser is sent to the sign-in, and the flow ends on the protected page", async () => {
+    const port = await freePort();
+    let inspectorPort = await freePort();
+    while (inspectorPort === port) inspectorPort = await freePort();
+    const persistTo = mkdtempSync(join(tmpdir(), "twitter-login-npm-run-dev-"));
+    folders.push(persistTo);
+    const run = npmRunDev(["--demo-origin", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistTo]);
+    const url = `http://127.0.0.1:${port}`;
+    await until("the Open line", 45_000, () => {
+      if (run.child.exitCode !== null) throw new Error(`npm run dev exited with ${run.child.exitCode}:\n${run.output()}`);
+      return run.output().includes("  Open ");
+    });
+    expect(run.output()).toContain(`Open ${url}/ : sign in, and land on the demo origin's protected page`);
+    expect(run.output()).toMatch(/Gateway mode: protecting the demo origin http:\/\/127\.0\.0\.1:\d+ /);
+    expect(run.output()).toContain(`register ${url}/_auth/auth as the`);
+    const standIn = /Twitter stand-in: (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())![1]!;
+    const get = (path: string, cookie?: string) =>
+      fetch(new URL(path, url), { redirect: "manual", headers: { Accept: "text/html", ...(cookie ? { Cookie: cookie } : {}) }, signal: AbortSignal.timeout(10_000) });
+
+    const page = await get("/reports?q=1");
+    expect(page.status).toBe(302);
+    expect(page.headers.get("Location")).toBe("/_auth/login?next=%2Freports%3Fq%3D1");
+    const login = await get(page.headers.get("Location")!);
+    expect(login.status).toBe(302);
+    const oauthToken = new URL(login.headers.get("Location")!).searchParams.get("oauth_token")!;
+    const consent = await fetch(`${standIn}/oauth/authorize`, {
+      method: "POST",
+      body: new URLSearchParams({ oauth_token: oauthToken, screen_name: "demo_user", name: "Démo User", action: "allow" }),
+      redirect: "manual",
+    });
+    const back = new URL(consent.headers.get("Location")!);
+    expect(back.origin + back.pathname).toBe(`${url}/_auth/auth`);
+    const auth = await get(back.href, login.headers.getSetCookie()[0]!.split(";")[0]);
+    expect(auth.status).toBe(303);
+    expect(auth.headers.get("Location")).toBe("/reports?q=1");
+    const session = auth.headers.getSetCookie().find((cookie) => cookie.startsWith("twitter_session="))!.split(";")[0]!;
+    const protectedPage = await get("/reports?q=1", session);
+    expect(protectedPage.status).toBe(200);
+    const html = await protectedPage.text();
+    expect(html).toContain('<h1 id="protected">Protected page</h1>');
+    expect(html).toContain('<td id="row-0">/reports?q=1</td>');
+    expect(html).toMatch(/<td id="row-1">\d{19}<\/td>/);
+    expect(html).toContain('<td id="row-2">demo_user</td>');
+    expect(html).toContain(`<td id="row-3">${encodeURIComponent("Démo User")}</td>`);
+    expect(html).toContain('<td id="row-4">Démo User</td>');
+    expect(html).toContain('<td id="row-5">yes</td>');
+    // Ctrl+C stops it all, the demo origin with it.
+    process.kill(-run.child.pid!, "SIGINT");
+    expect(await within(run.exit, 15_000)).toBeDefined();
+  }, 75_000);
 });

@@ -1,0 +1,138 @@
+// Gateway mode: every path but the sign-in's belongs to the protected origin, reached by signed-in (and admitted) users only.
+
+import type { Context, MiddlewareHandler } from "hono";
+import type { TwitterAuthEnv } from "../env.js";
+import { SignInError } from "../errors.js";
+import { secureHeaders } from "../middleware/secure-headers.js";
+import { safeNextPath } from "../next-path.js";
+import { prefersHtml } from "../pages/error-page.js";
+import { notAllowedPage } from "../pages/not-allowed.js";
+import type { TwitterProfile } from "../twitter/account.js";
+import { type TwitterAuthOptions, twitterSession } from "../twitter-auth.js";
+import type { GatewaySettings } from "./settings.js";
+import { signForwarded } from "./signature.js";
+
+/**
+ * The two handlers (the sign-in's secure headers on its own answers, then the guard) for every
+ * path that is not a sign-in route: a public path goes to the origin as it
+ * is; otherwise a signed-out browser is sent to `<prefix>/login?next=<path and query>`, any other
+ * client gets 401 `not_signed_in`, a user the allow-lists do not admit gets 403 `not_allowed`,
+ * and an admitted user's request is forwarded, streamed, with X-Twitter-User-Id,
+ * X-Twitter-Screen-Name and X-Twitter-Name (percent-encoded UTF-8) and, with
+ * ORIGIN_SHARED_SECRET, X-Twitter-Signature. Whatever the client sent as `X-Twitter-*` and the
+ * sign-in's own cookies never reach the origin.
+ *
+ * @see README.md, "Protect an existing site"
+ */
+export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOptions = {}): [MiddlewareHandler<TwitterAuthEnv>, MiddlewareHandler<TwitterAuthEnv>] {
+  const session = twitterSession(options);
+  const ownHeaders = secureHeaders();
+  const { prefix } = settings;
+  return [
+    // The sign-in's secure headers (its `default-src 'none'` CSP) on its own answers only: the origin's pages keep theirs.
+    async (c, next) => {
+      await next();
+      if (!forwarded.has(c.req.raw)) await ownHeaders(c, async () => {});
+    },
+    async (c) => {
+      const url = new URL(c.req.url);
+      if (isPublicPath(settings.publicPaths, url.pathname)) return forward(c, settings, url, null);
+      const failed = await session(c, async () => {});
+      if (failed) return failed;
+      const user = c.var.twitterUser;
+      // Our own answers (the redirect, the 403 page) are never cached.
+      c.header("Cache-Control", "no-store");
+      if (!user) {
+        if ((c.req.method === "GET" || c.req.method === "HEAD") && prefersHtml(c)) {
+          // Back to this very page after signing in (its query too, when /login can carry it).
+          const back = safeNextPath(url.pathname + url.search) ?? safeNextPath(url.pathname);
+          return c.redirect(`${prefix}/login${back ? `?next=${encodeURIComponent(back)}` : ""}`, 302);
+        }
+        throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${prefix}/login.`);
+      }
+      if (!isAdmitted(settings, user)) {
+        if (prefersHtml(c)) return notAllowedPage(c, user, prefix);
+        throw new SignInError(403, "not_allowed", `Signed in as @${user.screenName}, who may not enter this site. Sign out with POST ${prefix}/logout.`);
+      }
+      return forward(c, settings, url, user);
+    },
+  ];
+}
+
+/** The requests whose answer is the origin's. */
+const forwarded = new WeakSet<Request>();
+
+/**
+ * True when a PUBLIC_PATHS entry covers the path, compared on the pathname the origin receives
+ * (URL parsing has already resolved `.` and `..`, `%2e` included). An entry ending in `/` covers
+ * everything under it; any other covers itself and what is under it (`/docs`: `/docs`, `/docs/a`,
+ * not `/docs2`). A path with an encoded `/`, `\` or `.`, or a `;`, is never public: an origin
+ * that decodes or splits it could resolve it outside the prefix (`/assets/..%2Fsecret`).
+ */
+export function isPublicPath(prefixes: readonly string[], pathname: string): boolean {
+  if (/%2[ef]|%5c|;/i.test(pathname)) return false;
+  return prefixes.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`));
+}
+
+/** With no list set, anyone signed in; otherwise being on either list (screen names in any case, ids as strings). */
+function isAdmitted({ screenNames, userIds }: GatewaySettings, user: TwitterProfile): boolean {
+  if (!screenNames && !userIds) return true;
+  return !!(screenNames?.has(user.screenName.toLowerCase()) || userIds?.has(user.id));
+}
+
+/** Forwards the request to the origin, body streamed, redirects not followed; 502 or 504 in our format when it fails. */
+async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, url: URL, user: TwitterProfile | null): Promise<Response> {
+  const request = c.req.raw;
+  const headers = new Headers(request.headers);
+  // No spoofing: every X-Twitter-* the client sent goes (Headers is case-insensitive and holds repeats as one).
+  for (const name of [...headers.keys()]) if (name.startsWith("x-twitter-")) headers.delete(name);
+  const cookies = (headers.get("Cookie") ?? "").split(";").filter((cookie) => !/^\s*(__Host-)?twitter_(session\s*=|login)/.test(cookie));
+  if (cookies.some((cookie) => cookie.trim())) headers.set("Cookie", cookies.join(";").trim());
+  else headers.delete("Cookie");
+  const target = url.pathname + url.search;
+  const identity = user ? [user.id, encodeURIComponent(user.screenName), encodeURIComponent(user.name)] : ["", "", ""];
+  if (user) {
+    headers.set("X-Twitter-User-Id", identity[0]!);
+    headers.set("X-Twitter-Screen-Name", identity[1]!);
+    headers.set("X-Twitter-Name", identity[2]!);
+  }
+  if (settings.sharedSecret) headers.set("X-Twitter-Signature", await signForwarded(settings.sharedSecret, [request.method, target, ...identity]));
+
+  // The timeout covers the wait for the response headers only: a long streamed body is never cut.
+  const started = Date.now();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), settings.timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(settings.origin + target, {
+      method: request.method,
+      headers,
+      body: request.body,
+      redirect: "manual",
+      signal: abort.signal,
+      // A page made for one user must not be stored by Cloudflare's cache in front of the origin
+      // and served to the next: identified requests bypass it (public paths may use it).
+      ...(user ? { cache: "no-store" } : {}),
+    });
+  } catch (error) {
+    const failure = abort.signal.aborted
+      ? new SignInError(504, "origin_timeout", `The protected site did not answer within ${settings.timeoutMs} ms. Try again later.`)
+      : new SignInError(502, "origin_unreachable", "The protected site could not be reached. Try again later.", { cause: error });
+    // For wrangler tail: the code and how long it took, never the request's headers or cookies.
+    console.error(JSON.stringify({ event: "origin_error", error: failure.code, status: failure.status, durationMs: Date.now() - started }));
+    throw failure;
+  } finally {
+    clearTimeout(timer);
+  }
+  forwarded.add(request);
+  const answer = new Response(response.body, response);
+  if (user) {
+    // No shared cache may keep a signed-in user's page for someone else: the answer becomes
+    // `private` (its `public` and `s-maxage` dropped, its max-age kept for the browser) and varies by Cookie.
+    const directives = (answer.headers.get("Cache-Control") ?? "").split(",").map((directive) => directive.trim()).filter((directive) => directive && !/^(public|s-maxage)\b/i.test(directive));
+    if (!directives.some((directive) => /^(private|no-store)\b/i.test(directive))) directives.unshift("private");
+    answer.headers.set("Cache-Control", directives.join(", "));
+    answer.headers.append("Vary", "Cookie");
+  }
+  return answer;
+}
