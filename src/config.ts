@@ -128,7 +128,8 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
  */
 function sessionSecretList(value: string): string[] {
   const secrets = value.includes(",") ? value.trim().split(/\s*,\s*/) : [value];
-  const which = (index: number) => (secrets.length > 1 ? ` (entry ${index + 1} of ${secrets.length})` : "");
+  // A secret that itself holds a comma is read as a list now: say so beside the entry's position.
+  const which = (index: number) => (secrets.length > 1 ? ` (entry ${index + 1} of ${secrets.length}; commas separate secrets)` : "");
   const empty = secrets.indexOf("");
   if (empty !== -1) {
     throw new ConfigurationError("SESSION_SECRET", `a list with an empty entry${which(empty)}`, "List the secrets newest first, separated by single commas: NEW,OLD.");

@@ -13,9 +13,9 @@ import { auth } from "./routes/auth.js";
 import { login } from "./routes/login.js";
 import { logout } from "./routes/logout.js";
 import { mountPrefix } from "./routes/paths.js";
-import { SESSION_COOKIE, clearIdCookie } from "./session/cookie.js";
+import { SESSION_COOKIE, clearIdCookie, keepCookies } from "./session/cookie.js";
 import { currentSession } from "./session/current.js";
-import { deleteSession } from "./session/session-store.js";
+import { deleteSessionIndex, endUserSessions } from "./session/session-store.js";
 import type { TwitterProfile } from "./twitter/account.js";
 import { type TwitterApi, createTwitterApi } from "./twitter/api.js";
 import { createTwitterClient } from "./twitter/client.js";
@@ -47,12 +47,15 @@ export function twitterSession(options: TwitterAuthOptions = {}): MiddlewareHand
       return handleError(error, c);
     }
     await next();
+    // A cookie signed again with the newest secret, or cleared, reaches the browser whatever the route answered with.
+    keepCookies(c);
   };
 }
 
 /**
  * Sets the context variables from the session cookie (see currentSession). When X refuses the
- * session's token on a twitterApi call, the session ends: deleted, its cookie cleared.
+ * session's token on a twitterApi call, every session of the user ends (X's one token per user and
+ * app is what they all hold): deleted, this one's cookie cleared.
  */
 async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): Promise<void> {
   const session = await currentSession(c, settings);
@@ -61,7 +64,9 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
   c.set("twitterSessionId", session.id);
   const endSession = async () => {
     clearIdCookie(c, SESSION_COOKIE);
-    await deleteSession(c.env.AUTH_KV, session.id, session.profile.id);
+    const { id, profile } = session;
+    const ended = await endUserSessions(c.env.AUTH_KV, profile.id, id);
+    await Promise.allSettled(ended.map((ended) => deleteSessionIndex(c.env.AUTH_KV, profile.id, ended)));
   };
   c.set("twitterApi", createTwitterApi(createTwitterClient(settings), session.credentials, endSession));
 }

@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
 import { secureHeaders } from "../middleware/secure-headers.js";
+import { keepCookies } from "../session/cookie.js";
 import { safeNextPath } from "../next-path.js";
 import { prefersHtml } from "../pages/error-page.js";
 import { notAllowedPage } from "../pages/not-allowed.js";
@@ -33,6 +34,8 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
     async (c, next) => {
       await next();
       if (!forwarded.has(c.req.raw)) await ownHeaders(c, async () => {});
+      // The session cookie signed again with the newest secret, or cleared, also on the origin's answers.
+      keepCookies(c);
     },
     async (c) => {
       const url = new URL(c.req.url);

@@ -9,7 +9,7 @@ import { logRevocation } from "../log.js";
 import { OAuth1Error } from "../oauth1/index.js";
 import { SESSION_COOKIE, clearIdCookie } from "../session/cookie.js";
 import { currentSession } from "../session/current.js";
-import { type Session, deleteSession, listUserSessions } from "../session/session-store.js";
+import { type Session, deleteSessionIndex, deleteSessionRecord, endUserSessions, listUserSessions, readSession } from "../session/session-store.js";
 import { createTwitterClient } from "../twitter/client.js";
 import { invalidateToken } from "../twitter/revoke.js";
 import { mountPrefix, queryParameter } from "./paths.js";
@@ -17,9 +17,10 @@ import { mountPrefix, queryParameter } from "./paths.js";
 /**
  * Signs out: deletes the session and clears its cookie, then 303 to `afterLogout`. X gives a user
  * one access token per app, shared by all their sessions, so it is revoked (when `revokeOnLogout`)
- * once the user's last session here has ended: at a plain sign-out when no other session of theirs
- * is listed, and always with `?everywhere=true`, which ends every session of the user first.
- * Revocation runs after the answer and never holds up or undoes the sign-out: a failure is logged.
+ * once the user's last session here has ended: at a plain sign-out when no other live session of
+ * theirs is listed, and always with `?everywhere=true`, which ends every session of the user
+ * first. The index keys and the revocation run after the answer and never hold up or undo the
+ * sign-out: a failure is logged. When KV fails (503) the cookie stays, so it can be tried again.
  */
 export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
   const everywhere = queryParameter(c, "everywhere");
@@ -35,28 +36,46 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
       throw new SignInError(401, "not_signed_in", `This browser was no longer signed in, so your other sessions could not be found. Sign in at ${mountPrefix(c)}/login, then sign out of all devices again.`);
     }
     const userId = session.profile.id;
-    const ids = new Set([session.id, ...(await listUserSessions(kv, userId))]);
-    await Promise.all([...ids].map((id) => deleteSession(kv, id, userId)));
-    if (settings.revokeOnLogout) await afterAnswer(c, revoke(settings, session));
+    const ended = await endUserSessions(kv, userId, session.id);
+    await afterAnswer(
+      c,
+      (async () => {
+        await Promise.allSettled(ended.map((id) => deleteSessionIndex(kv, userId, id)));
+        if (settings.revokeOnLogout) await revoke(settings, session);
+      })(),
+    );
   } else if (session) {
-    await deleteSession(kv, session.id, session.profile.id);
-    if (settings.revokeOnLogout) await afterAnswer(c, revokeIfLastSession(kv, settings, session));
+    await deleteSessionRecord(kv, session.id);
+    await afterAnswer(
+      c,
+      (async () => {
+        await deleteSessionIndex(kv, session.profile.id, session.id);
+        if (settings.revokeOnLogout) await revokeIfLastSession(kv, settings, session);
+      })(),
+    );
   }
-  // Only now: when KV fails (503), the cookie stays, and signing out can simply be tried again.
   clearIdCookie(c, SESSION_COOKIE);
   return c.redirect(settings.afterLogout, 303);
 }
 
-/** Revokes the token when the index lists no other session of the user (their own, just deleted, aside). */
+/**
+ * Revokes the token when no other live session of the user is listed. A listed id whose record is
+ * gone or no longer opens (a sign-out whose index delete failed, a session sealed with a removed
+ * secret) is no session: its index key is removed, and it does not keep the token alive.
+ */
 async function revokeIfLastSession(kv: KVNamespace, settings: Settings, session: Session): Promise<void> {
-  let others: string[];
+  let live = 0;
   try {
-    others = (await listUserSessions(kv, session.profile.id)).filter((id) => id !== session.id);
+    const others = (await listUserSessions(kv, session.profile.id)).filter((id) => id !== session.id);
+    for (const id of others) {
+      if (await readSession(kv, settings.sessionSecrets, id, settings.sessionTtlSeconds)) live++;
+      else await deleteSessionIndex(kv, session.profile.id, id);
+    }
   } catch {
     logRevocation({ outcome: "error", durationMs: 0, error: "storage_unavailable" });
     return;
   }
-  if (others.length === 0) await revoke(settings, session);
+  if (live === 0) await revoke(settings, session);
 }
 
 /** Revokes the session's access token at X and logs the outcome (never the token). */

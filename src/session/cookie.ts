@@ -1,7 +1,7 @@
 // Signed cookies that hold only a random id and when it was issued (HMAC-SHA256 with SESSION_SECRET), in hono/cookie's signed format.
 
 import type { Context } from "hono";
-import { deleteCookie, getCookie, setSignedCookie } from "hono/cookie";
+import { generateCookie, generateSignedCookie, getCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
 
 /** The session cookie's name (`__Host-` is put before it over https). */
@@ -51,7 +51,30 @@ function options(c: Context): CookieOptions {
  * `issuedAt` keeps an older cookie's age when it is signed again with a newer secret.
  */
 export async function setIdCookie(c: Context, name: string, secret: string, id: string, maxAge: number, nowMs = Date.now(), issuedAt = Math.floor(nowMs / 1000)): Promise<void> {
-  await setSignedCookie(c, name, `${id}.${issuedAt}`, secret, { ...options(c), maxAge });
+  send(c, await generateSignedCookie(name, `${id}.${issuedAt}`, secret, { ...options(c), maxAge }));
+}
+
+/** The Set-Cookie headers each request's context was given here. */
+const sent = new WeakMap<Context, string[]>();
+
+function send(c: Context, header: string): void {
+  c.header("Set-Cookie", header, { append: true });
+  const headers = sent.get(c);
+  if (headers) headers.push(header);
+  else sent.set(c, [header]);
+}
+
+/**
+ * Puts the cookies set during this request on its answer when the answer did not come through
+ * the context (a route that returned `new Response(...)`, a proxied `fetch`): Hono keeps headers
+ * set with `c.header()` only on answers it builds itself.
+ */
+export function keepCookies(c: Context): void {
+  const headers = sent.get(c);
+  // Not answered yet (a middleware called without a route after it): the answer will be built later.
+  if (!headers || !c.finalized) return;
+  const present = c.res.headers.getSetCookie();
+  for (const header of headers) if (!present.includes(header)) c.header("Set-Cookie", header, { append: true });
 }
 
 /**
@@ -84,5 +107,5 @@ export async function readIdCookie(c: Context, name: string, secrets: readonly s
 
 /** Clears the cookie (same name and attributes, Max-Age=0). */
 export function clearIdCookie(c: Context, name: string): void {
-  deleteCookie(c, name, options(c));
+  send(c, generateCookie(name, "", { ...options(c), maxAge: 0 }));
 }

@@ -11,7 +11,8 @@ import { type Session, readSession, resealSession } from "./session-store.js";
  * The session the cookie names, or undefined (and a cookie that names none is cleared). A cookie
  * signed, or a record sealed, with an older SESSION_SECRET is signed and sealed again with the
  * newest (`refresh: false` skips that, for a request that ends the session), keeping when it ends,
- * so that after one session lifetime the old secret can be removed.
+ * so that after one session lifetime the old secret can be removed; a record from before the
+ * per-user index is indexed.
  */
 export async function currentSession(c: Context<TwitterAuthEnv>, settings: Settings, refresh = true): Promise<Session | undefined> {
   const cookie = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecrets, settings.sessionTtlSeconds);
@@ -23,7 +24,7 @@ export async function currentSession(c: Context<TwitterAuthEnv>, settings: Setti
         await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, Math.max(1, remaining), Date.now(), cookie.issuedAt);
       }
       // Best effort, after the answer: a failed write is simply tried again on the next request.
-      if (refresh && session.sealedWithOlderSecret) await afterAnswer(c, resealSession(c.env.AUTH_KV, settings.sessionSecret, session));
+      if (refresh && (session.sealedWithOlderSecret || session.unindexed)) await afterAnswer(c, resealSession(c.env.AUTH_KV, settings.sessionSecret, session));
       return session;
     }
   }

@@ -38,6 +38,8 @@ export interface Session {
   expiresAt: number;
   /** Opened with an older SESSION_SECRET than the newest: {@link resealSession} brings it forward. */
   sealedWithOlderSecret: boolean;
+  /** Written before the per-user index existed (no `expiresAt`, no index key): {@link resealSession} indexes it. */
+  unindexed: boolean;
 }
 
 /** The index key of a user's session. */
@@ -72,25 +74,70 @@ export async function readSession(kv: KVNamespace, sessionSecrets: readonly stri
     const record = asSessionRecord(await unseal(secret, id, sealed));
     if (record) {
       const { profile, token, tokenSecret, createdAt } = record;
-      return { id, profile, credentials: { token, tokenSecret }, createdAt, expiresAt: record.expiresAt ?? createdAt + ttlSeconds, sealedWithOlderSecret: index > 0 };
+      const unindexed = record.expiresAt === undefined;
+      return { id, profile, credentials: { token, tokenSecret }, createdAt, expiresAt: record.expiresAt ?? createdAt + ttlSeconds, sealedWithOlderSecret: index > 0, unindexed };
     }
   }
   return undefined;
 }
 
-/** Seals the session again with the newest secret, keeping when it ends; a session ending within a minute (KV's least) is left as it is. */
-export async function resealSession(kv: KVNamespace, sessionSecret: string, session: Session): Promise<void> {
-  if (session.expiresAt - Date.now() / 1000 < 60) return;
+// Sessions this isolate has ended: a re-seal already under way must not write one back.
+const ended = new Set<string>();
+
+/**
+ * Seals the session again with the newest secret (and indexes a record from before the index),
+ * keeping when it ends; a session ending within a minute (KV's least) is left as it is.
+ *
+ * KV has no conditional write, and a put brings back a record deleted meanwhile. So the write is
+ * skipped when this isolate ended the session (and a sign-out here waits for a re-seal under way
+ * before deleting), and when its index key is gone (a sign-out deletes the record, then the key;
+ * this read is rarely cached, since the key is only ever listed). What is left: a sign-out at
+ * another location moments before a request here, both within KV's propagation delay.
+ */
+export function resealSession(kv: KVNamespace, sessionSecret: string, session: Session): Promise<void> {
+  const work = writeSealedAgain(kv, sessionSecret, session).finally(() => resealing.delete(session.id));
+  resealing.set(session.id, work);
+  return work;
+}
+
+// Re-seals under way in this isolate, which a sign-out waits for before deleting.
+const resealing = new Map<string, Promise<void>>();
+
+async function writeSealedAgain(kv: KVNamespace, sessionSecret: string, session: Session): Promise<void> {
+  if (session.expiresAt - Date.now() / 1000 < 60 || ended.has(session.id)) return;
+  const key = indexKey(session.profile.id, session.id);
+  if (!session.unindexed && (await storage(() => kv.get(key))) === null) return;
   const { profile, credentials, createdAt, expiresAt } = session;
   const record: SessionRecord = { profile, token: credentials.token, tokenSecret: credentials.tokenSecret, createdAt, expiresAt };
   const sealed = await seal(sessionSecret, session.id, record);
-  await storage(() => kv.put(SESSION_KEY_PREFIX + session.id, sealed, { expiration: expiresAt }));
+  if (ended.has(session.id)) return;
+  await storage(() =>
+    Promise.all([kv.put(SESSION_KEY_PREFIX + session.id, sealed, { expiration: expiresAt }), session.unindexed ? kv.put(key, "", { expiration: expiresAt }) : undefined]),
+  );
 }
 
-/** Deletes a session and, when its user is known, its index key (signing out). */
+/**
+ * Ends a session: its record first (from then on it opens nothing), then, when its user is known,
+ * its index key. A failure leaves the index listing it, so ending it can be tried again.
+ */
 export async function deleteSession(kv: KVNamespace, id: string, userId?: string): Promise<void> {
+  await deleteSessionRecord(kv, id);
+  if (userId !== undefined) await deleteSessionIndex(kv, userId, id);
+}
+
+/** Deletes a session's record (the session ends; its index key, if any, stays for deleteSessionIndex). */
+export async function deleteSessionRecord(kv: KVNamespace, id: string): Promise<void> {
   if (!isRandomId(id)) return;
-  await storage(() => Promise.all([kv.delete(SESSION_KEY_PREFIX + id), userId === undefined ? undefined : kv.delete(indexKey(userId, id))]));
+  if (ended.size >= 1000) ended.clear();
+  ended.add(id);
+  // A re-seal already writing is let finish first: the delete then comes after its put.
+  await resealing.get(id)?.catch(() => undefined);
+  await storage(() => kv.delete(SESSION_KEY_PREFIX + id));
+}
+
+/** Deletes a session's index key. */
+export async function deleteSessionIndex(kv: KVNamespace, userId: string, id: string): Promise<void> {
+  if (isRandomId(id)) await storage(() => kv.delete(indexKey(userId, id)));
 }
 
 /**
@@ -100,9 +147,10 @@ export async function deleteSession(kv: KVNamespace, id: string, userId?: string
 export const MAX_LISTED_SESSIONS = 400;
 
 /**
- * The ids of a user's sessions (at most MAX_LISTED_SESSIONS), from the index. KV's list is
- * eventually consistent: a session started or ended at another location in the last minute may be
- * missing or still listed.
+ * The ids of a user's sessions (at most MAX_LISTED_SESSIONS: a user with more keeps the rest
+ * until they expire or their token is refused), from the index. KV's list is eventually
+ * consistent: a session started or ended at another location in the last minute may be missing
+ * or still listed.
  */
 export async function listUserSessions(kv: KVNamespace, userId: string): Promise<string[]> {
   const prefix = `${USER_SESSION_KEY_PREFIX}${userId}:`;
@@ -114,6 +162,21 @@ export async function listUserSessions(kv: KVNamespace, userId: string): Promise
 export async function endSessionById(kv: KVNamespace, sessionSecrets: readonly string[], id: string, ttlSeconds: number): Promise<void> {
   const session = await readSession(kv, sessionSecrets, id, ttlSeconds);
   await deleteSession(kv, id, session?.profile.id);
+}
+
+/**
+ * Ends every listed session of a user but `last`, then `last` (so that while another fails, the
+ * browser holding `last` can still try again): their records only. Throws (503) when a record
+ * could not be deleted; its index key still lists it. Resolves with the ids ended, for
+ * deleteSessionIndex.
+ */
+export async function endUserSessions(kv: KVNamespace, userId: string, last: string): Promise<string[]> {
+  const others = (await listUserSessions(kv, userId)).filter((id) => id !== last);
+  const results = await Promise.allSettled(others.map((id) => deleteSessionRecord(kv, id)));
+  const failed = results.find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
+  await deleteSessionRecord(kv, last);
+  return [last, ...others];
 }
 
 /** Our own record, opened; anything else counts as none. */

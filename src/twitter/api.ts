@@ -1,7 +1,7 @@
 // Signed calls to X's API with a signed-in user's token (Authlib's `oauth.twitter.get(path, token=token)`).
 
 import { SignInError } from "../errors.js";
-import type { Credentials, OAuth1Client, ParametersInit } from "../oauth1/index.js";
+import { type Credentials, type OAuth1Client, type ParametersInit, readBoundedText } from "../oauth1/index.js";
 import { isInvalidToken } from "./revoke.js";
 
 /**
@@ -23,7 +23,7 @@ export interface TwitterApi {
 export function createTwitterApi(client: OAuth1Client, token: Credentials, endSession: () => Promise<void> = async () => undefined): TwitterApi {
   const request: TwitterApi["request"] = async (method, path, init = {}) => {
     const response = await client.request(method, path, { ...init, token });
-    if (response.status === 401 && isInvalidToken(401, await response.clone().text())) {
+    if (response.status === 401 && isInvalidToken(401, await readBoundedText(response.url, response.clone(), 16 * 1024).catch(() => ""))) {
       await endSession();
       throw new SignInError(401, "session_revoked", "Twitter no longer accepts this sign-in: it was revoked, or the app was removed from the account. Sign in again.");
     }

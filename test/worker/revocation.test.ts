@@ -154,6 +154,19 @@ describe("POST /logout revokes the access token at X", () => {
     });
   }
 
+  it("revokes at the last sign-out even when the index still lists sessions that are gone or no longer open, and drops those keys", async () => {
+    const phone = await device("orphaned");
+    // A sign-out elsewhere whose index delete failed, and a session sealed with a secret since removed.
+    const gone = `user-session:${phone.userId}:GoneSession00000000000`;
+    const sealedElsewhere = `user-session:${phone.userId}:OtherSecret00000000000`;
+    await env.AUTH_KV.put(gone, "");
+    await env.AUTH_KV.put(sealedElsewhere, "");
+    await env.AUTH_KV.put("session:OtherSecret00000000000", "c2VhbGVk.d2l0aCBhbm90aGVy");
+    expectSignedOutAnswer(await logout(phone.cookie));
+    expect(await tokenStatus(phone)).toBe(401);
+    expect(await kvKeys(env.AUTH_KV, `user-session:${phone.userId}:`)).toEqual([]);
+  });
+
   it("ends cleanly when two sign-outs of one session race: both 303, the session gone, the token revoked", async () => {
     const phone = await device("revoke_race");
     const logs = captureLogs();
@@ -228,6 +241,41 @@ describe("POST /logout?everywhere=true", () => {
     });
   }
 
+  it("can be tried again after KV fails to delete another device's record: 503, then every session ended and the token revoked", async () => {
+    const phone = await device("partial_fail");
+    const laptop = await device("partial_fail");
+    const broken = new Proxy(env.AUTH_KV, {
+      get(target, name) {
+        if (name === "delete") return async (key: string) => (key === `session:${laptop.sessionId}` ? Promise.reject(new Error("KV down")) : target.delete(key));
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const first = await logout(phone.cookie, "?everywhere=true", { ...env, AUTH_KV: broken });
+    expect(first.status).toBe(503);
+    expect(await first.json()).toEqual({ error: "storage_unavailable", error_description: "The sign-in store is unavailable for a moment. Try again shortly." });
+    expect(first.headers.getSetCookie()).toEqual([]);
+    // Nothing this browser needs to try again is gone: its session, and the index listing both.
+    expect((await me(phone.cookie)).status).toBe(200);
+    expect((await kvKeys(env.AUTH_KV, `user-session:${phone.userId}:`)).length).toBe(2);
+
+    expectSignedOutAnswer(await logout(phone.cookie, "?everywhere=true"));
+    expect((await me(laptop.cookie)).status).toBe(401);
+    expect(await kvKeys(env.AUTH_KV, `user-session:${phone.userId}:`)).toEqual([]);
+    expect(await tokenStatus(phone)).toBe(401);
+  });
+
+  it("with TWITTER_REVOKE_ON_LOGOUT=false ends every session and keeps the token; everywhere=false is a plain sign-out", async () => {
+    const phone = await device("everywhere_off");
+    const laptop = await device("everywhere_off");
+    expectSignedOutAnswer(await logout(phone.cookie, "?everywhere=false"));
+    expect((await me(laptop.cookie)).status).toBe(200);
+    const tablet = await device("everywhere_off");
+    expectSignedOutAnswer(await logout(tablet.cookie, "?everywhere=true", { ...env, TWITTER_REVOKE_ON_LOGOUT: "false" }));
+    expect((await me(laptop.cookie)).status).toBe(401);
+    expect(await tokenStatus(laptop)).toBe(200);
+  });
+
   it("refuses everywhere= other than true or false with 400, ending nothing", async () => {
     const phone = await device("everywhere_bad");
     const out = await logout(phone.cookie, "?everywhere=yes");
@@ -245,8 +293,9 @@ describe("POST /logout?everywhere=true", () => {
 });
 
 describe("a session whose token X no longer accepts", () => {
-  it("ends when a twitterApi call gets 401 code 89: the caller gets 401 session_revoked, the session is deleted, /me answers 401", async () => {
+  it("ends when a twitterApi call gets 401 code 89: the caller gets 401 session_revoked, every session of the user is deleted, /me answers 401", async () => {
     const phone = await device("revoked_away");
+    const laptop = await device("revoked_away");
     // The user removes the app on X (or another service revokes the token): X refuses it from now on.
     const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET!, apiBaseUrl: `${standInOrigin()}/1.1/` });
     expect((await client.request("POST", "oauth/invalidate_token", { token: { token: phone.token, tokenSecret: phone.tokenSecret } })).status).toBe(200);
@@ -260,9 +309,13 @@ describe("a session whose token X no longer accepts", () => {
       error: "session_revoked",
       error_description: "Twitter no longer accepts this sign-in: it was revoked, or the app was removed from the account. Sign in again.",
     });
-    expect(await kvKeys(env.AUTH_KV, `session:${phone.sessionId}`)).toEqual([]);
+    expect(response.headers.getSetCookie().some((cookie) => /^twitter_session=;.*Max-Age=0/.test(cookie))).toBe(true);
+    // Every session of the user held that one token: all of them end.
+    for (const ended of [phone, laptop]) {
+      expect(await kvKeys(env.AUTH_KV, `session:${ended.sessionId}`)).toEqual([]);
+      expect((await me(ended.cookie)).status).toBe(401);
+    }
     expect(await kvKeys(env.AUTH_KV, `user-session:${phone.userId}:`)).toEqual([]);
-    expect((await me(phone.cookie)).status).toBe(401);
   });
 
   it("passes X's other refusals through untouched and keeps the session", async () => {

@@ -1,9 +1,13 @@
 // Rotating SESSION_SECRET ("NEW,OLD", newest first): nobody is signed out until the old secret is removed, then cleanly.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { Hono } from "hono";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { createApp } from "../../src/app";
-import { unseal } from "../../src/session/seal";
-import { callback, decide, signIn, startLogin } from "./support/browser";
+import worker from "../../src/index";
+import { seal, unseal } from "../../src/session/seal";
+import { type TwitterAuthEnv, twitterAuth, twitterSession } from "../../src/twitter-auth";
+import { callback, decide, kvKeys, signIn, startLogin } from "./support/browser";
 import { TEST_SESSION_SECRET } from "./support/settings";
 
 /** The secret the Worker signed in with (env) and the one an operator rotates to. */
@@ -126,15 +130,85 @@ describe("rotating SESSION_SECRET", () => {
     expect((await callback(back, start.cookie)).status).toBe(200);
   });
 
+  it("brings the cookie forward on routes that answer with a raw Response, and on the origin's answers in gateway mode", async () => {
+    const { response } = await signIn("rotation_raw");
+    const cookieA = sessionCookieOf(response)!;
+    const { id, issuedAt } = cookieParts(cookieA);
+    const expected = await signedCookie(B, id, issuedAt);
+    const bindings = { ...env, SESSION_SECRET: `${B},${A}` };
+
+    const host = new Hono<TwitterAuthEnv>();
+    host.use(twitterSession());
+    host.get("/raw", (c) => new Response(`raw for ${c.var.twitterUser?.screenName}`));
+    const raw = await host.request("http://localhost:8787/raw", { headers: { Cookie: cookieA } }, bindings);
+    expect(await raw.text()).toBe("raw for rotation_raw");
+    expect(sessionCookieOf(raw)).toBe(expected);
+
+    const proxied = await worker.request("http://localhost:8787/page", { headers: { Cookie: cookieA } }, { ...bindings, PROTECT_ORIGIN: inject("testOrigin") } as Cloudflare.Env);
+    expect(proxied.status).toBe(200);
+    expect(sessionCookieOf(proxied)).toBe(expected);
+  });
+
+  it("does not write back a session ended meanwhile: not when its index key is gone, not when a sign-out in the same request deletes it", async () => {
+    // Ended at another location: the record is still read here (a cached copy), its index key is gone.
+    const { response } = await signIn("rotation_ended");
+    const cookieA = sessionCookieOf(response)!;
+    const { id } = cookieParts(cookieA);
+    const indexKey = (await kvKeys(env.AUTH_KV, "user-session:")).find((key) => key.endsWith(`:${id}`));
+    expect(indexKey).toBeDefined();
+    await env.AUTH_KV.delete(indexKey!);
+    expect((await request("/me", `${B},${A}`, cookieA)).status).toBe(200);
+    const sealed = (await env.AUTH_KV.get(`session:${id}`))!;
+    expect(await unseal(A, id, sealed)).toBeDefined(); // not sealed again with B
+    expect(await unseal(B, id, sealed)).toBeUndefined();
+
+    // A host app that reads the session before its sign-out route: the re-seal (after the answer) loses to the sign-out.
+    const second = sessionCookieOf((await signIn("rotation_race")).response)!;
+    const host = new Hono<TwitterAuthEnv>();
+    host.use(twitterSession());
+    host.route("/", twitterAuth());
+    const ctx = createExecutionContext();
+    const out = await host.fetch(
+      new Request("http://localhost:8787/logout", { method: "POST", headers: { Cookie: second, Origin: "http://localhost:8787" }, redirect: "manual" }),
+      { ...env, SESSION_SECRET: `${B},${A}` },
+      ctx,
+    );
+    expect(out.status).toBe(303);
+    await waitOnExecutionContext(ctx);
+    expect(await kvKeys(env.AUTH_KV, `session:${cookieParts(second).id}`)).toEqual([]);
+  });
+
+  it("indexes a session written before the per-user index on its first use, so that sign-out everywhere ends it", async () => {
+    const { response } = await signIn("rotation_old");
+    const { id: newer } = cookieParts(sessionCookieOf(response)!);
+    const current = (await unseal(A, newer, (await env.AUTH_KV.get(`session:${newer}`))!)) as { profile: { id: string }; token: string; tokenSecret: string; createdAt: number };
+    // A record as the previous release wrote it: no expiresAt, no index key.
+    const legacyId = "LegacySession0000000A0";
+    const createdAt = Math.floor(Date.now() / 1000) - 3600;
+    const { expiresAt: _dropped, ...legacy } = { ...current, createdAt, expiresAt: 0 };
+    await env.AUTH_KV.put(`session:${legacyId}`, await seal(A, legacyId, legacy), { expirationTtl: 600_000 });
+    const legacyCookie = await signedCookie(A, legacyId, createdAt);
+
+    const first = await request("/me", A, legacyCookie);
+    expect(first.status).toBe(200);
+    expect(await kvKeys(env.AUTH_KV, `user-session:${current.profile.id}:${legacyId}`)).toEqual([`user-session:${current.profile.id}:${legacyId}`]);
+    expect(await unseal(A, legacyId, (await env.AUTH_KV.get(`session:${legacyId}`))!)).toMatchObject({ expiresAt: createdAt + 604_800 });
+
+    const signOut = await app.request("http://localhost:8787/logout?everywhere=true", { method: "POST", headers: { Cookie: sessionCookieOf(response)!, Origin: "http://localhost:8787" }, redirect: "manual" }, env);
+    expect(signOut.status).toBe(303);
+    await expectSignedOut(await request("/me", A, legacyCookie));
+  });
+
   it("accepts spaces beside the commas", async () => {
     const { response } = await signIn("rotation_spaces");
     expect((await request("/me", ` ${B} , ${A} `, sessionCookieOf(response)!)).status).toBe(200);
   });
 
   for (const [label, secrets, problem] of [
-    ["an empty entry", `${B},,${A}`, "a list with an empty entry (entry 2 of 3)"],
-    ["a trailing comma", `${B},`, "a list with an empty entry (entry 2 of 2)"],
-    ["a short entry", `${B},short-secret`, "shorter than 32 characters (entry 2 of 2)"],
+    ["an empty entry", `${B},,${A}`, "a list with an empty entry (entry 2 of 3; commas separate secrets)"],
+    ["a trailing comma", `${B},`, "a list with an empty entry (entry 2 of 2; commas separate secrets)"],
+    ["a short entry", `${B},short-secret`, "shorter than 32 characters (entry 2 of 2; commas separate secrets)"],
+    ["a single secret holding a comma", "0123456789abcdef,0123456789abcdef0123456789", "shorter than 32 characters (entry 1 of 2; commas separate secrets)"],
   ] as const) {
     it(`answers 500 naming SESSION_SECRET, never its value, for a list with ${label}`, async () => {
       const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
@@ -144,7 +218,7 @@ describe("rotating SESSION_SECRET", () => {
       const body = JSON.parse(text) as { error: string; error_description: string };
       expect(body.error).toBe("server_misconfigured");
       expect(body.error_description).toMatch(new RegExp(`^The server's SESSION_SECRET setting is ${problem.replace(/[()]/g, "\\$&")}\\. `));
-      for (const secret of [A, B, "short-secret"]) expect(text).not.toContain(secret);
+      for (const secret of [A, B, "short-secret", "0123456789abcdef"]) expect(text).not.toContain(secret);
       expect(errors.mock.calls.map((call) => String(call[0]))).toContain(JSON.stringify({ event: "server_misconfigured", settings: ["SESSION_SECRET"] }));
     });
   }
