@@ -56,7 +56,13 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   if (taken.status === "not_its_callback") {
     throw new SignInError(400, "token_mismatch", `The callback's oauth_token is not this sign-in's. ${startAgain}.`);
   }
-  clearIdCookie(c, cookieName);
+  // Its KV entry is being deleted (no other callback can take it meanwhile): beside the token
+  // exchange when there is one to make; every other answer waits for the delete here.
+  const exchanging = taken.status === "taken" && denied === undefined && cookie.status === "valid";
+  if (!exchanging) {
+    if (taken.status === "taken") await taken.deleted;
+    clearIdCookie(c, cookieName);
+  }
   if (denied !== undefined) throw new SignInError(403, "access_denied", DENIED);
   if (cookie.status === "expired" || taken.status === "none") {
     throw new SignInError(400, "expired_sign_in", `This sign-in has expired or was already used. ${startAgain}.`);
@@ -71,7 +77,12 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     "access_token",
     () => client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
     { startAgain },
-  );
+  ).finally(async () => {
+    // A failed delete answers 503, whatever X said, and starts no session: a sign-in finishes
+    // only once its request token is gone from KV (X, which has now seen it, takes it once too).
+    await taken.deleted;
+    clearIdCookie(c, cookieName);
+  });
   const { json, profile } = await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }), { startAgain });
 
   // The session this browser had before, if any: the new one replaces it.
@@ -80,7 +91,13 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, sessionId, settings.sessionTtlSeconds);
   if ("id" in previous) {
     // Best effort: the new session stands either way, and the old one ends with its TTL at the latest.
-    await deleteSession(c.env.AUTH_KV, previous.id).catch(() => undefined);
+    // After the answer when the runtime can keep it going (waitUntil): nothing in the answer needs it.
+    const ending = deleteSession(c.env.AUTH_KV, previous.id).catch(() => undefined);
+    try {
+      c.executionCtx.waitUntil(ending);
+    } catch {
+      await ending;
+    }
   }
   c.header("Cache-Control", "no-store");
   if (pending.next !== undefined) return c.redirect(pending.next, 303);
