@@ -66,7 +66,7 @@ describe("the request token's delete, beside the token exchange", () => {
     await deleteStarted;
     // Let the first callback's exchange with X finish too: only its delete is pending now.
     await vi.waitFor(() => expect(callsTo(fetches, "/oauth/access_token")).toBe(1));
-    await fetches.mock.results[0]!.value;
+    await fetches.mock.results[fetches.mock.calls.findIndex(([input]) => String(input).includes("/oauth/access_token"))]!.value;
 
     const replay = await send(app, back.href, { headers: { Cookie: start.cookie } }, slow);
     expect(replay.status).toBe(400);

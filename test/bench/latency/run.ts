@@ -182,6 +182,12 @@ async function main(): Promise<number> {
     }
 
     print("");
+    print("each round, ms (in the order measured):");
+    for (const [route, contender] of PAIRS) {
+      print(`  ${`${ROUTES.find((r) => r.id === route)!.title}, ${CONTENDER_LABELS[contender]}`.padEnd(52)} ${times.get(key(route, contender))!.map((ms) => fixed(ms, 0)).join(" ")}`);
+    }
+
+    print("");
     print("minimum of each route: the calls that must run one after another (declared in test/bench/latency/routes.ts), summed");
     for (const route of ROUTES) printChain(route);
 
