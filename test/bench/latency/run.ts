@@ -182,7 +182,7 @@ async function main(): Promise<number> {
     }
 
     print("");
-    print("each round, ms (in the order measured):");
+    print(`each round's figure, ms, rounds 1 to ${done}:`);
     for (const [route, contender] of PAIRS) {
       print(`  ${`${ROUTES.find((r) => r.id === route)!.title}, ${CONTENDER_LABELS[contender]}`.padEnd(52)} ${times.get(key(route, contender))!.map((ms) => fixed(ms, 0)).join(" ")}`);
     }
