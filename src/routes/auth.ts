@@ -50,8 +50,8 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     // Nothing is used up: this is not X's callback, and the sign-in can still finish.
     throw new SignInError(400, "invalid_callback", `The callback lacks oauth_token or oauth_verifier. ${startAgain}.`);
   }
-  // Taken (read and deleted) before anything else can fail, and only by its own callback: a
-  // request token works once. An expired cookie's entry is simply removed.
+  // Taken (read, and its delete started) before anything else can fail, and only by its own
+  // callback: a request token works once. An expired cookie's entry is simply removed.
   const taken = await takeRequestToken(c.env.AUTH_KV, cookie.id, (pending) => cookie.status === "expired" || constantTimeEqual(claimed ?? "", pending.token));
   if (taken.status === "not_its_callback") {
     throw new SignInError(400, "token_mismatch", `The callback's oauth_token is not this sign-in's. ${startAgain}.`);
