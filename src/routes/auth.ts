@@ -1,6 +1,7 @@
 // GET /auth: X's callback. Check the cookie and token, exchange the verifier, start a session, answer verify_credentials.
 
 import type { Context } from "hono";
+import { afterAnswer } from "../after-answer.js";
 import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
@@ -50,13 +51,19 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     // Nothing is used up: this is not X's callback, and the sign-in can still finish.
     throw new SignInError(400, "invalid_callback", `The callback lacks oauth_token or oauth_verifier. ${startAgain}.`);
   }
-  // Taken (read and deleted) before anything else can fail, and only by its own callback: a
-  // request token works once. An expired cookie's entry is simply removed.
+  // Taken (read, and its delete started) before anything else can fail, and only by its own
+  // callback: a request token works once. An expired cookie's entry is simply removed.
   const taken = await takeRequestToken(c.env.AUTH_KV, cookie.id, (pending) => cookie.status === "expired" || constantTimeEqual(claimed ?? "", pending.token));
   if (taken.status === "not_its_callback") {
     throw new SignInError(400, "token_mismatch", `The callback's oauth_token is not this sign-in's. ${startAgain}.`);
   }
-  clearIdCookie(c, cookieName);
+  // Its KV entry is being deleted (no other callback can take it meanwhile): beside the token
+  // exchange when there is one to make; every other answer waits for the delete here.
+  const exchanging = taken.status === "taken" && denied === undefined && cookie.status === "valid";
+  if (!exchanging) {
+    if (taken.status === "taken") await taken.deleted;
+    clearIdCookie(c, cookieName);
+  }
   if (denied !== undefined) throw new SignInError(403, "access_denied", DENIED);
   if (cookie.status === "expired" || taken.status === "none") {
     throw new SignInError(400, "expired_sign_in", `This sign-in has expired or was already used. ${startAgain}.`);
@@ -71,7 +78,12 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     "access_token",
     () => client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
     { startAgain },
-  );
+  ).finally(async () => {
+    // A failed delete answers 503, whatever X said, and starts no session: a sign-in finishes
+    // only once its request token is gone from KV (X, which has now seen it, takes it once too).
+    await taken.deleted;
+    clearIdCookie(c, cookieName);
+  });
   const { json, profile } = await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }), { startAgain });
 
   // The session this browser had before, if any: the new one replaces it.
@@ -79,8 +91,9 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   const sessionId = await createSession(c.env.AUTH_KV, settings.sessionSecret, profile, token, settings.sessionTtlSeconds);
   await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, sessionId, settings.sessionTtlSeconds);
   if ("id" in previous) {
-    // Best effort: the new session stands either way, and the old one ends with its TTL at the latest.
-    await endSessionById(c.env.AUTH_KV, settings.sessionSecrets, previous.id, settings.sessionTtlSeconds).catch(() => undefined);
+    // Best effort, after the answer (waitUntil) when the runtime allows: nothing in the answer needs
+    // it, the new session stands either way, and the old one ends with its TTL at the latest.
+    await afterAnswer(c, endSessionById(c.env.AUTH_KV, settings.sessionSecrets, previous.id, settings.sessionTtlSeconds));
   }
   c.header("Cache-Control", "no-store");
   if (pending.next !== undefined) return c.redirect(pending.next, 303);

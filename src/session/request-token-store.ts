@@ -29,28 +29,39 @@ export async function saveRequestToken(kv: KVNamespace, pending: PendingSignIn):
   return id;
 }
 
-/** What taking a pending sign-in found. */
-export type Taken = { status: "taken"; pending: PendingSignIn } | { status: "none" } | { status: "not_its_callback" };
+/**
+ * What taking a pending sign-in found. `deleted` settles when its KV entry is gone (a 503
+ * `storage_unavailable` when KV failed); until then no other callback in this isolate can take it.
+ */
+export type Taken = { status: "taken"; pending: PendingSignIn; deleted: Promise<void> } | { status: "none" } | { status: "not_its_callback" };
 
 /**
  * Reads the pending sign-in for an id and, when `isItsCallback` accepts it, deletes it, whatever
  * happens next: a request token works once. A callback that is not its own (another token)
  * leaves it in place, so nobody can cancel a visitor's sign-in by sending them to /auth.
  * `none` when there is none (expired, used, never issued, or being taken right now).
+ *
+ * The delete is started, not awaited: the caller may call X beside it, and must await `deleted`
+ * before it answers.
  */
 export async function takeRequestToken(kv: KVNamespace, id: string, isItsCallback: (pending: PendingSignIn) => boolean): Promise<Taken> {
   if (!isRandomId(id) || taking.has(id)) return { status: "none" };
   const key = REQUEST_TOKEN_KEY_PREFIX + id;
   taking.add(id);
+  let deleted: Promise<void> | undefined;
   try {
     const stored = await storage(() => kv.get(key));
     if (stored === null) return { status: "none" };
     const pending = parsePendingSignIn(stored);
     if (pending && !isItsCallback(pending)) return { status: "not_its_callback" };
-    await storage(() => kv.delete(key));
-    return pending ? { status: "taken", pending } : { status: "none" };
+    deleted = storage(() => kv.delete(key));
+    if (!pending) await deleted;
+    return pending ? { status: "taken", pending, deleted } : { status: "none" };
   } finally {
-    taking.delete(id);
+    // The id stays taken until its entry is gone (this also handles a failed delete's rejection).
+    const release = () => void taking.delete(id);
+    if (deleted) deleted.then(release, release);
+    else release();
   }
 }
 

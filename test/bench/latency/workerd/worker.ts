@@ -1,0 +1,299 @@
+// The latency bench's Worker (bench only), bundled by ../run.ts and run in workerd through Miniflare.
+//
+// It drives each route of the real Worker (src/index.ts) straight into its fetch handler, in this
+// isolate, with the network and the bindings replaced by stand-ins that answer after a set delay
+// (../routes.ts DELAYS): fetch answers X's request_token, access_token and verify_credentials as X
+// does, after DELAYS.x each; KV is an in-memory namespace whose get, put, delete and list take their
+// DELAYS; the rate limiter allows at once; log lines are dropped. Each delayed call is recorded
+// with its start and end, so run.ts can show what ran beside what.
+//
+// A scenario prepares each route's request (a /login before /auth, a whole sign-in before /me)
+// with the delays off; only the measured request runs with them on. Its time is taken here, in
+// the isolate: performance.now() before the Worker's fetch handler is called and after the
+// answer's body is read. Workers' clock advances across I/O, and the delays are timers, so that
+// span is the time the request waited; measuring from Node instead would add Miniflare's loopback
+// hop (a millisecond or more, noisy on a busy machine) to every figure. What the Worker hands to
+// waitUntil is awaited afterwards, outside the measured span, as the browser does not wait for it.
+//
+// Contenders: "worker" (src/index.ts, the deployed entry) and "before" (/auth in the order it ran
+// at 92fa0d5, ./auth-before.ts, mounted with the same middleware; the other routes are unchanged).
+import { Hono } from "hono/tiny";
+import real from "../../../../src/index";
+import { settingsReader } from "../../../../src/config";
+import type { Env, TwitterAuthEnv } from "../../../../src/env";
+import { handleError, logged } from "../../../../src/error-handler";
+import { requestLimits } from "../../../../src/middleware/request-limits";
+import { secureHeaders } from "../../../../src/middleware/secure-headers";
+import { type Contender, DELAYS, type Info, type Measurement, ROUTES, type RouteId, type RoundResult } from "../routes";
+import { authInTodaysOrder } from "./auth-before";
+
+interface BenchEnv {
+  CONSUMER_KEY: string;
+  CONSUMER_SECRET: string;
+  SESSION_SECRET: string;
+  /** X's verify_credentials answer for the bench's user (the stand-in's user object). */
+  VERIFY_CREDENTIALS_BODY: string;
+  USER_ID: string;
+  SCREEN_NAME: string;
+}
+
+const ORIGIN = "https://latency.bench.example";
+const X = "https://api.x.com";
+
+// ---------------------------------------------------------------- delays and the record of calls
+
+let delaysOn = false;
+let requestStart = 0;
+let spans: Measurement["spans"] = [];
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits `ms` from `start`, to the clock's tick: a timer for all but the last 2 ms (workerd's timers
+ * fire a millisecond or two late, which would count against the Worker four times on /auth), then
+ * a spin until the clock says so (locally it moves during computation, in 1 ms ticks).
+ */
+async function waitUntilMs(start: number, ms: number): Promise<void> {
+  if (ms > 2) await sleep(ms - 2);
+  for (let spins = 0; spins < 50_000_000 && performance.now() - start < ms; spins += 1);
+}
+
+/** Runs a stand-in's answer after its delay (when the delays are on), and records the call. */
+async function delayed<T>(call: string, ms: number, answer: () => T): Promise<T> {
+  if (!delaysOn) return answer();
+  const start = performance.now();
+  await waitUntilMs(start, ms);
+  const value = answer();
+  spans.push({ call, start: start - requestStart, end: performance.now() - requestStart });
+  return value;
+}
+
+/** "request-token:" of "request-token:abc": what kind of entry, never its id. */
+const kind = (key: string) => (key.includes(":") ? `${key.slice(0, key.indexOf(":") + 1)}` : key);
+
+class DelayedKv {
+  readonly #entries = new Map<string, string>();
+  get(key: string, options?: unknown): Promise<unknown> {
+    return delayed(`KV get ${kind(key)}`, DELAYS.kvGet, () => this.#read(key, options));
+  }
+  getWithMetadata(key: string, options?: unknown): Promise<{ value: unknown; metadata: null }> {
+    return delayed(`KV get ${kind(key)}`, DELAYS.kvGet, () => ({ value: this.#read(key, options), metadata: null }));
+  }
+  put(key: string, value: string): Promise<void> {
+    return delayed(`KV put ${kind(key)}`, DELAYS.kvPut, () => void this.#entries.set(key, value));
+  }
+  delete(key: string): Promise<void> {
+    return delayed(`KV delete ${kind(key)}`, DELAYS.kvDelete, () => void this.#entries.delete(key));
+  }
+  list(options?: { prefix?: string }): Promise<{ keys: { name: string }[]; list_complete: true }> {
+    const prefix = options?.prefix ?? "";
+    return delayed(`KV list ${prefix}`, DELAYS.kvList, () => ({ keys: [...this.#entries.keys()].filter((k) => k.startsWith(prefix)).map((name) => ({ name })), list_complete: true as const }));
+  }
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+  clear(): void {
+    this.#entries.clear();
+  }
+  #read(key: string, options: unknown): unknown {
+    const value = this.#entries.get(key);
+    if (value === undefined) return null;
+    const type = typeof options === "string" ? options : (options as { type?: string } | undefined)?.type;
+    return type === "json" ? JSON.parse(value) : value;
+  }
+}
+
+const kv = new DelayedKv();
+const rateLimiter = { limit: async (_options: { key: string }) => ({ success: true }) };
+
+// Log lines: dropped (writing them would measure Miniflare's log plumbing).
+for (const level of ["log", "info", "warn", "error", "debug"] as const) console[level] = () => undefined;
+
+let sequence = 0;
+let provider: BenchEnv | undefined;
+
+/** X, answering after DELAYS.x. Every token and secret is fresh, as X's are. */
+function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+  const path = url.slice(X.length).split("?")[0] ?? "";
+  return delayed(`X ${method} ${path}`, DELAYS.x, () => {
+    const p = provider!;
+    sequence += 1;
+    const n = sequence.toString(36).padStart(8, "0");
+    const form = (text: string) => new Response(text, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+    if (path === "/oauth/request_token") return form(`oauth_token=rt${n}aaaaaaaaaaaaaaaaaaaaaa&oauth_token_secret=rs${n}bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb&oauth_callback_confirmed=true`);
+    if (path === "/oauth/access_token") {
+      return form(`oauth_token=${p.USER_ID}-at${n}cccccccccccccccccccccc&oauth_token_secret=as${n}dddddddddddddddddddddddddddddd&user_id=${p.USER_ID}&screen_name=${p.SCREEN_NAME}`);
+    }
+    if (path === "/1.1/account/verify_credentials.json") return new Response(p.VERIFY_CREDENTIALS_BODY, { status: 200, headers: { "Content-Type": "application/json;charset=utf-8" } });
+    return new Response('{"errors":[{"code":34,"message":"Sorry, that page does not exist."}]}', { status: 404, headers: { "Content-Type": "application/json" } });
+  });
+}
+
+// ---------------------------------------------------------------- the contenders
+
+type Handler = { fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> };
+
+/** /auth in today's order, with the middleware twitterAuth() puts on it; only /auth is measured on it. */
+function todaysOrder(): Handler {
+  const settingsOf = settingsReader();
+  const app = new Hono<TwitterAuthEnv>();
+  app.use(secureHeaders({ strictTransportSecurity: true }));
+  app.use("/auth", secureHeaders(), requestLimits());
+  app.get("/auth", (c) => logged("auth", () => authInTodaysOrder(c, settingsOf(c.env))));
+  app.onError((error, c) => handleError(error, c));
+  return app;
+}
+
+const HANDLERS: Record<Contender, Handler> = { worker: real, before: todaysOrder() };
+
+const waiting: Promise<unknown>[] = [];
+const executionContext = {
+  waitUntil(promise: Promise<unknown>) {
+    waiting.push(promise);
+  },
+  passThroughOnException() {},
+  props: {},
+} as unknown as ExecutionContext;
+
+function environment(p: BenchEnv): Env {
+  const bindings = { TWITTER_CLIENT_ID: p.CONSUMER_KEY, TWITTER_CLIENT_SECRET: p.CONSUMER_SECRET, SESSION_SECRET: p.SESSION_SECRET, AUTH_KV: kv, LOGIN_RATE_LIMITER: rateLimiter };
+  return bindings as unknown as Env;
+}
+
+// ---------------------------------------------------------------- scenarios: each route's request, prepared with the delays off
+
+interface Prepared {
+  request: Request;
+  status: number;
+  /** After the measured request (and its waitUntil work): a problem, if any. */
+  check?: () => string | undefined;
+}
+
+const cookiesOf = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .map((c) => c.slice(0, c.indexOf(";") === -1 ? undefined : c.indexOf(";")))
+    .filter((c) => !c.endsWith("="));
+
+function get(path: string, index: number, cookie?: string): Request {
+  const headers: Record<string, string> = { Accept: "application/json", "CF-Connecting-IP": `198.18.${(index >> 8) & 255}.${index & 255}` };
+  if (cookie) headers.Cookie = cookie;
+  return new Request(`${ORIGIN}${path}`, { headers });
+}
+
+/** GET /login: the request-token cookie and X's callback for it. */
+async function startLogin(env: Env, index: number): Promise<{ cookie: string; callback: string }> {
+  const response = await real.fetch(get("/login", index), env, executionContext);
+  await response.arrayBuffer();
+  const token = new URL(response.headers.get("Location") ?? `${X}/`).searchParams.get("oauth_token");
+  if (response.status !== 302 || !token) throw new Error(`setting up: /login answered ${response.status}`);
+  return { cookie: cookiesOf(response).join("; "), callback: `/auth?oauth_token=${encodeURIComponent(token)}&oauth_verifier=v${index.toString(36)}eeeeeeeeeeeeeeeeeeeeeeeeee` };
+}
+
+/** A whole sign-in: the session cookie and its KV key. */
+async function signIn(env: Env, index: number): Promise<{ cookie: string; key: string }> {
+  const start = await startLogin(env, index);
+  const response = await real.fetch(get(start.callback, index, start.cookie), env, executionContext);
+  await response.arrayBuffer();
+  const cookie = cookiesOf(response).find((c) => c.split("=")[0]!.endsWith("twitter_session"));
+  if (response.status !== 200 || !cookie) throw new Error(`setting up: /auth answered ${response.status}`);
+  return { cookie, key: `session:${decodeURIComponent(cookie.split("=")[1]!).split(".")[0]}` };
+}
+
+const SCENARIOS: Record<RouteId, (env: Env, index: number) => Promise<Prepared>> = {
+  login: async (_env, index) => ({ request: get("/login", index), status: 302 }),
+  auth: async (env, index) => {
+    const start = await startLogin(env, index);
+    return { request: get(start.callback, index, start.cookie), status: 200 };
+  },
+  "auth-again": async (env, index) => {
+    const previous = await signIn(env, index);
+    const start = await startLogin(env, index);
+    return {
+      request: get(start.callback, index, `${start.cookie}; ${previous.cookie}`),
+      status: 200,
+      check: () => (kv.has(previous.key) ? "the previous session was not deleted" : undefined),
+    };
+  },
+  me: async (env, index) => ({ request: get("/me", index, (await signIn(env, index)).cookie), status: 200 }),
+  logout: async (env, index) => {
+    const session = await signIn(env, index);
+    const request = new Request(`${ORIGIN}/logout`, { method: "POST", headers: { Cookie: session.cookie, Origin: ORIGIN, "Sec-Fetch-Site": "same-origin" } });
+    return { request, status: 303, check: () => (kv.has(session.key) ? "the session was not deleted" : undefined) };
+  },
+  landing: async (env, index) => ({ request: get("/", index, (await signIn(env, index)).cookie), status: 200 }),
+};
+
+/** Prepares the route's request, then runs it with the delays on and measures it. */
+async function measure(route: RouteId, contender: Contender, env: Env, index: number): Promise<Measurement> {
+  kv.clear();
+  const prepared = await SCENARIOS[route](env, index);
+  await Promise.all(waiting.splice(0));
+  spans = [];
+  delaysOn = true;
+  try {
+    requestStart = performance.now();
+    const response = await HANDLERS[contender].fetch(prepared.request, env, executionContext);
+    const body = await response.text();
+    const ms = performance.now() - requestStart;
+    await Promise.all(waiting.splice(0));
+    if (response.status !== prepared.status) throw new Error(`${route} (${contender}) answered ${response.status}, not ${prepared.status}: ${body.slice(0, 200)}`);
+    const problem = prepared.check?.();
+    if (problem) throw new Error(`${route} (${contender}): ${problem}`);
+    return { route, contender, ms, spans: spans.sort((a, b) => a.start - b.start) };
+  } finally {
+    delaysOn = false;
+  }
+}
+
+// ---------------------------------------------------------------- endpoints
+
+export default {
+  async fetch(request: Request, env: BenchEnv): Promise<Response> {
+    provider = env;
+    globalThis.fetch = stubFetch as typeof fetch;
+    const url = new URL(request.url);
+    const workerEnv = environment(env);
+
+    if (url.pathname === "/info") {
+      // Does the clock count a timer's wait, as it counts I/O? How long do the stand-ins' delays take? Does every pair run?
+      const before = performance.now();
+      await sleep(50);
+      const timerMs = performance.now() - before;
+      const delayMs: Record<string, number> = {};
+      delaysOn = true;
+      for (const ms of new Set(Object.values(DELAYS))) {
+        const took: number[] = [];
+        for (let probe = 0; probe < 5; probe += 1) {
+          const start = performance.now();
+          await delayed("probe", ms, () => undefined);
+          took.push(performance.now() - start);
+        }
+        delayMs[ms] = took.sort((a, b) => a - b)[2]!;
+      }
+      delaysOn = false;
+      const problems: string[] = [];
+      for (const route of ROUTES) {
+        for (const contender of route.contenders) {
+          try {
+            await measure(route.id, contender, workerEnv, 0);
+          } catch (error) {
+            problems.push(error instanceof Error ? error.message : String(error));
+          }
+        }
+      }
+      return Response.json({ timerMs, delayMs, problems } satisfies Info);
+    }
+
+    if (url.pathname === "/round" && request.method === "POST") {
+      const { order, index } = (await request.json()) as { order: [RouteId, Contender][]; index: number };
+      const result: RoundResult = { measurements: [] };
+      for (const [route, contender] of order) result.measurements.push(await measure(route, contender, workerEnv, index));
+      return Response.json(result);
+    }
+
+    return new Response("latency bench: /info, POST /round\n", { status: 404 });
+  },
+};
