@@ -1,4 +1,4 @@
-// Bench only (never in the bundle): GET /auth in the order it ran at 92fa0d5, every wait one after another,
+// Bench only (never in the bundle): GET /auth in the order it ran at 92fa0d5 (before issue 12), every wait one after another, with today's storage calls,
 // built from the same src/ modules as the Worker; the latency bench's reference for /auth.
 //
 // Today's order: KV get, KV delete (then inside takeRequestToken), access_token, verify_credentials,

@@ -2,8 +2,8 @@
 //
 // It drives each route of the real Worker (src/index.ts) straight into its fetch handler, in this
 // isolate, with the network and the bindings replaced by stand-ins that answer after a set delay
-// (../routes.ts DELAYS): fetch answers X's request_token, access_token and verify_credentials as X
-// does, after DELAYS.x each; KV is an in-memory namespace whose get, put, delete and list take their
+// (../routes.ts DELAYS): fetch answers X's request_token, access_token, verify_credentials and
+// invalidate_token as X does, after DELAYS.x each, and gateway mode's protected site after DELAYS.origin; KV is an in-memory namespace whose get, put, delete and list take their
 // DELAYS; the rate limiter allows at once; log lines are dropped. Each delayed call is recorded
 // with its start and end, so run.ts can show what ran beside what.
 //
@@ -16,7 +16,8 @@
 // waitUntil is awaited afterwards, outside the measured span, as the browser does not wait for it.
 //
 // Contenders: "worker" (src/index.ts, the deployed entry) and "before" (/auth in the order it ran
-// at 92fa0d5, ./auth-before.ts, mounted with the same middleware; the other routes are unchanged).
+// before issue 12, every wait one after another, ./auth-before.ts, mounted with the same
+// middleware; the other routes are unchanged).
 import { Hono } from "hono/tiny";
 import real from "../../../../src/index";
 import { settingsReader } from "../../../../src/config";
@@ -39,6 +40,8 @@ interface BenchEnv {
 
 const ORIGIN = "https://latency.bench.example";
 const X = "https://api.x.com";
+/** The site gateway mode protects (PROTECT_ORIGIN), answering after DELAYS.origin. */
+const PROTECTED = "https://origin.bench.example";
 
 // ---------------------------------------------------------------- delays and the record of calls
 
@@ -92,6 +95,9 @@ class DelayedKv {
   has(key: string): boolean {
     return this.#entries.has(key);
   }
+  count(prefix: string): number {
+    return [...this.#entries.keys()].filter((key) => key.startsWith(prefix)).length;
+  }
   clear(): void {
     this.#entries.clear();
   }
@@ -112,10 +118,13 @@ for (const level of ["log", "info", "warn", "error", "debug"] as const) console[
 let sequence = 0;
 let provider: BenchEnv | undefined;
 
-/** X, answering after DELAYS.x. Every token and secret is fresh, as X's are. */
+/** X, answering after DELAYS.x (and the protected site after DELAYS.origin). Every token and secret is fresh, as X's are. */
 function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
   const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+  if (url.startsWith(PROTECTED)) {
+    return delayed(`origin ${method} ${new URL(url).pathname}`, DELAYS.origin, () => new Response("<!doctype html><title>page</title>", { status: 200, headers: { "Content-Type": "text/html" } }));
+  }
   const path = url.slice(X.length).split("?")[0] ?? "";
   return delayed(`X ${method} ${path}`, DELAYS.x, () => {
     const p = provider!;
@@ -126,6 +135,7 @@ function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Respon
     if (path === "/oauth/access_token") {
       return form(`oauth_token=${p.USER_ID}-at${n}cccccccccccccccccccccc&oauth_token_secret=as${n}dddddddddddddddddddddddddddddd&user_id=${p.USER_ID}&screen_name=${p.SCREEN_NAME}`);
     }
+    if (path === "/1.1/oauth/invalidate_token") return new Response(`{"access_token":"${p.USER_ID}-revoked"}`, { status: 200, headers: { "Content-Type": "application/json; charset=utf-8" } });
     if (path === "/1.1/account/verify_credentials.json") return new Response(p.VERIFY_CREDENTIALS_BODY, { status: 200, headers: { "Content-Type": "application/json;charset=utf-8" } });
     return new Response('{"errors":[{"code":34,"message":"Sorry, that page does not exist."}]}', { status: 404, headers: { "Content-Type": "application/json" } });
   });
@@ -135,7 +145,7 @@ function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Respon
 
 type Handler = { fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> };
 
-/** /auth in today's order, with the middleware twitterAuth() puts on it; only /auth is measured on it. */
+/** /auth in its order before issue 12, with the middleware twitterAuth() puts on it; only /auth is measured on it. */
 function todaysOrder(): Handler {
   const settingsOf = settingsReader();
   const app = new Hono<TwitterAuthEnv>();
@@ -167,6 +177,8 @@ function environment(p: BenchEnv): Env {
 interface Prepared {
   request: Request;
   status: number;
+  /** Another env than the Worker's usual one (gateway mode). */
+  env?: Env;
   /** After the measured request (and its waitUntil work): a problem, if any. */
   check?: () => string | undefined;
 }
@@ -219,12 +231,39 @@ const SCENARIOS: Record<RouteId, (env: Env, index: number) => Promise<Prepared>>
   },
   me: async (env, index) => ({ request: get("/me", index, (await signIn(env, index)).cookie), status: 200 }),
   logout: async (env, index) => {
+    await signIn(env, index + 10_000); // the user's other session
     const session = await signIn(env, index);
-    const request = new Request(`${ORIGIN}/logout`, { method: "POST", headers: { Cookie: session.cookie, Origin: ORIGIN, "Sec-Fetch-Site": "same-origin" } });
-    return { request, status: 303, check: () => (kv.has(session.key) ? "the session was not deleted" : undefined) };
+    return { request: logout(session.cookie), status: 303, check: () => ended(session.key, 1) };
+  },
+  "logout-last": async (env, index) => {
+    const session = await signIn(env, index);
+    return { request: logout(session.cookie), status: 303, check: () => ended(session.key, 0) };
+  },
+  "logout-everywhere": async (env, index) => {
+    await signIn(env, index + 10_000);
+    const session = await signIn(env, index);
+    return { request: logout(session.cookie, "?everywhere=true"), status: 303, check: () => ended(session.key, 0) ?? (kv.count("session:") > 0 ? "a session was left" : undefined) };
   },
   landing: async (env, index) => ({ request: get("/", index, (await signIn(env, index)).cookie), status: 200 }),
+  gateway: async (env, index) => ({ request: get("/page", index, (await signIn(env, index)).cookie), status: 200, env: gatewayEnv(env) }),
+  "gateway-public": async (env) => ({ request: get("/assets/app.css", 0), status: 200, env: gatewayEnv(env) }),
 };
+
+function logout(cookie: string, query = ""): Request {
+  return new Request(`${ORIGIN}/logout${query}`, { method: "POST", headers: { Cookie: cookie, Origin: ORIGIN, "Sec-Fetch-Site": "same-origin" } });
+}
+
+/** A problem when the session's record is still there, or the user's index does not hold `remaining` keys. */
+function ended(key: string, remaining: number): string | undefined {
+  if (kv.has(key)) return "the session was not deleted";
+  const left = kv.count("user-session:");
+  return left === remaining ? undefined : `${left} index keys left, not ${remaining}`;
+}
+
+/** The Worker's env in gateway mode, in front of PROTECTED; /assets/ public. */
+function gatewayEnv(env: Env): Env {
+  return { ...env, PROTECT_ORIGIN: PROTECTED, PUBLIC_PATHS: "/assets/" } as Env;
+}
 
 /** Prepares the route's request, then runs it with the delays on and measures it. */
 async function measure(route: RouteId, contender: Contender, env: Env, index: number): Promise<Measurement> {
@@ -235,7 +274,7 @@ async function measure(route: RouteId, contender: Contender, env: Env, index: nu
   delaysOn = true;
   try {
     requestStart = performance.now();
-    const response = await HANDLERS[contender].fetch(prepared.request, env, executionContext);
+    const response = await HANDLERS[contender].fetch(prepared.request, prepared.env ?? env, executionContext);
     const body = await response.text();
     const ms = performance.now() - requestStart;
     await Promise.all(waiting.splice(0));
