@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
 import { secureHeaders } from "../middleware/secure-headers.js";
-import { keepCookies } from "../session/cookie.js";
+import { SESSION_COOKIE, keepCookies, requestTokenCookie } from "../session/cookie.js";
 import { safeNextPath } from "../next-path.js";
 import { prefersHtml } from "../pages/error-page.js";
 import { notAllowedPage } from "../pages/not-allowed.js";
@@ -65,15 +65,25 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
 /** The requests whose answer is the origin's. */
 const forwarded = new WeakSet<Request>();
 
+/** Request headers never passed on: the client's identity claims, what only a proxy may say, and hop-by-hop headers. */
+const NOT_FORWARDED = /^(x-twitter-.*|forwarded|x-forwarded-.*|x-real-ip|true-client-ip|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
+
+/** The sign-in's cookie names under this prefix, as the origin must never see or set them. */
+function ourCookies(prefix: string): Set<string> {
+  const names = [SESSION_COOKIE, requestTokenCookie(prefix)];
+  return new Set([...names, ...names.map((name) => `__Host-${name}`)]);
+}
+
 /**
  * True when a PUBLIC_PATHS entry covers the path, compared on the pathname the origin receives
  * (URL parsing has already resolved `.` and `..`, `%2e` included). An entry ending in `/` covers
  * everything under it; any other covers itself and what is under it (`/docs`: `/docs`, `/docs/a`,
- * not `/docs2`). A path with an encoded `/`, `\` or `.`, or a `;`, is never public: an origin
- * that decodes or splits it could resolve it outside the prefix (`/assets/..%2Fsecret`).
+ * not `/docs2`). A path with an encoded `/`, `\`, `.` or `%` (double encoding), an overlong
+ * UTF-8 lead byte (`%C0`, `%C1`), or a `;`, is never public: an origin that decodes or splits it
+ * could resolve it outside the prefix (`/assets/..%2Fsecret`).
  */
 export function isPublicPath(prefixes: readonly string[], pathname: string): boolean {
-  if (/%2[ef]|%5c|;/i.test(pathname)) return false;
+  if (/%2[5ef]|%5c|%c[01]|;/i.test(pathname)) return false;
   return prefixes.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`));
 }
 
@@ -86,12 +96,26 @@ function isAdmitted({ screenNames, userIds }: GatewaySettings, user: TwitterProf
 /** Forwards the request to the origin, body streamed, redirects not followed; 502 or 504 in our format when it fails. */
 async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, url: URL, user: TwitterProfile | null): Promise<Response> {
   const request = c.req.raw;
-  const headers = new Headers(request.headers);
-  // No spoofing: every X-Twitter-* the client sent goes (Headers is case-insensitive and holds repeats as one).
-  for (const name of [...headers.keys()]) if (name.startsWith("x-twitter-")) headers.delete(name);
-  const cookies = (headers.get("Cookie") ?? "").split(";").filter((cookie) => !/^\s*(__Host-)?twitter_(session\s*=|login)/.test(cookie));
-  if (cookies.some((cookie) => cookie.trim())) headers.set("Cookie", cookies.join(";").trim());
+  // No spoofing: every X-Twitter-* the client sent goes, and so do the headers only a proxy may
+  // set (Forwarded, X-Forwarded-*, X-Real-IP, True-Client-IP) and the hop-by-hop ones (RFC 9110
+  // 7.6.1: Connection and what it names, Upgrade, Proxy-*, ...). Headers is case-insensitive and
+  // holds repeats as one.
+  const hopByHop = (request.headers.get("Connection") ?? "").toLowerCase().split(",").map((name) => name.trim());
+  const headers = new Headers();
+  for (const [name, value] of request.headers) if (!NOT_FORWARDED.test(name) && !hopByHop.includes(name)) headers.append(name, value);
+  const ours = ourCookies(settings.prefix);
+  // Split at `,` too: two Cookie headers arrive joined by ", " (a cookie value holds no comma).
+  const cookies = (headers.get("Cookie") ?? "").split(/[;,]/).map((pair) => pair.trim()).filter((pair) => pair && !ours.has(pair.split("=")[0]!.trim()));
+  if (cookies.length > 0) headers.set("Cookie", cookies.join("; "));
   else headers.delete("Cookie");
+  // Who asked, and for which site, as the Worker saw it.
+  const client = request.headers.get("CF-Connecting-IP");
+  if (client) {
+    headers.set("X-Forwarded-For", client);
+    headers.set("X-Real-IP", client);
+  }
+  headers.set("X-Forwarded-Host", url.host);
+  headers.set("X-Forwarded-Proto", url.protocol.slice(0, -1));
   const target = url.pathname + url.search;
   const identity = user ? [user.id, encodeURIComponent(user.screenName), encodeURIComponent(user.name)] : ["", "", ""];
   if (user) {
@@ -129,11 +153,25 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ur
   }
   forwarded.add(request);
   const answer = new Response(response.body, response);
+  // The origin may neither set nor clear the sign-in's cookies (a forced sign-out, a planted session).
+  const setCookies = answer.headers.getSetCookie();
+  const isOurs = (header: string) => ours.has(header.split("=")[0]!.trim());
+  if (setCookies.some(isOurs)) {
+    answer.headers.delete("Set-Cookie");
+    for (const header of setCookies) if (!isOurs(header)) answer.headers.append("Set-Cookie", header);
+  }
+  // A redirect to PROTECT_ORIGIN itself (the origin knows only its own host) goes to the site's public address instead.
+  const location = URL.parse(answer.headers.get("Location") ?? "");
+  if (location?.origin === settings.origin) {
+    const publicOrigin = URL.parse(c.env.PUBLIC_ORIGIN ?? "")?.origin ?? url.origin;
+    answer.headers.set("Location", publicOrigin + location.pathname + location.search + location.hash);
+  }
   if (user) {
     // No shared cache may keep a signed-in user's page for someone else: the answer becomes
     // `private` (its `public` and `s-maxage` dropped, its max-age kept for the browser) and varies by Cookie.
-    const directives = (answer.headers.get("Cache-Control") ?? "").split(",").map((directive) => directive.trim()).filter((directive) => directive && !/^(public|s-maxage)\b/i.test(directive));
-    if (!directives.some((directive) => /^(private|no-store)\b/i.test(directive))) directives.unshift("private");
+    const directives = (answer.headers.get("Cache-Control") ?? "").split(",").map((directive) => directive.trim()).filter((directive) => directive && !/^(public|s-maxage\s*=.*)$/i.test(directive));
+    // Only a bare `private` is: `private="Set-Cookie"` keeps the rest of the answer shareable.
+    if (!directives.some((directive) => /^(private|no-store)$/i.test(directive))) directives.unshift("private");
     answer.headers.set("Cache-Control", directives.join(", "));
     answer.headers.append("Vary", "Cookie");
   }

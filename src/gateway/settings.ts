@@ -60,7 +60,7 @@ export function readGatewaySettings(env: Partial<GatewayEnv>): GatewaySettings {
     origin: origin.origin,
     prefix: readSignInPrefix(env),
     screenNames: allowList(env.ALLOWED_SCREEN_NAMES, "ALLOWED_SCREEN_NAMES", /^@?\w{1,15}$/, (name) => name.replace("@", "").toLowerCase()),
-    userIds: allowList(env.ALLOWED_USER_IDS, "ALLOWED_USER_IDS", /^\d{1,20}$/, (id) => id),
+    userIds: allowList(env.ALLOWED_USER_IDS, "ALLOWED_USER_IDS", /^0*\d{1,20}$/, (id) => id.replace(/^0+(?=\d)/, "")),
     publicPaths,
     sharedSecret: secret,
     timeoutMs: timeout,

@@ -50,7 +50,8 @@ function readProfile(json: string): TwitterProfile | undefined {
   } catch {
     return undefined;
   }
-  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  // Well-formed: a lone surrogate from X would break encodeURIComponent, TextEncoder round trips and headers downstream.
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value.toWellFormed() : undefined);
   const id = text(user.id_str);
   const screenName = text(user.screen_name);
   if (!id || !/^\d{1,20}$/.test(id) || !screenName) return undefined;
