@@ -18,6 +18,6 @@ export async function afterAnswer(c: Context, work: Promise<unknown>): Promise<v
   } catch {
     // Hono's getter throws when there is none.
   }
-  if (executionCtx) executionCtx.waitUntil(settled);
+  if (typeof executionCtx?.waitUntil === "function") executionCtx.waitUntil(settled);
   else await settled;
 }

@@ -51,6 +51,7 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     // Nothing is used up: this is not X's callback, and the sign-in can still finish.
     throw new SignInError(400, "invalid_callback", `The callback lacks oauth_token or oauth_verifier. ${startAgain}.`);
   }
+  const client = createTwitterClient(settings);
   // Taken (read, and its delete started) before anything else can fail, and only by its own
   // callback: a request token works once. An expired cookie's entry is simply removed.
   const taken = await takeRequestToken(c.env.AUTH_KV, cookie.id, (pending) => cookie.status === "expired" || constantTimeEqual(claimed ?? "", pending.token));
@@ -73,18 +74,22 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   }
   const pending = taken.pending;
 
-  const client = createTwitterClient(settings);
-  const token = await callTwitter(
-    "access_token",
-    () => client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
-    { startAgain },
-  ).finally(async () => {
-    // A failed delete answers 503, whatever X said, and starts no session: a sign-in finishes
-    // only once its request token is gone from KV (X, which has now seen it, takes it once too).
-    await taken.deleted;
-    clearIdCookie(c, cookieName);
-  });
-  const { json, profile } = await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }), { startAgain });
+  const signedIn = (async () => {
+    const token = await callTwitter(
+      "access_token",
+      () => client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
+      { startAgain },
+    );
+    return { token, ...(await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }), { startAgain })) };
+  })();
+  // The delete runs beside both calls to X. A failed delete answers 503, whatever X said, and
+  // starts no session: a sign-in finishes only once its request token is gone from KV (X, which
+  // has now seen it, takes it once too).
+  const [outcome, deletion] = await Promise.allSettled([signedIn, taken.deleted]);
+  if (deletion.status === "rejected") throw deletion.reason;
+  clearIdCookie(c, cookieName);
+  if (outcome.status === "rejected") throw outcome.reason;
+  const { token, json, profile } = outcome.value;
 
   // The session this browser had before, if any: the new one replaces it.
   const previous = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecrets, settings.sessionTtlSeconds);

@@ -54,7 +54,9 @@ export async function takeRequestToken(kv: KVNamespace, id: string, isItsCallbac
     if (stored === null) return { status: "none" };
     const pending = parsePendingSignIn(stored);
     if (pending && !isItsCallback(pending)) return { status: "not_its_callback" };
-    deleted = storage(() => kv.delete(key));
+    // Tried twice: by the time a failure is answered (503) X may have used the request token, so
+    // reloading the callback would not help; a second attempt saves the sign-in from a passing fault.
+    deleted = storage(() => kv.delete(key).catch(() => kv.delete(key)));
     if (!pending) await deleted;
     return pending ? { status: "taken", pending, deleted } : { status: "none" };
   } finally {

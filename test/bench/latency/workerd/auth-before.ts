@@ -1,7 +1,7 @@
 // Bench only (never in the bundle): GET /auth in the order it ran at 92fa0d5 (before issue 12), every wait one after another, with today's storage calls,
 // built from the same src/ modules as the Worker; the latency bench's reference for /auth.
 //
-// Today's order: KV get, KV delete (then inside takeRequestToken), access_token, verify_credentials,
+// The order before issue 12: KV get, KV delete (then inside takeRequestToken), access_token, verify_credentials,
 // KV put of the session, and the previous session's delete, each awaited before the next starts.
 
 import type { Context } from "hono";
@@ -31,7 +31,7 @@ const TOKEN_CHARACTERS = /^[\x21\x23-\x7e]+$/;
  * any) and the answer is X's verify_credentials JSON exactly as X sent it, or a 303 to the `next`
  * path /login was given.
  */
-export async function authInTodaysOrder(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
+export async function authInOrderBeforeIssue12(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
   const denied = tokenParameter(c, "denied");
   const oauthToken = tokenParameter(c, "oauth_token");
   const verifier = tokenParameter(c, "oauth_verifier");
