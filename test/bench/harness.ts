@@ -1,5 +1,67 @@
-// What the benchmarks that run a Worker in Miniflare share: a hard stop, and JSON calls to the Worker.
-import type { Miniflare } from "miniflare";
+// What the benchmarks that run a Worker in Miniflare share: starting it, a hard stop, JSON calls to it, and the statistics.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Plugin, build } from "esbuild";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { PROJECT_ROOT } from "../dev/dev-server.ts";
+import { jsonText, userIdForScreenName, userObject } from "../stand-in/twitter.ts";
+
+/** The user every benchmark's sign-ins sign in. */
+export const BENCH_SCREEN_NAME = "bench_user";
+
+/**
+ * Bundles a benchmark's Worker (`entry`, a file path) as wrangler.toml deploys it (minified, at its
+ * compatibility date) and starts it in workerd, with the bindings the harnesses read: the app's
+ * key and secret, a SESSION_SECRET, and X's verify_credentials answer for BENCH_SCREEN_NAME.
+ */
+export async function startBenchWorker(entry: string, plugins: Plugin[] = []): Promise<Miniflare> {
+  const bundle = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    target: "es2024",
+    minify: true, // as wrangler.toml deploys it
+    write: false,
+    logLevel: "warning",
+    plugins,
+  });
+  const wranglerToml = readFileSync(join(PROJECT_ROOT, "wrangler.toml"), "utf8");
+  const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wranglerToml)?.[1] ?? "2026-11-01";
+  const body = jsonText(userObject({ screenName: BENCH_SCREEN_NAME }, { origin: "https://pbs.twimg.com", includeStatus: false, includeEmail: false, includeEntities: true }));
+  return new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      script: bundle.outputFiles[0]!.text,
+      compatibilityDate,
+      cf: false,
+      telemetry: { enabled: false },
+      bindings: {
+        CONSUMER_KEY: "bench-consumer-key",
+        CONSUMER_SECRET: "bench-consumer-secret-0123456789abcdef",
+        SESSION_SECRET: "bench-session-secret-0123456789abcdef0123456789",
+        VERIFY_CREDENTIALS_BODY: body,
+        USER_ID: userIdForScreenName(BENCH_SCREEN_NAME),
+        SCREEN_NAME: BENCH_SCREEN_NAME,
+      },
+    }),
+  );
+}
+
+/** The q-quantile (0 to 1) of the values, interpolated between the two nearest; NaN for none. */
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
+}
+
+export function median(values: number[]): number {
+  return quantile(values, 0.5);
+}
 
 /** Stops the process (disposing Miniflare first) if a benchmark is still running after `ms`; clear the timer when done. */
 export function stopAfter(name: string, ms: number, miniflare: Miniflare): ReturnType<typeof setTimeout> {

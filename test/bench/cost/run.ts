@@ -11,14 +11,12 @@
 // Timing never fails the run. Exit 1 only when a contender's sign-in does not work in the harness.
 //
 //   npm run bench:cost            (environment: BENCH_COST_ROUNDS, default 25)
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Plugin, build } from "esbuild";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { calibrateBatches, jsonCaller, rotated, stopAfter } from "../harness.ts";
+import type { Plugin } from "esbuild";
+import type { Miniflare } from "miniflare";
+import { calibrateBatches, jsonCaller, median, quantile, rotated, startBenchWorker, stopAfter } from "../harness.ts";
 import { PROJECT_ROOT } from "../../dev/dev-server.ts";
-import { jsonText, userIdForScreenName, userObject } from "../../stand-in/twitter.ts";
 import type { SignInBenchResult } from "../signin/run.ts";
 import { describeMachine, runId } from "../signin/machine.ts";
 // Types only: worker.ts runs inside workerd, never in Node.
@@ -49,7 +47,6 @@ const WARMUP_ROUNDS = 3;
 const SOFT_DEADLINE_MS = 40_000;
 const HARD_DEADLINE_MS = 75_000;
 const SIGN_INS_PER_MONTH = 1_000_000;
-const SCREEN_NAME = "bench_user";
 
 export interface CostOptions {
   /** Part 2's result, for the CPU the workerd running the Worker spent per sign-in through wrangler dev. */
@@ -235,47 +232,14 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
 
 // ---------------------------------------------------------------- the harness in workerd
 
-async function startHarness(): Promise<Miniflare> {
+function startHarness(): Promise<Miniflare> {
   const realWorker: Plugin = {
     name: "worker-under-test",
     setup(b) {
       b.onResolve({ filter: /^worker-under-test$/ }, () => ({ path: join(PROJECT_ROOT, "src", "index.ts") }));
     },
   };
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2024",
-    // As wrangler.toml deploys it.
-    minify: true,
-    write: false,
-    logLevel: "warning",
-    plugins: [realWorker],
-  });
-  const wranglerToml = readFileSync(join(PROJECT_ROOT, "wrangler.toml"), "utf8");
-  const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wranglerToml)?.[1] ?? "2026-11-01";
-  const userId = userIdForScreenName(SCREEN_NAME);
-  const body = jsonText(userObject({ screenName: SCREEN_NAME }, { origin: "https://pbs.twimg.com", includeStatus: false, includeEmail: false, includeEntities: true }));
-  return new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      script: bundle.outputFiles[0]!.text,
-      compatibilityDate,
-      cf: false,
-      telemetry: { enabled: false },
-      bindings: {
-        CONSUMER_KEY: "bench-consumer-key",
-        CONSUMER_SECRET: "bench-consumer-secret-0123456789abcdef",
-        SESSION_SECRET: "bench-session-secret-0123456789abcdef0123456789",
-        VERIFY_CREDENTIALS_BODY: body,
-        USER_ID: userId,
-        SCREEN_NAME,
-      },
-    }),
-  );
+  return startBenchWorker(fileURLToPath(new URL("./worker.ts", import.meta.url)), [realWorker]);
 }
 
 // ---------------------------------------------------------------- figures
@@ -391,19 +355,6 @@ function millions(value: number): string {
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
   return rows.map((row) => row.map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("   ").trimEnd());
-}
-
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
-}
-
-function median(values: number[]): number {
-  return quantile(values, 0.5);
 }
 
 function fixed(value: number, digits = 1): string {

@@ -14,36 +14,21 @@
 // could not be measured (a wrong status, a setup that failed, a clock that does not count waits).
 //
 //   npm run bench:latency            (environment: BENCH_LATENCY_ROUNDS, default 15)
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { PROJECT_ROOT } from "../../dev/dev-server.ts";
-import { jsonText, userIdForScreenName, userObject } from "../../stand-in/twitter.ts";
-import { jsonCaller, rotated, stopAfter } from "../harness.ts";
+import type { Miniflare } from "miniflare";
+import { jsonCaller, median, quantile, rotated, startBenchWorker, stopAfter } from "../harness.ts";
 import { describeMachine, runId } from "../signin/machine.ts";
 import { CONTENDER_LABELS, type Contender, DELAYS, type Info, type LatencyRoute, type Measurement, ROUTES, type RouteId, type RoundResult, WITHIN_MS, minimumMs } from "./routes.ts";
 
 const WARMUP_ROUNDS = 2;
 const SOFT_DEADLINE_MS = 45_000;
 const HARD_DEADLINE_MS = 90_000;
-const SCREEN_NAME = "bench_user";
 
 const started = Date.now();
 const print = (line: string) => console.log(line);
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 const signed = (value: number) => `${value >= 0 ? "+" : "−"}${fixed(Math.abs(value))}`;
 
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
-}
-const median = (values: number[]) => quantile(values, 0.5);
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
@@ -51,38 +36,8 @@ function table(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, column) => (numeric(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("   ").trimEnd());
 }
 
-async function startWorkerd(): Promise<Miniflare> {
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL("./workerd/worker.ts", import.meta.url))],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2024",
-    minify: true, // as wrangler.toml deploys it
-    write: false,
-    logLevel: "warning",
-  });
-  const wranglerToml = readFileSync(join(PROJECT_ROOT, "wrangler.toml"), "utf8");
-  const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wranglerToml)?.[1] ?? "2026-11-01";
-  const body = jsonText(userObject({ screenName: SCREEN_NAME }, { origin: "https://pbs.twimg.com", includeStatus: false, includeEmail: false, includeEntities: true }));
-  return new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      script: bundle.outputFiles[0]!.text,
-      compatibilityDate,
-      cf: false,
-      telemetry: { enabled: false },
-      bindings: {
-        CONSUMER_KEY: "bench-consumer-key",
-        CONSUMER_SECRET: "bench-consumer-secret-0123456789abcdef",
-        SESSION_SECRET: "bench-session-secret-0123456789abcdef0123456789",
-        VERIFY_CREDENTIALS_BODY: body,
-        USER_ID: userIdForScreenName(SCREEN_NAME),
-        SCREEN_NAME,
-      },
-    }),
-  );
+function startWorkerd(): Promise<Miniflare> {
+  return startBenchWorker(fileURLToPath(new URL("./workerd/worker.ts", import.meta.url)));
 }
 
 /** Every (route, contender) pair, in the table's order. */

@@ -20,7 +20,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { calibrateBatches, jsonCaller, rotated, stopAfter } from "../harness.ts";
+import { calibrateBatches, jsonCaller, median, quantile, rotated, stopAfter } from "../harness.ts";
 import type { Contender, Info, RoundResult } from "./worker.ts";
 
 const CONTENDERS: readonly Contender[] = ["floor", "ours", "ours-cached", "oauth-1.0a"];
@@ -63,14 +63,6 @@ function machine(): string[] {
   ];
 }
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
-}
-const median = (values: number[]) => quantile(values, 0.5);
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 
 async function main(): Promise<number> {
