@@ -164,7 +164,7 @@ function endpoint(env: Partial<Env>, name: keyof typeof TWITTER_DEFAULTS): strin
 }
 
 /** A whole number from min to max; the fallback when unset. `fail` makes the error (a setting's or an option's). */
-function wholeNumber(name: string, value: string | number | undefined, min: number, max: number, fallback: number, fail = variableError): number {
+export function wholeNumber(name: string, value: string | number | undefined, min: number, max: number, fallback: number, fail = variableError): number {
   if (value === undefined || value === "") return fallback;
   const number = Number(value);
   if (!Number.isInteger(number) || number < min || number > max) throw fail(name, `not a whole number from ${min} to ${max}`);
@@ -178,17 +178,18 @@ function oneOf<T extends string>(name: string, value: string | boolean | undefin
   throw fail(name, `not one of: ${allowed.join(", ")}`);
 }
 
-/** An http(s) origin (`https://example.com`, a trailing slash allowed), normalised; undefined when unset. */
-function siteOrigin(name: string, value: string | undefined, fail = variableError): string | undefined {
+/** An http(s) origin (`https://example.com`, a trailing slash allowed), normalised; undefined when unset. `example` is shown in the error. */
+export function siteOrigin(name: string, value: string | undefined, fail = variableError, example = "https://example.com"): string | undefined {
   if (value === undefined || value === "") return undefined;
   const url = URL.parse(value);
   if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.href !== `${url.origin}/`) {
-    throw fail(name, "not an origin such as https://example.com (scheme and host, no path)");
+    throw fail(name, `not an origin such as ${example} (scheme and host, no path)`);
   }
   return url.origin;
 }
 
-function variableError(name: string, problem: string): Error {
+/** A setting's error: names it, says how to fix it, never shows its value. */
+export function variableError(name: string, problem: string): Error {
   return new ConfigurationError(name, problem, FIX_VARIABLE);
 }
 

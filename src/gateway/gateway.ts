@@ -29,6 +29,7 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
   const session = twitterSession(options);
   const ownHeaders = secureHeaders();
   const { prefix } = settings;
+  const ours = ourCookies(prefix);
   return [
     // The sign-in's secure headers (its `default-src 'none'` CSP) on its own answers only: the origin's pages keep theirs.
     async (c, next) => {
@@ -39,7 +40,7 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
     },
     async (c) => {
       const url = new URL(c.req.url);
-      if (isPublicPath(settings.publicPaths, url.pathname)) return forward(c, settings, url, null);
+      if (isPublicPath(settings.publicPaths, url.pathname)) return forward(c, settings, ours, url, null);
       const failed = await session(c, async () => {});
       if (failed) return failed;
       const user = c.var.twitterUser;
@@ -57,7 +58,7 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
         if (prefersHtml(c)) return notAllowedPage(c, user, prefix);
         throw new SignInError(403, "not_allowed", `Signed in as @${user.screenName}, who may not enter this site. Sign out with POST ${prefix}/logout.`);
       }
-      return forward(c, settings, url, user);
+      return forward(c, settings, ours, url, user);
     },
   ];
 }
@@ -94,7 +95,7 @@ function isAdmitted({ screenNames, userIds }: GatewaySettings, user: TwitterProf
 }
 
 /** Forwards the request to the origin, body streamed, redirects not followed; 502 or 504 in our format when it fails. */
-async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, url: URL, user: TwitterProfile | null): Promise<Response> {
+async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ours: ReadonlySet<string>, url: URL, user: TwitterProfile | null): Promise<Response> {
   const request = c.req.raw;
   // No spoofing: every X-Twitter-* the client sent goes, and so do the headers only a proxy may
   // set (Forwarded, X-Forwarded-*, X-Real-IP, True-Client-IP) and the hop-by-hop ones (RFC 9110
@@ -103,7 +104,6 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ur
   const hopByHop = (request.headers.get("Connection") ?? "").toLowerCase().split(",").map((name) => name.trim());
   const headers = new Headers();
   for (const [name, value] of request.headers) if (!NOT_FORWARDED.test(name) && !hopByHop.includes(name)) headers.append(name, value);
-  const ours = ourCookies(settings.prefix);
   // Split at `,` too: two Cookie headers arrive joined by ", " (a cookie value holds no comma).
   const cookies = (headers.get("Cookie") ?? "").split(/[;,]/).map((pair) => pair.trim()).filter((pair) => pair && !ours.has(pair.split("=")[0]!.trim()));
   if (cookies.length > 0) headers.set("Cookie", cookies.join("; "));
@@ -163,8 +163,7 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ur
   // A redirect to PROTECT_ORIGIN itself (the origin knows only its own host) goes to the site's public address instead.
   const location = URL.parse(answer.headers.get("Location") ?? "");
   if (location?.origin === settings.origin) {
-    const publicOrigin = URL.parse(c.env.PUBLIC_ORIGIN ?? "")?.origin ?? url.origin;
-    answer.headers.set("Location", publicOrigin + location.pathname + location.search + location.hash);
+    answer.headers.set("Location", (settings.publicOrigin ?? url.origin) + location.pathname + location.search + location.hash);
   }
   if (user) {
     // No shared cache may keep a signed-in user's page for someone else: the answer becomes

@@ -6,7 +6,7 @@ import { SignInError } from "../errors.js";
 import { MAX_NEXT_LENGTH } from "../next-path.js";
 
 /** A plain path: segments of unreserved characters (RFC 3986), none of them `.` or `..`. */
-const PLAIN_PATH = /^(\/(?!\.\.?(\/|$))[A-Za-z0-9._~-]+)*$/;
+export const PLAIN_PATH = /^(\/(?!\.\.?(\/|$))[A-Za-z0-9._~-]+)*$/;
 
 /**
  * The prefix the sign-in routes are mounted under (e.g. `/auth/twitter`; `` at the root), from the
