@@ -20,6 +20,7 @@
 // it between I/O); /info checks that. A batch starts on a tick edge and runs sign-ins one after
 // another; run.ts sizes batches to about 100 ticks.
 import real from "worker-under-test";
+import { MemoryKv } from "../memory-kv.ts";
 import skeleton from "../skeleton/worker.ts";
 
 export type Contender = "real" | "skeleton" | "harness";
@@ -83,38 +84,31 @@ function emptyCounts(): Counts {
 }
 
 class CountingKv {
-  readonly #entries = new Map<string, string>();
+  readonly #store = new MemoryKv();
   async get(key: string, options?: unknown): Promise<unknown> {
     counts.kv.get += 1;
-    return this.#read(key, options);
+    return this.#store.read(key, options);
   }
   async getWithMetadata(key: string, options?: unknown): Promise<{ value: unknown; metadata: null }> {
     counts.kv.getWithMetadata += 1;
-    return { value: this.#read(key, options), metadata: null };
+    return { value: this.#store.read(key, options), metadata: null };
   }
   async put(key: string, value: string): Promise<void> {
     counts.kv.put += 1;
     const prefix = key.includes(":") ? `${key.slice(0, key.indexOf(":"))}:` : "(no prefix)";
     counts.kvWritesByPrefix[prefix] = (counts.kvWritesByPrefix[prefix] ?? 0) + 1;
-    this.#entries.set(key, value);
+    this.#store.write(key, value);
   }
   async delete(key: string): Promise<void> {
     counts.kv.delete += 1;
-    this.#entries.delete(key);
+    this.#store.remove(key);
   }
   async list(options: { prefix?: string; limit?: number } = {}): Promise<{ keys: { name: string }[]; list_complete: true }> {
     counts.kv.list += 1;
-    const names = [...this.#entries.keys()].filter((name) => name.startsWith(options.prefix ?? "")).sort();
-    return { keys: names.slice(0, options.limit ?? 1000).map((name) => ({ name })), list_complete: true };
+    return this.#store.listed(options);
   }
   clear(): void {
-    this.#entries.clear();
-  }
-  #read(key: string, options: unknown): unknown {
-    const value = this.#entries.get(key);
-    if (value === undefined) return null;
-    const type = typeof options === "string" ? options : (options as { type?: string } | undefined)?.type;
-    return type === "json" ? JSON.parse(value) : value;
+    this.#store.clear();
   }
 }
 

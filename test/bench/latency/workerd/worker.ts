@@ -26,6 +26,7 @@ import { handleError, logged } from "../../../../src/error-handler";
 import { requestLimits } from "../../../../src/middleware/request-limits";
 import { secureHeaders } from "../../../../src/middleware/secure-headers";
 import { type Contender, DELAYS, type Info, type Measurement, ROUTES, type RouteId, type RoundResult } from "../routes";
+import { MemoryKv } from "../../memory-kv";
 import { authInOrderBeforeIssue12 } from "./auth-before";
 
 interface BenchEnv {
@@ -74,38 +75,21 @@ async function delayed<T>(call: string, ms: number, answer: () => T): Promise<T>
 /** "request-token:" of "request-token:abc": what kind of entry, never its id. */
 const kind = (key: string) => (key.includes(":") ? `${key.slice(0, key.indexOf(":") + 1)}` : key);
 
-class DelayedKv {
-  readonly #entries = new Map<string, string>();
+class DelayedKv extends MemoryKv {
   get(key: string, options?: unknown): Promise<unknown> {
-    return delayed(`KV get ${kind(key)}`, DELAYS.kvGet, () => this.#read(key, options));
+    return delayed(`KV get ${kind(key)}`, DELAYS.kvGet, () => this.read(key, options));
   }
   getWithMetadata(key: string, options?: unknown): Promise<{ value: unknown; metadata: null }> {
-    return delayed(`KV get ${kind(key)}`, DELAYS.kvGet, () => ({ value: this.#read(key, options), metadata: null }));
+    return delayed(`KV get ${kind(key)}`, DELAYS.kvGet, () => ({ value: this.read(key, options), metadata: null }));
   }
   put(key: string, value: string): Promise<void> {
-    return delayed(`KV put ${kind(key)}`, DELAYS.kvPut, () => void this.#entries.set(key, value));
+    return delayed(`KV put ${kind(key)}`, DELAYS.kvPut, () => this.write(key, value));
   }
   delete(key: string): Promise<void> {
-    return delayed(`KV delete ${kind(key)}`, DELAYS.kvDelete, () => void this.#entries.delete(key));
+    return delayed(`KV delete ${kind(key)}`, DELAYS.kvDelete, () => this.remove(key));
   }
-  list(options?: { prefix?: string }): Promise<{ keys: { name: string }[]; list_complete: true }> {
-    const prefix = options?.prefix ?? "";
-    return delayed(`KV list ${prefix}`, DELAYS.kvList, () => ({ keys: [...this.#entries.keys()].filter((k) => k.startsWith(prefix)).map((name) => ({ name })), list_complete: true as const }));
-  }
-  has(key: string): boolean {
-    return this.#entries.has(key);
-  }
-  count(prefix: string): number {
-    return [...this.#entries.keys()].filter((key) => key.startsWith(prefix)).length;
-  }
-  clear(): void {
-    this.#entries.clear();
-  }
-  #read(key: string, options: unknown): unknown {
-    const value = this.#entries.get(key);
-    if (value === undefined) return null;
-    const type = typeof options === "string" ? options : (options as { type?: string } | undefined)?.type;
-    return type === "json" ? JSON.parse(value) : value;
+  list(options?: { prefix?: string; limit?: number }): Promise<{ keys: { name: string }[]; list_complete: true }> {
+    return delayed(`KV list ${options?.prefix ?? ""}`, DELAYS.kvList, () => this.listed(options));
   }
 }
 
