@@ -15,7 +15,7 @@ import { logout } from "./routes/logout.js";
 import { mountPrefix } from "./routes/paths.js";
 import { SESSION_COOKIE, clearIdCookie, keepCookies } from "./session/cookie.js";
 import { currentSession } from "./session/current.js";
-import { deleteSessionIndex, endUserSessions } from "./session/session-store.js";
+import { deleteSessionIndexes, endUserSessions } from "./session/session-store.js";
 import type { TwitterProfile } from "./twitter/account.js";
 import { type TwitterApi, createTwitterApi } from "./twitter/api.js";
 import { createTwitterClient } from "./twitter/client.js";
@@ -65,8 +65,7 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
   const endSession = async () => {
     clearIdCookie(c, SESSION_COOKIE);
     const { id, profile } = session;
-    const ended = await endUserSessions(c.env.AUTH_KV, profile.id, id);
-    await Promise.allSettled(ended.map((ended) => deleteSessionIndex(c.env.AUTH_KV, profile.id, ended)));
+    await deleteSessionIndexes(c.env.AUTH_KV, profile.id, await endUserSessions(c.env.AUTH_KV, profile.id, id));
   };
   c.set("twitterApi", createTwitterApi(createTwitterClient(settings), session.credentials, endSession));
 }

@@ -9,7 +9,7 @@ import { logRevocation } from "../log.js";
 import { OAuth1Error } from "../oauth1/index.js";
 import { SESSION_COOKIE, clearIdCookie } from "../session/cookie.js";
 import { currentSession } from "../session/current.js";
-import { type Session, deleteSessionIndex, deleteSessionRecord, endUserSessions, listUserSessions, readSession } from "../session/session-store.js";
+import { type Session, deleteSessionIndex, deleteSessionIndexes, deleteSessionRecord, endUserSessions, listUserSessions, readSession } from "../session/session-store.js";
 import { createTwitterClient } from "../twitter/client.js";
 import { invalidateToken } from "../twitter/revoke.js";
 import { mountPrefix, queryParameter } from "./paths.js";
@@ -40,7 +40,7 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
     await afterAnswer(
       c,
       (async () => {
-        await Promise.allSettled(ended.map((id) => deleteSessionIndex(kv, userId, id)));
+        await deleteSessionIndexes(kv, userId, ended);
         if (settings.revokeOnLogout) await revoke(settings, session);
       })(),
     );

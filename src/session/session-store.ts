@@ -141,6 +141,15 @@ export async function deleteSessionIndex(kv: KVNamespace, userId: string, id: st
 }
 
 /**
+ * Deletes the index keys of sessions whose records are already gone (endUserSessions' ids), side
+ * by side; a key left by a failure only names a session that no longer opens, which the next
+ * sign-out drops.
+ */
+export async function deleteSessionIndexes(kv: KVNamespace, userId: string, ids: readonly string[]): Promise<void> {
+  await Promise.allSettled(ids.map((id) => deleteSessionIndex(kv, userId, id)));
+}
+
+/**
  * The most sessions of one user listed, and so ended by one sign-out everywhere: two deletes each
  * stay under the 1,000 KV operations a Worker invocation may make.
  */
