@@ -2,8 +2,8 @@
 // "package" packs the npm package and signs in with it from a stranger's Worker (test/consumer).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "./test/stand-in/server.ts";
-import { SummaryReporter } from "./test/dev/summary-reporter.ts";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "./tools/stand-in/server.ts";
+import { SummaryReporter } from "./test/support/summary-reporter.ts";
 import { TEST_SESSION_SECRET } from "./test/worker/support/settings.ts";
 
 export default defineConfig({

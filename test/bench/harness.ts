@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Plugin, build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { PROJECT_ROOT } from "../dev/dev-server.ts";
-import { jsonText, userIdForScreenName, userObject } from "../stand-in/twitter.ts";
+import { PROJECT_ROOT } from "../../tools/dev/dev-server.ts";
+import { jsonText, userIdForScreenName, userObject } from "../../tools/stand-in/twitter.ts";
 
 /** The user every benchmark's sign-ins sign in. */
 export const BENCH_SCREEN_NAME = "bench_user";

@@ -11,8 +11,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { type DevServer, startDevServer } from "../dev/dev-server.ts";
-import { freePort } from "../dev/free-port.ts";
+import { type DevServer, startDevServer } from "../../tools/dev/dev-server.ts";
+import { freePort } from "../../tools/dev/free-port.ts";
 import { chromiumPath } from "./browser.ts";
 
 let server: DevServer | undefined;

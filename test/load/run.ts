@@ -13,11 +13,11 @@ import { createRequire } from "node:module";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { type DevServer, PROJECT_ROOT, startDevServer } from "../dev/dev-server.ts";
-import { freePort } from "../dev/free-port.ts";
-import { listProcesses, procStat, processGroup } from "../dev/proc.ts";
-import type { Stats } from "../stand-in/server.ts";
-import { userIdForScreenName } from "../stand-in/twitter.ts";
+import { type DevServer, PROJECT_ROOT, startDevServer } from "../../tools/dev/dev-server.ts";
+import { freePort } from "../../tools/dev/free-port.ts";
+import { listProcesses, procStat, processGroup } from "../../tools/dev/proc.ts";
+import type { Stats } from "../../tools/stand-in/server.ts";
+import { userIdForScreenName } from "../../tools/stand-in/twitter.ts";
 import { type LatencySummary, type SignInOutcome, type SignInResults, benchmarkIp, randomUserPrefix, runSignIns } from "./driver.ts";
 
 /** The whole run ends by itself after this, whatever happens (the task allows about 3 minutes). */

@@ -1,15 +1,15 @@
-// Tests of test/dev/dev-server.ts: wrangler dev's arguments and address, the readiness probe, a busy port, secrets kept off command lines, and gateway mode facing an origin that is down.
+// Tests of tools/dev/dev-server.ts: wrangler dev's arguments and address, the readiness probe, a busy port, secrets kept off command lines, and gateway mode facing an origin that is down.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, PortInUseError, devAddress, probeWorker, readDevVars, startDevServer } from "../dev/dev-server.ts";
-import { freePort, isPortFree } from "../dev/free-port.ts";
-import { type ProcStat, listProcesses, procCmdline } from "../dev/proc.ts";
-import { WRANGLER_VARS_ENV } from "../dev/wrangler-vars.ts";
-import { DEFAULT_CONSUMER_SECRET } from "../stand-in/server.ts";
+import { type DevServer, PortInUseError, devAddress, probeWorker, readDevVars, startDevServer } from "../../tools/dev/dev-server.ts";
+import { freePort, isPortFree } from "../../tools/dev/free-port.ts";
+import { type ProcStat, listProcesses, procCmdline } from "../../tools/dev/proc.ts";
+import { WRANGLER_VARS_ENV } from "../../tools/dev/wrangler-vars.ts";
+import { DEFAULT_CONSUMER_SECRET } from "../../tools/stand-in/server.ts";
 
 /** A server on 127.0.0.1 (a free port) that answers every request with `status`, `contentType` and `body`. */
 async function fakeServer(status: number, contentType: string, body: string): Promise<{ server: Server; port: number }> {

@@ -2,7 +2,7 @@
 // One serves the ordinary tests; the other is where fault tests switch faults on, so they never disturb the rest.
 // Beside them, a site for gateway mode to protect (test/node/test-origin.ts).
 import type { TestProject } from "vitest/node";
-import { type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
+import { type StandIn, type StandInOptions, startStandIn } from "../../tools/stand-in/server.ts";
 import { type TestOrigin, startTestOrigin } from "./test-origin.ts";
 
 const standIns: StandIn[] = [];

@@ -5,9 +5,9 @@ import { type Server, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { PROJECT_ROOT, hasTwitterCredentials } from "../dev/dev-server.ts";
-import { freePort, isPortFree } from "../dev/free-port.ts";
-import { listProcesses, procStat } from "../dev/proc.ts";
+import { PROJECT_ROOT, hasTwitterCredentials } from "../../tools/dev/dev-server.ts";
+import { freePort, isPortFree } from "../../tools/dev/free-port.ts";
+import { listProcesses, procStat } from "../../tools/dev/proc.ts";
 
 interface Run {
   child: ChildProcess;
@@ -126,7 +126,7 @@ describe.skipIf(process.platform !== "linux")("npm run dev", () => {
     expect(landing.status).toBe(200);
     expect(await landing.text()).toContain(">Sign in with Twitter</a>");
     const processes = descendants(run.child.pid!);
-    expect(processes.length).toBeGreaterThanOrEqual(3); // node test/dev/dev.ts, wrangler, workerd (and more)
+    expect(processes.length).toBeGreaterThanOrEqual(3); // node tools/dev/dev.ts, wrangler, workerd (and more)
 
     // Ctrl+C in a terminal: SIGINT to the foreground process group (npm's).
     process.kill(-run.child.pid!, "SIGINT");

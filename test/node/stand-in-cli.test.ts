@@ -3,9 +3,9 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "../stand-in/server.ts";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "../../tools/stand-in/server.ts";
 
-const cli = join(import.meta.dirname, "..", "stand-in", "cli.ts");
+const cli = join(import.meta.dirname, "..", "..", "tools", "stand-in", "cli.ts");
 
 describe("the stand-in's command line", () => {
   it("prints .dev.vars lines for the stand-in it runs, and stops on SIGTERM", async () => {

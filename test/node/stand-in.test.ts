@@ -2,9 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { hmacsign, rfc3986, sign } from "oauth-sign";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { baseStringUri, parseAuthorizationHeader } from "../stand-in/oauth.ts";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, startStandIn, type Fault, type StandIn } from "../stand-in/server.ts";
-import { userIdForScreenName } from "../stand-in/twitter.ts";
+import { baseStringUri, parseAuthorizationHeader } from "../../tools/stand-in/oauth.ts";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, startStandIn, type Fault, type StandIn } from "../../tools/stand-in/server.ts";
+import { userIdForScreenName } from "../../tools/stand-in/twitter.ts";
 
 // ---------------------------------------------------------------- a small OAuth 1.0a client for the tests
 

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { Plugin } from "esbuild";
 import type { Miniflare } from "miniflare";
 import { calibrateBatches, jsonCaller, median, quantile, rotated, startBenchWorker, stopAfter } from "../harness.ts";
-import { PROJECT_ROOT } from "../../dev/dev-server.ts";
+import { PROJECT_ROOT } from "../../../tools/dev/dev-server.ts";
 import type { SignInBenchResult } from "../signin/run.ts";
 import { describeMachine, runId } from "../signin/machine.ts";
 // Types only: worker.ts runs inside workerd, never in Node.

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../dev/dev-server.ts";
+import { PROJECT_ROOT } from "../../../tools/dev/dev-server.ts";
 
 const require = createRequire(join(PROJECT_ROOT, "package.json"));
 

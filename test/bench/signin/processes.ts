@@ -5,10 +5,10 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { type DevServer, PROJECT_ROOT, startDevServer } from "../../dev/dev-server.ts";
-import { freePort } from "../../dev/free-port.ts";
-import type { Stats } from "../../stand-in/server.ts";
-import { type ProcStat, listProcesses, processGroup, procCmdline, procStat } from "../../dev/proc.ts";
+import { type DevServer, PROJECT_ROOT, startDevServer } from "../../../tools/dev/dev-server.ts";
+import { freePort } from "../../../tools/dev/free-port.ts";
+import type { Stats } from "../../../tools/stand-in/server.ts";
+import { type ProcStat, listProcesses, processGroup, procCmdline, procStat } from "../../../tools/dev/proc.ts";
 
 // ---------------------------------------------------------------- the registry of what is running
 
@@ -92,9 +92,9 @@ export interface StandInProcess {
   stop(): Promise<void>;
 }
 
-/** Starts test/stand-in/cli.ts as a child process (its own process group) and reads its one line of JSON. */
+/** Starts tools/stand-in/cli.ts as a child process (its own process group) and reads its one line of JSON. */
 export async function startStandInProcess(timeoutMs = 20_000): Promise<StandInProcess> {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, "test", "stand-in", "cli.ts")], {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, "tools", "stand-in", "cli.ts")], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

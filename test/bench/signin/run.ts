@@ -1,7 +1,7 @@
 // npm run bench:signin (part 2 of npm run bench): whole sign-ins through `wrangler dev`, the real
 // Worker against the protocol's bare skeleton (test/bench/skeleton/), in the same run.
 //
-// One Twitter stand-in in its own process (test/stand-in/cli.ts), two `wrangler dev` (the real
+// One Twitter stand-in in its own process (tools/stand-in/cli.ts), two `wrangler dev` (the real
 // Worker with the project's wrangler.toml; the skeleton with test/bench/skeleton/wrangler.toml),
 // each with its own local KV in a temporary folder, all on 127.0.0.1. The load driver
 // (test/load/driver.ts) behaves like browsers: a cookie jar per user, every redirect followed by
@@ -22,9 +22,9 @@
 //   the whole part, 150; after it no round starts), BENCH_VERBOSE=1 (wrangler's output).
 import { fileURLToPath } from "node:url";
 import { type LatencySummary, type SignInResults, benchmarkIp, runSignIns, summarize } from "../../load/driver.ts";
-import type { Stats } from "../../stand-in/server.ts";
-import { userIdForScreenName } from "../../stand-in/twitter.ts";
-import { ownCpuMs } from "../../dev/proc.ts";
+import type { Stats } from "../../../tools/stand-in/server.ts";
+import { userIdForScreenName } from "../../../tools/stand-in/twitter.ts";
+import { ownCpuMs } from "../../../tools/dev/proc.ts";
 import { CORES, changedFiles, describeMachine, loadAverage, runId, stealMs, workerSourceTimes } from "./machine.ts";
 import {
   ROLE_LABELS,

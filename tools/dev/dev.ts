@@ -13,7 +13,7 @@ function portInUse(port: number, ip: string): never {
 }
 
 // Every argument goes to wrangler dev (`npm run dev -- --port 8788`); without --port and --ip, localhost:8787.
-// Ours alone: --demo-origin, gateway mode in front of a local demo site (test/dev/demo-origin.ts).
+// Ours alone: --demo-origin, gateway mode in front of a local demo site (tools/dev/demo-origin.ts).
 const demoOrigin = process.argv.includes("--demo-origin");
 const options = { port: 8787, ip: "localhost", demoOrigin, wranglerArgs: process.argv.slice(2).filter((arg) => arg !== "--demo-origin") };
 let address: DevAddress;

@@ -24,7 +24,7 @@ export interface DevServerOptions {
   standIn?: boolean;
   /** Options for the stand-in. */
   standInOptions?: StandInOptions;
-  /** Gateway mode: start the demo origin (test/dev/demo-origin.ts) and protect it (PROTECT_ORIGIN, ORIGIN_SHARED_SECRET). */
+  /** Gateway mode: start the demo origin (tools/dev/demo-origin.ts) and protect it (PROTECT_ORIGIN, ORIGIN_SHARED_SECRET). */
   demoOrigin?: boolean;
   /** Extra arguments for `wrangler dev`: any of its flags (`--port`, `--ip` and their `--name=value` forms included). */
   wranglerArgs?: string[];
