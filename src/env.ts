@@ -40,7 +40,7 @@ export interface Env {
 /**
  * This Worker's gateway mode (not the package's): put the sign-in in front of another site.
  * PROTECT_ORIGIN is where the Worker forwards; PUBLIC_ORIGIN (above) is the site's own public
- * address, which visitors open and callbacks are built from. See README.md, "Protect an existing site".
+ * address, which visitors open and callbacks are built from. See docs/gateway.md.
  */
 export interface GatewayEnv extends Env {
   /** Gateway mode: the origin signed-in requests are forwarded to, e.g. https://origin.example.com. Unset: off. */

@@ -82,7 +82,7 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
  * app.route("/auth/twitter", twitterAuth({ includeEmail: true }));
  * app.use(twitterSession());
  * app.get("/", (c) => c.text(c.var.twitterUser ? `Hello @${c.var.twitterUser.screenName}` : "Hello"));
- * @see README.md, "Use it in your own Worker"
+ * @see docs/library.md
  */
 export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthEnv> {
   checkOptions(options);

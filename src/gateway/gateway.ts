@@ -23,7 +23,7 @@ import { signForwarded } from "./signature.js";
  * ORIGIN_SHARED_SECRET, X-Twitter-Signature. Whatever the client sent as `X-Twitter-*` and the
  * sign-in's own cookies never reach the origin.
  *
- * @see README.md, "Protect an existing site"
+ * @see docs/gateway.md
  */
 export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOptions = {}): [MiddlewareHandler<TwitterAuthEnv>, MiddlewareHandler<TwitterAuthEnv>] {
   const session = twitterSession(options);

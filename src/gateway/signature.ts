@@ -10,7 +10,7 @@ const keys = new Map<string, Promise<CryptoKey>>();
  * X-Twitter-Screen-Name and X-Twitter-Name header values exactly as sent (empty on a public path).
  * Binding the method and path means a captured signature is good for that request only.
  *
- * @see README.md, "Protect an existing site"
+ * @see docs/gateway.md
  */
 export async function signForwarded(secret: string, fields: readonly string[], nowMs = Date.now()): Promise<string> {
   let key = keys.get(secret);

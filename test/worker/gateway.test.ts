@@ -248,14 +248,14 @@ describe("no spoofing", () => {
 });
 
 describe("ORIGIN_SHARED_SECRET", () => {
-  /** The README's recipe, written out here: HMAC-SHA256 over t, method, path and query, id, screen name, name, joined by \n. */
+  /** docs/gateway.md's recipe, written out here: HMAC-SHA256 over t, method, path and query, id, screen name, name, joined by \n. */
   async function expectedSignature(t: string, method: string, target: string, id: string, screenName: string, name: string): Promise<string> {
     const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${t}\n${method}\n${target}\n${id}\n${screenName}\n${name}`));
     return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
   }
 
-  it("signs each forwarded request as the README says, bound to its method and path", async () => {
+  it("signs each forwarded request as docs/gateway.md says, bound to its method and path", async () => {
     const bindings = gateway({ ORIGIN_SHARED_SECRET: SECRET, PUBLIC_PATHS: "/assets/" });
     const cookie = await signedIn(bindings, "gw_signed", "Sigñed Üser");
     const seen = await echo(await send(bindings, "/orders/7?full=1", { method: "DELETE", headers: { Cookie: cookie } }));

@@ -13,7 +13,7 @@ export interface DemoOrigin {
 }
 
 /**
- * Checks X-Twitter-Signature as the README's "Protect an existing site" tells an origin to: HMAC-SHA256
+ * Checks X-Twitter-Signature as docs/gateway.md tells an origin to: HMAC-SHA256
  * of t, method, path and query, user id, screen name and name (as sent), joined by "\n", at most 5 minutes old.
  */
 export function verifySignature(request: IncomingMessage, secret: string, nowSeconds = Date.now() / 1000): boolean {
