@@ -52,7 +52,7 @@ export default defineConfig({
       },
       {
         // The npm package from the outside: packed, linted, installed into test/consumer and run in workerd.
-        test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+        test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node", testTimeout: 60_000, globalSetup: ["./test/package/global-setup.ts"] },
       },
     ],
   },

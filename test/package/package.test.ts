@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { publint } from "publint";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { npmCommand } from "./global-setup.ts";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, startStandIn } from "../../tools/stand-in/server.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -16,12 +17,7 @@ const scratch = mkdtempSync(join(tmpdir(), "package-test-"));
 const require = createRequire(import.meta.url);
 const bin = (name: string, path: string) => join(dirname(require.resolve(`${name}/package.json`)), path);
 
-interface PackResult {
-  filename: string;
-  files: { path: string }[];
-}
-let pack: PackResult;
-let tarball: string;
+const tarball = inject("tarball");
 
 /** Runs a command as a new user would type it; its output is shown only when it fails. */
 function run(command: string, args: string[], cwd: string): string {
@@ -41,14 +37,11 @@ function run(command: string, args: string[], cwd: string): string {
 
 /** npm itself: the one running `npm test` when there is one. */
 function npm(args: string[], cwd: string): string {
-  const cli = process.env.npm_execpath;
-  return cli && /\.c?js$/.test(cli) ? run(process.execPath, [cli, ...args], cwd) : run("npm", args, cwd);
+  const [command, prefix] = npmCommand();
+  return run(command, [...prefix, ...args], cwd);
 }
 
 beforeAll(() => {
-  npm(["run", "build"], root);
-  pack = (JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], root)) as PackResult[])[0]!;
-  tarball = join(scratch, pack.filename);
   // What the consumer's package.json names: `"hono-sign-in-with-twitter": "file:hono-sign-in-with-twitter.tgz"`.
   copyFileSync(tarball, join(consumer, "hono-sign-in-with-twitter.tgz"));
   rmSync(installed, { recursive: true, force: true });
@@ -58,10 +51,10 @@ beforeAll(() => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("the packed tarball", () => {
-  it("holds only the build, the README, the licence and package.json", () => {
-    const paths = pack.files.map((file) => file.path).sort();
-    for (const path of paths) expect(path).toMatch(/^(dist\/[a-z0-9/-]+\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/);
-    for (const entry of ["dist/twitter-auth.js", "dist/twitter-auth.d.ts", "dist/oauth1/index.js", "dist/oauth1/index.d.ts", "README.md", "LICENSE"]) {
+  it("holds only the build, the README, the changelog, the licences and package.json", () => {
+    const paths = inject("tarballFiles");
+    for (const path of paths) expect(path).toMatch(/^(dist\/[a-z0-9/-]+\.(js|d\.ts)|dist\/bin\/oauth-sign\.LICENSE\.txt|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/);
+    for (const entry of ["dist/twitter-auth.js", "dist/twitter-auth.d.ts", "dist/oauth1/index.js", "dist/oauth1/index.d.ts", "dist/bin/hono-sign-in-with-twitter.js", "README.md", "CHANGELOG.md", "LICENSE"]) {
       expect(paths).toContain(entry);
     }
     // The Worker's own files (its entry, its app and landing page) are not part of the package.
@@ -86,6 +79,27 @@ describe("the packed tarball", () => {
     for (const problem of problems) expect(["NoResolution", "CJSResolvesToESM"]).toContain(problem.kind);
   });
 
+  it("ships the stand-in as a bin that no library module imports", () => {
+    const bin = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: Record<string, string> }).bin;
+    expect(bin).toEqual({ "hono-sign-in-with-twitter": "dist/bin/hono-sign-in-with-twitter.js" });
+    // Every module the two entry points can reach, followed import by import: none is under dist/bin.
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const source = readFileSync(join(installed, file), "utf8");
+      for (const match of source.matchAll(/\bfrom\s*"(\.[^"]+)"|\bimport\s*\(\s*"(\.[^"]+)"|^\s*import\s*"(\.[^"]+)"/gm)) {
+        visit(join(dirname(file), match[1] ?? match[2] ?? match[3]!));
+      }
+    };
+    visit("dist/twitter-auth.js");
+    visit("dist/oauth1/index.js");
+    expect(reached.size).toBeGreaterThan(20);
+    expect([...reached].filter((file) => file.startsWith("dist/bin/"))).toEqual([]);
+    // Plain JavaScript that Node.js runs as it is, starting with its #! line.
+    expect(readFileSync(join(installed, bin["hono-sign-in-with-twitter"]!), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
+  });
+
   it("gives ./oauth1 an import graph with nothing of Hono and nothing outside dist/oauth1", () => {
     const folder = join(installed, "dist", "oauth1");
     for (const file of readdirSync(folder).filter((name) => name.endsWith(".js"))) {
@@ -101,7 +115,7 @@ describe("a stranger's Worker that installs the tarball (test/consumer)", () => 
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { version: string; peerDependencies: Record<string, string> };
     expect(manifest.version).toBe(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
     expect(manifest.peerDependencies.hono).toBeDefined();
-    expect(readdirSync(installed).sort()).toEqual(["LICENSE", "README.md", "dist", "package.json"]);
+    expect(readdirSync(installed).sort()).toEqual(["CHANGELOG.md", "LICENSE", "README.md", "dist", "package.json"]);
   });
 
   it("type-checks against the published .d.ts, not against src/", () => {

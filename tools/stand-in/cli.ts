@@ -1,8 +1,9 @@
-// Command line for the Twitter stand-in (`npm run stand-in`): prints one JSON line (origin, urls, consumer, Worker vars), or with --dev-vars the .dev.vars lines, and runs until SIGINT/SIGTERM.
+// Command line for the Twitter stand-in (`npx hono-sign-in-with-twitter stand-in`, or `npm run stand-in` in this repository): prints one JSON line (origin, urls, consumer, Worker vars), or with --dev-vars the .dev.vars lines, and runs until SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, startStandIn } from "./server.ts";
 
-const USAGE = `usage: npm run stand-in -- [--port N] [--dev-vars] [--callback-prefix URL]... [--consumer-key KEY --consumer-secret SECRET] [--app-name NAME] [--log]
+const USAGE = `usage: npx hono-sign-in-with-twitter stand-in [--port N] [--dev-vars] [--callback-prefix URL]... [--consumer-key KEY --consumer-secret SECRET] [--app-name NAME] [--log]
+(in a clone of its repository: npm run stand-in -- [options])
 Starts the local Twitter stand-in on 127.0.0.1 and prints one line of JSON describing it.
   --dev-vars             print instead the lines to put in a Worker's .dev.vars to sign in against it
   --port N               port to listen on (default: a free one)
