@@ -6,9 +6,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUNDLE_BUDGET_BYTES } from "../support/bundle-budget.ts";
 
-/** The budget for the whole service (flow, session, pages, middleware, revocation, gateway), gzipped: 24 KiB. */
-export const BUNDLE_BUDGET_BYTES = 24 * 1024;
 
 const root = join(import.meta.dirname, "..", "..");
 const outdir = mkdtempSync(join(tmpdir(), "bundle-"));
@@ -27,9 +26,10 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe("the deployed bundle", () => {
-  it(`fits in ${BUNDLE_BUDGET_BYTES / 1024} KiB gzipped`, () => {
+  it(`fits in ${BUNDLE_BUDGET_BYTES / 1024} KiB gzipped`, ({ task }) => {
     const gzipped = gzipSync(bundle, { level: 9 }).length;
-    console.log(`bundle: ${bundle.length} bytes minified, ${gzipped} bytes gzipped (budget ${BUNDLE_BUDGET_BYTES})`);
+    // Printed at the end of every `npm test` (test/support/summary-reporter.ts), pass or fail.
+    task.meta.report = `bundle: the deployed Worker is ${bundle.length} bytes minified, ${gzipped} bytes gzipped (budget ${BUNDLE_BUDGET_BYTES}, ${BUNDLE_BUDGET_BYTES - gzipped} left)`;
     expect(gzipped, `the bundle is ${gzipped} bytes gzipped, over the ${BUNDLE_BUDGET_BYTES}-byte budget`).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
   });
 

@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../tools/dev/free-port.ts";
+import { codeBlock } from "../support/markdown.ts";
 import { npmCommand } from "./global-setup.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -41,17 +42,6 @@ const ENDS = [
   },
   { end: "newest", node: "24.21.0", wrangler: "4.164.0", hono: "4.13.23", workersTypes: "5.20261117.1" },
 ];
-
-/** The first fenced block of `language` in a Markdown file whose text contains `marker`, its indentation removed. */
-function codeBlock(file: string, language: string, marker: string): string {
-  const markdown = readFileSync(join(root, file), "utf8");
-  for (const match of markdown.matchAll(/^( *)```(\w+)\n([\s\S]*?)^\1```$/gm)) {
-    const [, indent, lang, body] = match;
-    if (lang !== language || !body!.includes(marker)) continue;
-    return body!.split("\n").map((line) => line.slice(indent!.length)).join("\n");
-  }
-  throw new Error(`${file} has no \`\`\`${language} block containing ${marker}`);
-}
 
 const WORKER_SOURCE = codeBlock("README.md", "ts", "// src/index.ts");
 // docs/library.md repeats the README's code: one text, so neither drifts.

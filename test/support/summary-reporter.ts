@@ -1,5 +1,6 @@
 // Ends a Vitest run with one plain line, `<label>: N passed, N failed[, N skipped]`, or `<label>: FAIL (...)`
-// when the run broke before or around the tests (e.g. Chromium missing, wrangler dev not starting).
+// when the run broke before or around the tests (e.g. Chromium missing, wrangler dev not starting), after the
+// figures tests reported in `task.meta.report` (the bundle's size), which `silent: "passed-only"` would hide.
 import type { Reporter, TestModule } from "vitest/node";
 
 type RunEnd = NonNullable<Reporter["onTestRunEnd"]>;
@@ -15,8 +16,11 @@ export class SummaryReporter implements Reporter {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
+    const reports: string[] = [];
     for (const testModule of testModules as ReadonlyArray<TestModule>) {
       for (const testCase of testModule.children.allTests()) {
+        const report = testCase.meta().report;
+        if (report) reports.push(report);
         const state = testCase.result().state;
         if (state === "passed") passed += 1;
         else if (state === "failed") failed += 1;
@@ -29,6 +33,7 @@ export class SummaryReporter implements Reporter {
     if (broken > 0) problems.push(`${broken} test file(s) failed outside their tests`);
     if (passed + failed === 0) problems.push("no test ran");
     if (reason === "interrupted") problems.push("interrupted");
+    if (reports.length > 0) console.log(`\n${reports.join("\n")}`);
     const counts = `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`;
     console.log(problems.length === 0 && failed === 0 ? `\n${this.label}: ${counts}` : `\n${this.label}: FAIL (${[counts, ...problems].join("; ")})`);
   }
