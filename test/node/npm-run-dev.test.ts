@@ -125,6 +125,9 @@ describe.skipIf(process.platform !== "linux")("npm run dev", () => {
     const landing = await fetch(`${url}/`, { signal: AbortSignal.timeout(10_000) });
     expect(landing.status).toBe(200);
     expect(await landing.text()).toContain(">Sign in with Twitter</a>");
+    // wrangler logs the request we sent, and none for the readiness probes nobody sent.
+    await until("wrangler's log line for GET /", 10_000, () => /GET \/ 200/.test(run.output()));
+    expect(run.output()).not.toMatch(/GET \/me \d{3}/);
     const processes = descendants(run.child.pid!);
     expect(processes.length).toBeGreaterThanOrEqual(3); // node tools/dev/dev.ts, wrangler, workerd (and more)
 
@@ -166,7 +169,7 @@ describe.skipIf(process.platform !== "linux")("npm run dev", () => {
       return run.output().includes("  Open ");
     });
     expect(run.output()).toContain(`Open ${url}/ : sign in, and land on the demo origin's protected page`);
-    expect(run.output()).toMatch(/Gateway mode: protecting the demo origin http:\/\/127\.0\.0\.1:\d+ /);
+    expect(run.output()).toMatch(/Gateway mode: protecting the demo origin http:\/\/127\.0\.0\.1:\d+; the sign-in routes are under \/_auth\n/);
     expect(run.output()).toContain(`register ${url}/_auth/auth as the`);
     const standIn = /Twitter stand-in: (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())![1]!;
     const get = (path: string, cookie?: string) =>

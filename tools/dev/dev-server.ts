@@ -6,6 +6,7 @@ import { type IncomingMessage, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
 import { type DemoOrigin, startDemoOrigin } from "./demo-origin.ts";
@@ -222,13 +223,24 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   args.push(...address.otherArgs);
 
+  const shown = (options.output ?? "inherit") === "inherit";
+  // Colours as wrangler would choose them on this terminal, though its output now comes through a pipe.
+  const colour = shown && process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: "1" } : {};
   const wrangler = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    stdio: ["ignore", options.output ?? "inherit", options.output ?? "inherit"],
+    stdio: ["ignore", shown ? "pipe" : "ignore", shown ? "pipe" : "ignore"],
     // No telemetry, and no fetch of the `Request.cf` placeholder from the internet: all stays local.
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", [WRANGLER_VARS_ENV]: JSON.stringify(vars) },
+    env: { ...process.env, ...colour, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", [WRANGLER_VARS_ENV]: JSON.stringify(vars) },
     detached: process.platform !== "win32",
   });
+  // wrangler's output as it is, but for the log lines of the readiness probes below: nobody sent
+  // those requests. One line per probe that reached the Worker, written about when its answer
+  // arrives, so a probe in flight may have its line already.
+  const probes = { mayBeLogged: 0, hidden: 0 };
+  const isProbeLine = (line: string) =>
+    probes.hidden < probes.mayBeLogged && /\[wrangler:info\] GET \/me \d{3} /.test(line.replace(/\x1b\[[0-9;]*m/g, "")) && ++probes.hidden > 0;
+  if (wrangler.stdout) createInterface({ input: wrangler.stdout, crlfDelay: Infinity }).on("line", (line) => isProbeLine(line) || process.stdout.write(`${line}\n`));
+  if (wrangler.stderr) createInterface({ input: wrangler.stderr, crlfDelay: Infinity }).on("line", (line) => isProbeLine(line) || process.stderr.write(`${line}\n`));
   const exited = new Promise<number>((resolve) => wrangler.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 
   const running = () => wrangler.exitCode === null && wrangler.signalCode === null;
@@ -254,7 +266,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   const expectWorker = options.expectWorker ?? !address.otherArgs.some((arg) => /^(-c|--config)(=|$)/.test(arg));
   try {
-    await waitUntilReady({ url, running, exited, expectWorker, timeoutMs: 90_000, signal: options.signal });
+    await waitUntilReady({ url, running, exited, expectWorker, timeoutMs: 90_000, signal: options.signal, onProbe: (answered) => void (probes.mayBeLogged += answered === undefined ? 1 : answered ? 0 : -1) });
   } catch (error) {
     await stop();
     // wrangler fails when it cannot bind: say so plainly when the port is taken (it was free a moment ago).
@@ -274,17 +286,21 @@ interface Readiness {
   expectWorker: boolean;
   timeoutMs: number;
   signal: AbortSignal | undefined;
+  /** Called as each probe starts (undefined), then when it ends: answered (wrangler logs such a request) or not. */
+  onProbe?: (answered: boolean | undefined) => void;
 }
 
 /** Waits until our Worker answers at `url` and wrangler is still running; rejects when wrangler exits first, at the timeout, or on the signal. */
 async function waitUntilReady(readiness: Readiness): Promise<void> {
-  const { url, running, exited, expectWorker, timeoutMs, signal } = readiness;
+  const { url, running, exited, expectWorker, timeoutMs, signal, onProbe } = readiness;
   const deadline = Date.now() + timeoutMs;
   let lastAnswer: string | undefined;
   while (Date.now() < deadline) {
     signal?.throwIfAborted();
     if (!running()) throw new EarlyExit(`wrangler dev exited with code ${await exited} before it was ready`);
+    onProbe?.(undefined);
     const probe = await probeWorker(url, expectWorker, signal);
+    onProbe?.(probe.answer !== undefined);
     if (probe.ready && running()) return;
     if (probe.answer !== undefined) lastAnswer = probe.answer;
     await new Promise((resolve) => setTimeout(resolve, 250));

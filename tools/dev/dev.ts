@@ -1,5 +1,6 @@
 // `npm run dev`: the Worker under wrangler dev; with no Twitter credentials, against the local Twitter stand-in.
-import { type DevAddress, type DevServer, PortInUseError, devAddress, hasTwitterCredentials, startDevServer } from "./dev-server.ts";
+import { startLines, readyLines } from "./banner.ts";
+import { type DevAddress, type DevServer, PortInUseError, devAddress, hasTwitterCredentials, readDevVars, startDevServer } from "./dev-server.ts";
 import { isPortFree } from "./free-port.ts";
 
 /** Prints one line and exits with 1. */
@@ -24,18 +25,8 @@ try {
 }
 if (!(await isPortFree(address.ip, address.port))) portInUse(address.port, address.ip);
 
-if (!hasTwitterCredentials()) {
-  console.log(
-    [
-      "",
-      "  No Twitter credentials in .dev.vars: signing in against the LOCAL TWITTER STAND-IN (not real Twitter).",
-      "  Type any screen name on its consent page. To use real Twitter: cp .dev.vars.example .dev.vars,",
-      `  set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET, register ${address.browserUrl}${demoOrigin ? "/_auth" : ""}/auth as the`,
-      "  app's callback URL on the X developer portal, and run npm run dev again.",
-      "",
-    ].join("\n"),
-  );
-}
+const facts = { browserUrl: address.browserUrl, standIn: !hasTwitterCredentials(), devVars: readDevVars(), demoOrigin };
+console.log(startLines(facts).join("\n"));
 
 // Ctrl+C while wrangler dev starts stops it too (it runs in a process group of its own).
 const starting = new AbortController();
@@ -62,10 +53,5 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 }
 if (server.standIn) console.log(`  Twitter stand-in: ${server.standIn.origin}`);
-if (server.demoOrigin) {
-  console.log(`  Gateway mode: protecting the demo origin ${server.demoOrigin.origin} (PROTECT_ORIGIN; sign-in routes under /_auth)`);
-  console.log(`\n  Open ${server.browserUrl}/ : sign in, and land on the demo origin's protected page  (Ctrl+C to stop)\n`);
-} else {
-  console.log(`\n  Open ${server.browserUrl}/ and click "Sign in with Twitter"  (Ctrl+C to stop)\n`);
-}
+console.log(readyLines(facts, server.demoOrigin?.origin).join("\n"));
 void server.exited.then((code) => shutdown(code));
