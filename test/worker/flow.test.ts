@@ -236,6 +236,25 @@ describe("configuration", () => {
     expect(lines).toEqual([JSON.stringify({ event: "server_misconfigured", settings: ["SESSION_SECRET"] })]);
   });
 
+  it("tells a visitor of the deployed site only that it is not configured: the names stay in the log and on localhost", async () => {
+    const bare = { AUTH_KV: env.AUTH_KV };
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    for (const url of ["https://login.example.org/login", "https://twitter-login.someone.workers.dev/"]) {
+      const page = await app.request(url, { headers: { Accept: "text/html", "CF-Connecting-IP": nextClientIp() } }, bare);
+      expect(page.status).toBe(500);
+      const html = await page.text();
+      expect(html).toContain("This site&#39;s sign-in is not configured yet. Its operator can see what is missing in the Worker&#39;s logs.");
+      expect(html).toContain("server_misconfigured");
+      for (const name of ["SESSION_SECRET", "TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET", ".dev.vars"]) expect(html).not.toContain(name);
+      const json = await app.request(url, { headers: { "CF-Connecting-IP": nextClientIp() } }, bare);
+      expect(await json.json()).toEqual({ error: "server_misconfigured", error_description: "This site's sign-in is not configured yet. Its operator can see what is missing in the Worker's logs." });
+    }
+    for (const host of ["localhost:8787", "127.0.0.1:8787", "[::1]:8787", "my-app.localhost"]) {
+      const local = await app.request(`http://${host}/login`, { headers: { "CF-Connecting-IP": nextClientIp() } }, bare);
+      expect(((await local.json()) as { error_description: string }).error_description).toContain("SESSION_SECRET, TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET");
+    }
+  });
+
   it("answers 500 naming AUTH_KV when the KV binding is missing (a setup mistake, not an outage)", async () => {
     const response = await app.request("http://localhost/login", { headers: { "CF-Connecting-IP": nextClientIp() } }, { ...env, AUTH_KV: undefined });
     expect(response.status).toBe(500);

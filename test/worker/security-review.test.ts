@@ -89,11 +89,24 @@ describe("Low 1: the callback URL no longer follows the Host header when PUBLIC_
     expect((await consent(mounted, "origin_option")).href).toMatch(/^https:\/\/login\.example\.org\/auth\/twitter\/auth\?/);
   });
 
-  it("answers 500 naming PUBLIC_ORIGIN when it is not an origin", async () => {
+  it("answers 500 when PUBLIC_ORIGIN is not an origin: naming it locally and in the log, not to a visitor of the deployed site", async () => {
     for (const value of ["login.example.org", "https://login.example.org/path", "ftp://login.example.org"]) {
-      const response = await send(createApp(), "https://login.example.org/login", {}, { ...env, PUBLIC_ORIGIN: value });
-      expect(response.status).toBe(500);
-      expect(((await response.json()) as ErrorBody).error_description).toContain("PUBLIC_ORIGIN");
+      const lines: string[] = [];
+      const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+      try {
+        const deployed = await send(createApp(), "https://login.example.org/login", {}, { ...env, PUBLIC_ORIGIN: value });
+        expect(deployed.status).toBe(500);
+        expect(await deployed.json()).toEqual({
+          error: "server_misconfigured",
+          error_description: "This site's sign-in is not configured yet. Its operator can see what is missing in the Worker's logs.",
+        });
+        expect(lines).toEqual([JSON.stringify({ event: "server_misconfigured", settings: ["PUBLIC_ORIGIN"] })]);
+      } finally {
+        spy.mockRestore();
+      }
+      const local = await send(createApp(), "http://localhost/login", {}, { ...env, PUBLIC_ORIGIN: value });
+      expect(local.status).toBe(500);
+      expect(((await local.json()) as ErrorBody).error_description).toContain("PUBLIC_ORIGIN");
     }
   });
 });
