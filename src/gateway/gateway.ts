@@ -79,12 +79,13 @@ function ourCookies(prefix: string): Set<string> {
  * True when a PUBLIC_PATHS entry covers the path, compared on the pathname the origin receives
  * (URL parsing has already resolved `.` and `..`, `%2e` included). An entry ending in `/` covers
  * everything under it; any other covers itself and what is under it (`/docs`: `/docs`, `/docs/a`,
- * not `/docs2`). A path with an encoded `/`, `\`, `.` or `%` (double encoding), an overlong
- * UTF-8 lead byte (`%C0`, `%C1`), or a `;`, is never public: an origin that decodes or splits it
- * could resolve it outside the prefix (`/assets/..%2Fsecret`).
+ * not `/docs2`). The path must also hold no `;` and no escape but of a letter, a digit, `-`, `_`
+ * or `~` (RFC 3986's unreserved characters, less `.`, which has no reason to be escaped): an
+ * origin that decodes, splits or folds anything else (`%2F`, `%3B`, `%00`, `%u002e`, `%25`,
+ * overlong or fullwidth dots, any byte above ASCII) could resolve it outside the entry.
  */
 export function isPublicPath(prefixes: readonly string[], pathname: string): boolean {
-  if (/%2[5ef]|%5c|%c[01]|;/i.test(pathname)) return false;
+  if (/;|%(?!3\d|[46][1-9a-f]|[57][\da]|2d|5f|7e)/i.test(pathname)) return false;
   return prefixes.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`));
 }
 

@@ -148,6 +148,32 @@ describe("what workerd hands a Worker", () => {
 });
 
 describe("what the gateway makes of it (PUBLIC_PATHS=/assets/, signed out)", () => {
+  it("counts a path as public only when each escape in it stands for a letter, a digit, -, _ or ~", async () => {
+    const refused = [
+      "/assets/..%3b/private",
+      "/assets/..%3B/private",
+      "/assets/%u002e%u002e/private",
+      "/assets/.%00./private",
+      "/assets/%c0%ae%c0%ae/private",
+      "/assets/%ef%bc%8e%ef%bc%8e/private",
+      "/assets/%252e%252e/private",
+      "/assets/..%2fprivate",
+      "/assets/..%5cprivate",
+      "/assets/..%20/private",
+      "/assets/..%2e/private",
+      "/assets/%2e%2e/private",
+      "/assets/..;/private",
+      "/assets/a%",
+      "/assets/caf%C3%A9.png",
+    ];
+    for (const path of refused) {
+      const response = await get(gatewayPort, path);
+      expect(response.status, path).toBe(401);
+      expect(JSON.parse(response.body), path).toEqual(NOT_SIGNED_IN);
+    }
+    for (const path of ["/assets/app.css", "/assets/%7Euser/a-b_c.d.css", "/assets/%41pp.css?v=1%202"]) expect((await echoed(await get(gatewayPort, path))).url, path).toBe(path);
+  });
+
   it("drops Connection, the headers it names and the other hop-by-hop headers", async () => {
     const seen = await echoed(await get(gatewayPort, "/assets/a", "Connection: close, X-Foo", "X-Foo: 1", "Keep-Alive: timeout=5", "TE: trailers", "Upgrade: h2c", "X-Bar: kept"));
     const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase());
