@@ -89,6 +89,22 @@ export function isPublicPath(prefixes: readonly string[], pathname: string): boo
   return prefixes.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`));
 }
 
+/**
+ * The Cookie header without the sign-in's cookies. Split at `;` only: a value may hold commas
+ * (`note=x,admin=1` is one cookie, `prefs="a,b"` too). Two Cookie headers arrive joined by `, `,
+ * so a cookie of ours may also start after a comma: the piece is cut there, and a piece that
+ * starts with one of ours goes whole. What is left is always the start of what the browser sent
+ * under the same name, never a cookie made of a value.
+ */
+function withoutOurCookies(header: string, ours: ReadonlySet<string>): string {
+  const pieces = header.split(";").map((piece) => {
+    const parts = piece.split(",");
+    const at = parts.findIndex((part) => ours.has(part.split("=")[0]!.trim()));
+    return (at < 0 ? parts : parts.slice(0, at)).join(",").trim();
+  });
+  return pieces.filter(Boolean).join("; ");
+}
+
 /** With no list set, anyone signed in; otherwise being on either list (screen names in any case, ids as strings). */
 function isAdmitted({ screenNames, userIds }: GatewaySettings, user: TwitterProfile): boolean {
   if (!screenNames && !userIds) return true;
@@ -105,9 +121,8 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
   const hopByHop = (request.headers.get("Connection") ?? "").toLowerCase().split(",").map((name) => name.trim());
   const headers = new Headers();
   for (const [name, value] of request.headers) if (!NOT_FORWARDED.test(name) && !hopByHop.includes(name)) headers.append(name, value);
-  // Split at `,` too: two Cookie headers arrive joined by ", " (a cookie value holds no comma).
-  const cookies = (headers.get("Cookie") ?? "").split(/[;,]/).map((pair) => pair.trim()).filter((pair) => pair && !ours.has(pair.split("=")[0]!.trim()));
-  if (cookies.length > 0) headers.set("Cookie", cookies.join("; "));
+  const cookies = withoutOurCookies(headers.get("Cookie") ?? "", ours);
+  if (cookies) headers.set("Cookie", cookies);
   else headers.delete("Cookie");
   // Who asked, and for which site, as the Worker saw it.
   const client = request.headers.get("CF-Connecting-IP");

@@ -174,6 +174,17 @@ describe("what the gateway makes of it (PUBLIC_PATHS=/assets/, signed out)", () 
     for (const path of ["/assets/app.css", "/assets/%7Euser/a-b_c.d.css", "/assets/%41pp.css?v=1%202"]) expect((await echoed(await get(gatewayPort, path))).url, path).toBe(path);
   });
 
+  it("splits the Cookie header at ';' only, drops the sign-in's cookies, and makes no cookie of a value", async () => {
+    const site = await echoed(await get(gatewayPort, "/assets/a", 'Cookie: note=x,admin=1; prefs="a,b"; twitter_session=abc; __Host-twitter_login%2F_auth=def'));
+    expect(site.headers.cookie).toBe('note=x,admin=1; prefs="a,b"');
+    // Two Cookie headers, joined by the runtime with ", ": the part from the sign-in's cookie on is dropped.
+    const joined = await echoed(await get(gatewayPort, "/assets/a", "Cookie: theme=dark", "Cookie: __Host-twitter_session=abc; lang=en"));
+    expect(joined.headers.cookie).toBe("theme=dark; lang=en");
+    // The sign-in's cookie whose value holds ", admin=1": nothing of it reaches the origin, no admin=1 either.
+    const value = await get(gatewayPort, "/assets/a", "Cookie: twitter_session=abc, admin=1");
+    expect((await echoed(value)).headers.cookie).toBeUndefined();
+  });
+
   it("drops Connection, the headers it names and the other hop-by-hop headers", async () => {
     const seen = await echoed(await get(gatewayPort, "/assets/a", "Connection: close, X-Foo", "X-Foo: 1", "Keep-Alive: timeout=5", "TE: trailers", "Upgrade: h2c", "X-Bar: kept"));
     const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase());
