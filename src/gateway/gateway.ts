@@ -114,6 +114,12 @@ function isAdmitted({ screenNames, userIds }: GatewaySettings, user: TwitterProf
 /** Forwards the request to the origin, body streamed, redirects not followed; 502 or 504 in our format when it fails. */
 async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ours: ReadonlySet<string>, url: URL, user: TwitterProfile | null): Promise<Response> {
   const request = c.req.raw;
+  const bodyless = request.method === "GET" || request.method === "HEAD";
+  // fetch refuses such a body (RFC 9110 9.3.1: it has no meaning there), so it is the caller's
+  // fault, not the origin's. An empty one (workerd gives `Content-Length: 0` a body) is no body.
+  if (bodyless && request.body && request.headers.get("Content-Length") !== "0") {
+    throw new SignInError(400, "invalid_request", "A GET or HEAD request cannot carry a body here. Send it without one.");
+  }
   // No spoofing: every X-Twitter-* the client sent goes, and so do the headers only a proxy may
   // set (Forwarded, X-Forwarded-*, X-Real-IP, True-Client-IP) and the hop-by-hop ones (RFC 9110
   // 7.6.1: Connection and what it names, Upgrade, Proxy-*, ...). Headers is case-insensitive and
@@ -150,7 +156,7 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     response = await fetch(settings.origin + target, {
       method: request.method,
       headers,
-      body: request.body,
+      body: bodyless ? null : request.body,
       redirect: "manual",
       signal: abort.signal,
       // A page made for one user must not be stored by Cloudflare's cache in front of the origin

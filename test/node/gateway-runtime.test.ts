@@ -191,4 +191,24 @@ describe("what the gateway makes of it (PUBLIC_PATHS=/assets/, signed out)", () 
     for (const name of ["x-foo", "keep-alive", "te", "upgrade"]) expect(names).not.toContain(name);
     expect(seen.headers["x-bar"]).toBe("kept");
   });
+
+  it("answers a GET or HEAD that carries a body 400 invalid_request, never 502, and logs no origin_error", async () => {
+    logs.length = 0;
+    const body = { error: "invalid_request", error_description: "A GET or HEAD request cannot carry a body here. Send it without one." };
+    const withBody = await raw(gatewayPort, ["GET /assets/a HTTP/1.1", `Host: localhost:${gatewayPort}`, "Content-Length: 5"], "hello");
+    expect(withBody.status).toBe(400);
+    expect(JSON.parse(withBody.body)).toEqual(body);
+    const chunked = await raw(gatewayPort, ["GET /assets/a HTTP/1.1", `Host: localhost:${gatewayPort}`, "Transfer-Encoding: chunked"], "5\r\nhello\r\n0\r\n\r\n");
+    expect(chunked.status).toBe(400);
+    expect(JSON.parse(chunked.body)).toEqual(body);
+    const head = await raw(gatewayPort, ["HEAD /assets/a HTTP/1.1", `Host: localhost:${gatewayPort}`, "Content-Length: 5"], "hello");
+    expect(head.status).toBe(400);
+    // An empty body is no body: forwarded, without it.
+    const empty = await echoed(await raw(gatewayPort, ["GET /assets/a HTTP/1.1", `Host: localhost:${gatewayPort}`, "Content-Length: 0"]));
+    expect(empty).toMatchObject({ method: "GET", bodyBytes: 0 });
+    // A POST's body still goes through.
+    const post = await echoed(await raw(gatewayPort, ["POST /assets/a HTTP/1.1", `Host: localhost:${gatewayPort}`, "Content-Length: 5"], "hello"));
+    expect(post).toMatchObject({ method: "POST", body: "hello" });
+    expect(logs.join("\n")).not.toContain("origin_error");
+  });
 });
