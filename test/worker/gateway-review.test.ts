@@ -2,43 +2,13 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import worker from "../../src/index";
-import type { GatewayEnv } from "../../src/env";
-import { callback, decide, nextClientIp, startLogin } from "./support/browser";
-import type { Echo } from "./support/echo";
+import { SITE, answer, echoed, gateway, send, sessionCookie } from "./support/gateway";
 import { clearFaults, completeSignIn, faultyEnv, setFault } from "./support/faulty";
 
-const SITE = "http://localhost:8787";
 afterEach(async () => {
   vi.restoreAllMocks();
   await clearFaults();
 });
-
-function gateway(settings: Partial<GatewayEnv> = {}, base: Cloudflare.Env = env): Cloudflare.Env {
-  return { ...base, PROTECT_ORIGIN: inject("testOrigin"), PUBLIC_PATHS: "/assets/", ...settings } as Cloudflare.Env;
-}
-
-function send(bindings: Cloudflare.Env, path: string, headers: HeadersInit = {}): Promise<Response> {
-  const all = new Headers(headers);
-  if (!all.has("CF-Connecting-IP")) all.set("CF-Connecting-IP", nextClientIp());
-  return Promise.resolve(worker.request(`${SITE}${path}`, { headers: all, redirect: "manual" }, bindings));
-}
-
-/** A session cookie from a sign-in at the root (the session is the site's, wherever the sign-in routes live). */
-async function sessionCookie(screenName: string): Promise<string> {
-  const start = await startLogin();
-  const response = await callback(await decide(start.oauthToken, screenName), start.cookie);
-  return response.headers.getSetCookie().find((cookie) => cookie.startsWith("twitter_session="))!.split(";")[0]!;
-}
-
-async function echoed(response: Response): Promise<Echo> {
-  expect(response.status).toBe(200);
-  return (await response.json()) as Echo;
-}
-
-/** `/answer` on the test origin: it answers with this status and these headers. */
-function answer(status: number, ...headers: string[]): string {
-  return `/answer?${new URLSearchParams([["status", String(status)], ...headers.map((header): [string, string] => ["h", header])])}`;
-}
 
 describe("what the origin receives", () => {
   it("gets no proxy or hop-by-hop header the client made up, and the Worker's own X-Forwarded-* instead", async () => {
