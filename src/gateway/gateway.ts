@@ -66,8 +66,15 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
 /** The requests whose answer is the origin's. */
 const forwarded = new WeakSet<Request>();
 
-/** Request headers never passed on: the client's identity claims, what only a proxy may say, and hop-by-hop headers. */
-const NOT_FORWARDED = /^(x-twitter-.*|forwarded|x-forwarded-.*|x-real-ip|true-client-ip|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
+/**
+ * Request headers never passed on, by their lower-cased name: any name with a character other
+ * than a letter, a digit or `-` (CGI, WSGI and Rack fold `X_Twitter_User_Id` onto
+ * X-Twitter-User-Id; nginx and Apache drop such names too); the client's identity claims; what
+ * only a proxy may say (the forwarding headers, the client's address or scheme); what makes some
+ * origins serve another path or method than the one signed (X-Original-URL and kin); and the
+ * hop-by-hop headers (RFC 9110 7.6.1). A deny-list by family: see docs/gateway.md for why not an allow-list.
+ */
+const NOT_FORWARDED = /[^a-z\d-]|^(x-twitter-.*|forwarded|x-forwarded-.*|x-original-.*|x-rewrite-url|x-(http-)?method(-override)?|(.+-)?client-ip|x-real-ip|x-originating-ip|x-remote-(ip|addr)|x-proxyuser-ip|x-host|front-end-https|x-url-scheme|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
 
 /** The sign-in's cookie names under this prefix, as the origin must never see or set them. */
 function ourCookies(prefix: string): Set<string> {
@@ -120,10 +127,8 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
   if (bodyless && request.body && request.headers.get("Content-Length") !== "0") {
     throw new SignInError(400, "invalid_request", "A GET or HEAD request cannot carry a body here. Send it without one.");
   }
-  // No spoofing: every X-Twitter-* the client sent goes, and so do the headers only a proxy may
-  // set (Forwarded, X-Forwarded-*, X-Real-IP, True-Client-IP) and the hop-by-hop ones (RFC 9110
-  // 7.6.1: Connection and what it names, Upgrade, Proxy-*, ...). Headers is case-insensitive and
-  // holds repeats as one.
+  // No spoofing (NOT_FORWARDED), and RFC 9110 7.6.1: what Connection names is hop-by-hop too.
+  // Headers is case-insensitive and holds repeats as one.
   const hopByHop = (request.headers.get("Connection") ?? "").toLowerCase().split(",").map((name) => name.trim());
   const headers = new Headers();
   for (const [name, value] of request.headers) if (!NOT_FORWARDED.test(name) && !hopByHop.includes(name)) headers.append(name, value);

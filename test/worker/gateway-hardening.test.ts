@@ -1,0 +1,92 @@
+// Gateway mode, issue 19's findings: what the origin receives and what the browser gets back, against servers as they really parse.
+// (What needs raw HTTP through workerd, paths, Cookie joins and bodies, is in test/node/gateway-runtime.test.ts.)
+import { describe, expect, it } from "vitest";
+import type { Echo } from "./support/echo";
+import { echoed, gateway, send, sessionCookie } from "./support/gateway";
+
+/** The header names the origin received, as CGI, WSGI and Rack fold them: upper case, `-` as `_`, under `HTTP_`. */
+function cgiNames(seen: Echo): string[] {
+  return seen.rawHeaders.filter((_, i) => i % 2 === 0).map((name) => `HTTP_${name.toUpperCase().replaceAll("-", "_")}`);
+}
+
+/** The values of the header lines that fold onto this CGI name. */
+function cgiValues(seen: Echo, cgiName: string): string[] {
+  return seen.rawHeaders.filter((_, i) => i % 2 === 1 && `HTTP_${seen.rawHeaders[i - 1]!.toUpperCase().replaceAll("-", "_")}` === cgiName);
+}
+
+describe("header names an origin folds together", () => {
+  const spellings = {
+    X_Twitter_User_Id: "1",
+    X_Twitter_Screen_Name: "alice",
+    "X-Twitter_Name": "Alice",
+    x_twitter_signature: "t=1,v1=00",
+    X_Forwarded_Host: "evil.example",
+    X_Forwarded_For: "203.0.113.66",
+    X_Forwarded_Proto: "gopher",
+    X_Real_IP: "203.0.113.66",
+    X_Original_URL: "/admin",
+    Client_IP: "203.0.113.66",
+    "X.Twitter.Screen.Name": "alice",
+  };
+
+  it("never lets a client header fold onto one the gateway sets or strips, signed in", async () => {
+    const cookie = await sessionCookie("gw_fold_mallory");
+    const seen = await echoed(await send(gateway(), "/echo", { ...spellings, Cookie: cookie, "CF-Connecting-IP": "198.51.100.7" }));
+    expect(cgiValues(seen, "HTTP_X_TWITTER_SCREEN_NAME")).toEqual(["gw_fold_mallory"]);
+    expect(cgiValues(seen, "HTTP_X_TWITTER_USER_ID")).toHaveLength(1);
+    expect(cgiValues(seen, "HTTP_X_TWITTER_USER_ID")[0]).toMatch(/^\d{19}$/);
+    expect(cgiValues(seen, "HTTP_X_TWITTER_NAME")).toEqual(["gw_fold_mallory"]);
+    expect(cgiValues(seen, "HTTP_X_TWITTER_SIGNATURE")).toEqual([]);
+    expect(cgiValues(seen, "HTTP_X_FORWARDED_HOST")).toEqual(["localhost:8787"]);
+    expect(cgiValues(seen, "HTTP_X_FORWARDED_FOR")).toEqual(["198.51.100.7"]);
+    expect(cgiValues(seen, "HTTP_X_FORWARDED_PROTO")).toEqual(["http"]);
+    expect(cgiValues(seen, "HTTP_X_REAL_IP")).toEqual(["198.51.100.7"]);
+    for (const name of ["HTTP_X_ORIGINAL_URL", "HTTP_CLIENT_IP"]) expect(cgiValues(seen, name), name).toEqual([]);
+  });
+
+  it("passes no header whose name holds anything but letters, digits and -, signed out on a public path too", async () => {
+    const seen = await echoed(await send(gateway(), "/assets/echo", spellings));
+    expect(cgiNames(seen).filter((name) => name.startsWith("HTTP_X_TWITTER"))).toEqual([]);
+    expect(seen.rawHeaders.filter((_, i) => i % 2 === 0 && /[^A-Za-z0-9-]/.test(seen.rawHeaders[i]!))).toEqual([]);
+  });
+});
+
+describe("headers that change path, method or client address at the origin", () => {
+  const family = [
+    "X-Original-URL",
+    "X-Original-URI",
+    "X-Original-Host",
+    "X-Original-Method",
+    "X-Rewrite-URL",
+    "X-HTTP-Method-Override",
+    "X-HTTP-Method",
+    "X-Method-Override",
+    "Client-IP",
+    "X-Client-IP",
+    "X-Cluster-Client-IP",
+    "Fastly-Client-IP",
+    "WL-Proxy-Client-IP",
+    "X-Originating-IP",
+    "X-Remote-IP",
+    "X-Remote-Addr",
+    "X-ProxyUser-IP",
+    "X-Host",
+    "X-Forwarded-Server",
+    "X-Forwarded-Prefix",
+    "X-Forwarded-Port",
+    "Front-End-Https",
+    "X-Url-Scheme",
+  ];
+  const headers = Object.fromEntries(family.map((name, i) => [name, `planted-${i}`]));
+  const kept = { "X-Requested-With": "XMLHttpRequest", "X-CSRF-Token": "token-1", Authorization: "Bearer site-token", "X-App-Version": "7" };
+
+  for (const signedIn of [true, false]) {
+    it(`strips the whole family ${signedIn ? "for a signed-in user" : "signed out on a public path"}, and passes the site's own headers`, async () => {
+      const cookie = signedIn ? { Cookie: await sessionCookie("gw_family") } : {};
+      const seen = await echoed(await send(gateway(), signedIn ? "/echo" : "/assets/echo", { ...headers, ...kept, ...cookie }));
+      const received = seen.rawHeaders.join("\n");
+      for (const [i, name] of family.entries()) expect(received, name).not.toContain(`planted-${i}`);
+      expect(seen.headers).toMatchObject({ "x-requested-with": "XMLHttpRequest", "x-csrf-token": "token-1", authorization: "Bearer site-token", "x-app-version": "7" });
+    });
+  }
+});
