@@ -40,6 +40,10 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
     },
     async (c) => {
       const url = new URL(c.req.url);
+      // As on the sign-in's routes: with PUBLIC_ORIGIN set, no other host (workers.dev's included) reaches the origin.
+      if (settings.publicOrigin && url.origin !== settings.publicOrigin) {
+        throw new SignInError(400, "wrong_host", `This site is served at ${settings.publicOrigin}. Open it there.`);
+      }
       if (isPublicPath(settings.publicPaths, url.pathname)) return forward(c, settings, ours, url, null);
       const failed = await session(c, async () => {});
       if (failed) return failed;
@@ -141,8 +145,9 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     headers.set("X-Forwarded-For", client);
     headers.set("X-Real-IP", client);
   }
-  headers.set("X-Forwarded-Host", url.host);
-  headers.set("X-Forwarded-Proto", url.protocol.slice(0, -1));
+  const site = new URL(settings.publicOrigin ?? url.origin);
+  headers.set("X-Forwarded-Host", site.host);
+  headers.set("X-Forwarded-Proto", site.protocol.slice(0, -1));
   const target = url.pathname + url.search;
   const identity = user ? [user.id, encodeURIComponent(user.screenName), encodeURIComponent(user.name)] : ["", "", ""];
   if (user) {

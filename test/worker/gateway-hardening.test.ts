@@ -1,8 +1,10 @@
 // Gateway mode, issue 19's findings: what the origin receives and what the browser gets back, against servers as they really parse.
 // (What needs raw HTTP through workerd, paths, Cookie joins and bodies, is in test/node/gateway-runtime.test.ts.)
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { nextClientIp } from "./support/browser";
 import type { Echo } from "./support/echo";
-import { echoed, gateway, send, sessionCookie } from "./support/gateway";
+import { SITE, echoed, gateway, send, sessionCookie } from "./support/gateway";
 
 /** The header names the origin received, as CGI, WSGI and Rack fold them: upper case, `-` as `_`, under `HTTP_`. */
 function cgiNames(seen: Echo): string[] {
@@ -89,4 +91,26 @@ describe("headers that change path, method or client address at the origin", () 
       expect(seen.headers).toMatchObject({ "x-requested-with": "XMLHttpRequest", "x-csrf-token": "token-1", authorization: "Bearer site-token", "x-app-version": "7" });
     });
   }
+});
+
+describe("another Host", () => {
+  /** A request to the Worker at another origin than SITE. */
+  const at = (url: string, bindings: Cloudflare.Env, headers: Record<string, string> = {}) =>
+    Promise.resolve(worker.request(url, { headers: { "CF-Connecting-IP": nextClientIp(), ...headers }, redirect: "manual" }, bindings));
+
+  it("is refused with 400 wrong_host on every path when PUBLIC_ORIGIN is set", async () => {
+    const bindings = gateway({ PUBLIC_ORIGIN: SITE });
+    const cookie = await sessionCookie("gw_host");
+    for (const url of ["http://evil.example/echo", "http://evil.example/assets/echo", "https://localhost:8787/echo", "http://twitter-login.example.workers.dev/", "http://evil.example/_auth/me"]) {
+      const response = await at(url, bindings, { Cookie: cookie, Accept: "application/json" });
+      expect(response.status, url).toBe(400);
+      const description = new URL(url).pathname.startsWith("/_auth/") ? `This sign-in is served at ${SITE}. Open it there.` : `This site is served at ${SITE}. Open it there.`;
+      expect(await response.json(), url).toEqual({ error: "wrong_host", error_description: description });
+    }
+  });
+
+  it("serves the gateway on whatever host was asked for when PUBLIC_ORIGIN is unset (workers.dev included)", async () => {
+    const seen = await echoed(await at("http://twitter-login.example.workers.dev/assets/echo", gateway()));
+    expect(seen.headers["x-forwarded-host"]).toBe("twitter-login.example.workers.dev");
+  });
 });
