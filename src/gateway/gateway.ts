@@ -145,6 +145,7 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     headers.set("X-Forwarded-For", client);
     headers.set("X-Real-IP", client);
   }
+  // The site as visitors open it (a request for another origin is refused when PUBLIC_ORIGIN is set).
   const site = new URL(settings.publicOrigin ?? url.origin);
   headers.set("X-Forwarded-Host", site.host);
   headers.set("X-Forwarded-Proto", site.protocol.slice(0, -1));
@@ -192,12 +193,31 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     answer.headers.delete("Set-Cookie");
     for (const header of setCookies) if (!isOurs(header)) answer.headers.append("Set-Cookie", header);
   }
-  // A redirect to PROTECT_ORIGIN itself (the origin knows only its own host) goes to the site's public address instead.
-  const location = URL.parse(answer.headers.get("Location") ?? "");
-  if (location?.origin === settings.origin) {
-    answer.headers.set("Location", (settings.publicOrigin ?? url.origin) + location.pathname + location.search + location.hash);
+  // Nor sign anyone out in the browser: Clear-Site-Data loses "cookies" and "*" (what is left, such as "cache" or "storage", is the site's own).
+  const clear = answer.headers.get("Clear-Site-Data");
+  if (clear !== null) {
+    const kept = clear.split(",").filter((type) => !/^\s*"?(cookies|\*)"?\s*$/i.test(type)).join(",").trim();
+    if (kept) answer.headers.set("Clear-Site-Data", kept);
+    else answer.headers.delete("Clear-Site-Data");
   }
+  // The origin knows only its own host: a URL on it (any scheme, absolute or scheme-relative, as a
+  // browser resolves it) in Location, Content-Location or Refresh goes to the site's public address instead.
+  const originName = new URL(settings.origin).hostname;
+  const toPublic = (value: string) => {
+    const target = URL.parse(value.trim(), site);
+    return target?.hostname === originName && site.hostname !== originName ? site.origin + target.pathname + target.search + target.hash : value;
+  };
+  for (const name of ["Location", "Content-Location"]) {
+    const value = answer.headers.get(name);
+    if (value) answer.headers.set(name, toPublic(value));
+  }
+  // Refresh as HTML reads it: seconds, then `;` or `,`, `url=`, the URL (quoted or not).
+  const refresh = answer.headers.get("Refresh");
+  if (refresh) answer.headers.set("Refresh", refresh.replace(/^(\s*[\d.]+\s*[;,]?\s*(?:url\s*=\s*)?["']?)([^"']+)/i, (_, head: string, target: string) => head + toPublic(target)));
   if (user) {
+    // No cache in front may follow a header aimed at it alone (RFC 9213's CDN-Cache-Control, the
+    // vendors' own, Surrogate-Control): they go, so the Cache-Control below rules.
+    for (const name of [...answer.headers.keys()]) if (/^(.+-cache-control|surrogate-control|edge-control)$/.test(name)) answer.headers.delete(name);
     // No shared cache may keep a signed-in user's page for someone else: the answer becomes
     // `private` (its `public` and `s-maxage` dropped, its max-age kept for the browser) and varies by Cookie.
     const directives = (answer.headers.get("Cache-Control") ?? "").split(",").map((directive) => directive.trim()).filter((directive) => directive && !/^(public|s-maxage\s*=.*)$/i.test(directive));

@@ -1,10 +1,10 @@
 // Gateway mode, issue 19's findings: what the origin receives and what the browser gets back, against servers as they really parse.
 // (What needs raw HTTP through workerd, paths, Cookie joins and bodies, is in test/node/gateway-runtime.test.ts.)
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
 import { nextClientIp } from "./support/browser";
 import type { Echo } from "./support/echo";
-import { SITE, echoed, gateway, send, sessionCookie } from "./support/gateway";
+import { SITE, answer, echoed, gateway, send, sessionCookie } from "./support/gateway";
 
 /** The header names the origin received, as CGI, WSGI and Rack fold them: upper case, `-` as `_`, under `HTTP_`. */
 function cgiNames(seen: Echo): string[] {
@@ -84,7 +84,7 @@ describe("headers that change path, method or client address at the origin", () 
 
   for (const signedIn of [true, false]) {
     it(`strips the whole family ${signedIn ? "for a signed-in user" : "signed out on a public path"}, and passes the site's own headers`, async () => {
-      const cookie = signedIn ? { Cookie: await sessionCookie("gw_family") } : {};
+      const cookie: Record<string, string> = signedIn ? { Cookie: await sessionCookie("gw_family") } : {};
       const seen = await echoed(await send(gateway(), signedIn ? "/echo" : "/assets/echo", { ...headers, ...kept, ...cookie }));
       const received = seen.rawHeaders.join("\n");
       for (const [i, name] of family.entries()) expect(received, name).not.toContain(`planted-${i}`);
@@ -112,5 +112,54 @@ describe("another Host", () => {
   it("serves the gateway on whatever host was asked for when PUBLIC_ORIGIN is unset (workers.dev included)", async () => {
     const seen = await echoed(await at("http://twitter-login.example.workers.dev/assets/echo", gateway()));
     expect(seen.headers["x-forwarded-host"]).toBe("twitter-login.example.workers.dev");
+  });
+});
+
+describe("what the browser gets back from the origin", () => {
+  it("loses the Clear-Site-Data types that would clear the sign-in's cookies, signed in or not", async () => {
+    const cookie = { Cookie: await sessionCookie("gw_clear") };
+    for (const [path, headers] of [["", cookie], ["/assets", {}]] as const) {
+      const only = await send(gateway(), path + answer(200, 'Clear-Site-Data:"cookies"'), headers);
+      expect(only.headers.has("Clear-Site-Data"), path).toBe(false);
+      const all = await send(gateway(), path + answer(200, 'Clear-Site-Data:"*"'), headers);
+      expect(all.headers.has("Clear-Site-Data"), path).toBe(false);
+      const mixed = await send(gateway(), path + answer(200, 'Clear-Site-Data:"cache", "Cookies", "storage"'), headers);
+      expect(mixed.headers.get("Clear-Site-Data"), path).toBe('"cache", "storage"');
+    }
+  });
+
+  it("drops every targeted cache header (RFC 9213 and the vendors') from a signed-in user's answer, and keeps them on public paths", async () => {
+    const targeted = ["CDN-Cache-Control", "Cloudflare-CDN-Cache-Control", "Akamai-Cache-Control", "Vercel-CDN-Cache-Control", "Surrogate-Control", "Edge-Control"];
+    const path = answer(200, "Cache-Control:public, max-age=60", ...targeted.map((name) => `${name}:public, max-age=86400`));
+    const signedIn = await send(gateway(), path, { Cookie: await sessionCookie("gw_cdn") });
+    for (const name of targeted) expect(signedIn.headers.get(name), name).toBeNull();
+    expect(signedIn.headers.get("Cache-Control")).toBe("private, max-age=60");
+    const asset = await send(gateway(), `/assets${path}`);
+    for (const name of targeted) expect(asset.headers.get(name), name).toBe("public, max-age=86400");
+  });
+
+  it("rewrites the origin's own address in Location (scheme-relative, any scheme), Content-Location and Refresh", async () => {
+    const origin = inject("testOrigin");
+    const host = new URL(origin).host;
+    const cookie = { Cookie: await sessionCookie("gw_address") };
+    const rewritten = [
+      ["Location", `//${host}/x?y=1#z`, `${SITE}/x?y=1#z`],
+      ["Location", `https://${host}/secure`, `${SITE}/secure`],
+      ["Location", `/\\${host}/slashes`, `${SITE}/slashes`],
+      ["Content-Location", `${origin}/doc.json`, `${SITE}/doc.json`],
+      ["Refresh", `0; url=${origin}/next`, `0; url=${SITE}/next`],
+      ["Refresh", `5;URL='//${host}/a'`, `5;URL='${SITE}/a'`],
+    ];
+    const kept = [
+      ["Location", "/relative"],
+      ["Location", "https://partner.example/x"],
+      ["Content-Location", "/doc.json"],
+      ["Refresh", "5"],
+      ["Refresh", "1; url=https://partner.example/"],
+    ];
+    for (const [path, headers] of [["", cookie], ["/assets", {}]] as const) {
+      for (const [name, value, expected] of rewritten) expect((await send(gateway(), path + answer(200, `${name}:${value}`), headers)).headers.get(name!), `${path} ${name}: ${value}`).toBe(expected);
+      for (const [name, value] of kept) expect((await send(gateway(), path + answer(200, `${name}:${value}`), headers)).headers.get(name!), `${path} ${name}: ${value}`).toBe(value);
+    }
   });
 });
