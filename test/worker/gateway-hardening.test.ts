@@ -1,6 +1,6 @@
 // Gateway mode, issue 19's findings: what the origin receives and what the browser gets back, against servers as they really parse.
 // (What needs raw HTTP through workerd, paths, Cookie joins and bodies, is in test/node/gateway-runtime.test.ts.)
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import worker from "../../src/index";
 import { nextClientIp } from "./support/browser";
 import type { Echo } from "./support/echo";
@@ -160,6 +160,32 @@ describe("what the browser gets back from the origin", () => {
     for (const [path, headers] of [["", cookie], ["/assets", {}]] as const) {
       for (const [name, value, expected] of rewritten) expect((await send(gateway(), path + answer(200, `${name}:${value}`), headers)).headers.get(name!), `${path} ${name}: ${value}`).toBe(expected);
       for (const [name, value] of kept) expect((await send(gateway(), path + answer(200, `${name}:${value}`), headers)).headers.get(name!), `${path} ${name}: ${value}`).toBe(value);
+    }
+  });
+});
+
+describe("settings that would fail open", () => {
+  const misconfigured = async (settings: Record<string, string>, description: string) => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const path of ["/", "/assets/app.css", "/_auth/login"]) {
+      const response = await send(gateway(settings), path);
+      expect(response.status, path).toBe(500);
+      expect(await response.json(), path).toEqual({ error: "server_misconfigured", error_description: description });
+    }
+    vi.restoreAllMocks();
+  };
+
+  it("refuses PUBLIC_PATHS holding /, the whole site, with a 500 naming it", async () => {
+    for (const value of ["/", "/assets/, /", " / "]) {
+      await misconfigured({ PUBLIC_PATHS: value }, "The server's PUBLIC_PATHS setting is a list holding /, which would make the whole site public. Fix it in wrangler.toml [vars] or .dev.vars.");
+    }
+  });
+
+  it("refuses an allow-list that is set but lists nobody, empty string included, with a 500 naming it", async () => {
+    for (const name of ["ALLOWED_SCREEN_NAMES", "ALLOWED_USER_IDS"]) {
+      for (const value of [" , ", ",", "", "  "]) {
+        await misconfigured({ [name]: value }, `The server's ${name} setting is set but lists nobody (remove it to admit anyone who signs in). Fix it in wrangler.toml [vars] or .dev.vars.`);
+      }
     }
   });
 });
