@@ -1,5 +1,6 @@
 // Gateway mode, issue 19's findings: what the origin receives and what the browser gets back, against servers as they really parse.
 // (What needs raw HTTP through workerd, paths, Cookie joins and bodies, is in test/node/gateway-runtime.test.ts.)
+import { env } from "cloudflare:workers";
 import { describe, expect, inject, it, vi } from "vitest";
 import worker from "../../src/index";
 import { nextClientIp } from "./support/browser";
@@ -187,5 +188,25 @@ describe("settings that would fail open", () => {
         await misconfigured({ [name]: value }, `The server's ${name} setting is set but lists nobody (remove it to admit anyone who signs in). Fix it in wrangler.toml [vars] or .dev.vars.`);
       }
     }
+  });
+});
+
+describe("KV writes before anyone signs in", () => {
+  const login = async (address: string) => {
+    const response = await worker.request(`${SITE}/login`, { headers: { "CF-Connecting-IP": address }, redirect: "manual" }, env);
+    return { status: response.status, body: response.status === 302 ? null : await response.json() };
+  };
+
+  it("lets one IPv6 /48 start no more sign-ins (each a KV write) than one address may, however many /64s it spreads over", async () => {
+    // In 3fff::/20 (RFC 9637's documentation block), apart from the other tests' 2001:db8::/32.
+    const [a, b] = [Math.floor(Math.random() * 0xfff), Math.floor(Math.random() * 0xfffe)];
+    const network = `3fff:${a.toString(16)}:${b.toString(16)}`;
+    const outcomes = [];
+    for (let subnet = 0; subnet < 12; subnet++) outcomes.push(await login(`${network}:${subnet.toString(16)}::1`));
+    expect(outcomes.map(({ status }) => status)).toEqual([...Array<number>(10).fill(302), 429, 429]);
+    expect(outcomes[11]!.body).toEqual({ error: "rate_limited", error_description: "Too many sign-ins from your network. Try again in 60 seconds." });
+    // The next /48 is counted apart.
+    const next = `3fff:${a.toString(16)}:${(b + 1).toString(16)}`;
+    expect((await login(`${next}:1::1`)).status).toBe(302);
   });
 });
