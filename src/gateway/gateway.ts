@@ -40,6 +40,10 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
     },
     async (c) => {
       const url = new URL(c.req.url);
+      // As on the sign-in's routes: with PUBLIC_ORIGIN set, no other host (workers.dev's included) reaches the origin.
+      if (settings.publicOrigin && url.origin !== settings.publicOrigin) {
+        throw new SignInError(400, "wrong_host", `This site is served at ${settings.publicOrigin}. Open it there.`);
+      }
       if (isPublicPath(settings.publicPaths, url.pathname)) return forward(c, settings, ours, url, null);
       const failed = await session(c, async () => {});
       if (failed) return failed;
@@ -66,8 +70,15 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
 /** The requests whose answer is the origin's. */
 const forwarded = new WeakSet<Request>();
 
-/** Request headers never passed on: the client's identity claims, what only a proxy may say, and hop-by-hop headers. */
-const NOT_FORWARDED = /^(x-twitter-.*|forwarded|x-forwarded-.*|x-real-ip|true-client-ip|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
+/**
+ * Request headers never passed on, by their lower-cased name: any name with a character other
+ * than a letter, a digit or `-` (CGI, WSGI and Rack fold `X_Twitter_User_Id` onto
+ * X-Twitter-User-Id; nginx and Apache drop such names too); the client's identity claims; what
+ * only a proxy may say (the forwarding headers, the client's address or scheme); what makes some
+ * origins serve another path or method than the one signed (X-Original-URL and kin); and the
+ * hop-by-hop headers (RFC 9110 7.6.1). A deny-list by family: see docs/gateway.md for why not an allow-list.
+ */
+const NOT_FORWARDED = /[^a-z\d-]|^(x-twitter-.*|forwarded|x-forwarded-.*|x-original-.*|x-rewrite-url|x-(http-)?method(-override)?|(.+-)?client-ip|x-real-ip|x-originating-ip|x-remote-(ip|addr)|x-proxyuser-ip|x-host|front-end-https|x-url-scheme|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
 
 /** The sign-in's cookie names under this prefix, as the origin must never see or set them. */
 function ourCookies(prefix: string): Set<string> {
@@ -79,13 +90,30 @@ function ourCookies(prefix: string): Set<string> {
  * True when a PUBLIC_PATHS entry covers the path, compared on the pathname the origin receives
  * (URL parsing has already resolved `.` and `..`, `%2e` included). An entry ending in `/` covers
  * everything under it; any other covers itself and what is under it (`/docs`: `/docs`, `/docs/a`,
- * not `/docs2`). A path with an encoded `/`, `\`, `.` or `%` (double encoding), an overlong
- * UTF-8 lead byte (`%C0`, `%C1`), or a `;`, is never public: an origin that decodes or splits it
- * could resolve it outside the prefix (`/assets/..%2Fsecret`).
+ * not `/docs2`). The path must also hold no `;` and no escape but of a letter, a digit, `-`, `_`
+ * or `~` (RFC 3986's unreserved characters, less `.`, which has no reason to be escaped): an
+ * origin that decodes, splits or folds anything else (`%2F`, `%3B`, `%00`, `%u002e`, `%25`,
+ * overlong or fullwidth dots, any byte above ASCII) could resolve it outside the entry.
  */
 export function isPublicPath(prefixes: readonly string[], pathname: string): boolean {
-  if (/%2[5ef]|%5c|%c[01]|;/i.test(pathname)) return false;
+  if (/;|%(?!3\d|[46][1-9a-f]|[57][\da]|2d|5f|7e)/i.test(pathname)) return false;
   return prefixes.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`));
+}
+
+/**
+ * The Cookie header without the sign-in's cookies. Split at `;` only: a value may hold commas
+ * (`note=x,admin=1` is one cookie, `prefs="a,b"` too). Two Cookie headers arrive joined by `, `,
+ * so a cookie of ours may also start after a comma: the piece is cut there, and a piece that
+ * starts with one of ours goes whole. What is left is always the start of what the browser sent
+ * under the same name, never a cookie made of a value.
+ */
+function withoutOurCookies(header: string, ours: ReadonlySet<string>): string {
+  const pieces = header.split(";").map((piece) => {
+    const parts = piece.split(",");
+    const at = parts.findIndex((part) => ours.has(part.split("=")[0]!.trim()));
+    return (at < 0 ? parts : parts.slice(0, at)).join(",").trim();
+  });
+  return pieces.filter(Boolean).join("; ");
 }
 
 /** With no list set, anyone signed in; otherwise being on either list (screen names in any case, ids as strings). */
@@ -97,16 +125,19 @@ function isAdmitted({ screenNames, userIds }: GatewaySettings, user: TwitterProf
 /** Forwards the request to the origin, body streamed, redirects not followed; 502 or 504 in our format when it fails. */
 async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ours: ReadonlySet<string>, url: URL, user: TwitterProfile | null): Promise<Response> {
   const request = c.req.raw;
-  // No spoofing: every X-Twitter-* the client sent goes, and so do the headers only a proxy may
-  // set (Forwarded, X-Forwarded-*, X-Real-IP, True-Client-IP) and the hop-by-hop ones (RFC 9110
-  // 7.6.1: Connection and what it names, Upgrade, Proxy-*, ...). Headers is case-insensitive and
-  // holds repeats as one.
+  const bodyless = request.method === "GET" || request.method === "HEAD";
+  // fetch refuses such a body (RFC 9110 9.3.1: it has no meaning there), so it is the caller's
+  // fault, not the origin's. An empty one (workerd gives `Content-Length: 0` a body) is no body.
+  if (bodyless && request.body && request.headers.get("Content-Length") !== "0") {
+    throw new SignInError(400, "invalid_request", "A GET or HEAD request cannot carry a body here. Send it without one.");
+  }
+  // No spoofing (NOT_FORWARDED), and RFC 9110 7.6.1: what Connection names is hop-by-hop too.
+  // Headers is case-insensitive and holds repeats as one.
   const hopByHop = (request.headers.get("Connection") ?? "").toLowerCase().split(",").map((name) => name.trim());
   const headers = new Headers();
   for (const [name, value] of request.headers) if (!NOT_FORWARDED.test(name) && !hopByHop.includes(name)) headers.append(name, value);
-  // Split at `,` too: two Cookie headers arrive joined by ", " (a cookie value holds no comma).
-  const cookies = (headers.get("Cookie") ?? "").split(/[;,]/).map((pair) => pair.trim()).filter((pair) => pair && !ours.has(pair.split("=")[0]!.trim()));
-  if (cookies.length > 0) headers.set("Cookie", cookies.join("; "));
+  const cookies = withoutOurCookies(headers.get("Cookie") ?? "", ours);
+  if (cookies) headers.set("Cookie", cookies);
   else headers.delete("Cookie");
   // Who asked, and for which site, as the Worker saw it.
   const client = request.headers.get("CF-Connecting-IP");
@@ -114,8 +145,10 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     headers.set("X-Forwarded-For", client);
     headers.set("X-Real-IP", client);
   }
-  headers.set("X-Forwarded-Host", url.host);
-  headers.set("X-Forwarded-Proto", url.protocol.slice(0, -1));
+  // The site as visitors open it (a request for another origin is refused when PUBLIC_ORIGIN is set).
+  const site = new URL(settings.publicOrigin ?? url.origin);
+  headers.set("X-Forwarded-Host", site.host);
+  headers.set("X-Forwarded-Proto", site.protocol.slice(0, -1));
   const target = url.pathname + url.search;
   const identity = user ? [user.id, encodeURIComponent(user.screenName), encodeURIComponent(user.name)] : ["", "", ""];
   if (user) {
@@ -134,7 +167,7 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     response = await fetch(settings.origin + target, {
       method: request.method,
       headers,
-      body: request.body,
+      body: bodyless ? null : request.body,
       redirect: "manual",
       signal: abort.signal,
       // A page made for one user must not be stored by Cloudflare's cache in front of the origin
@@ -160,12 +193,31 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     answer.headers.delete("Set-Cookie");
     for (const header of setCookies) if (!isOurs(header)) answer.headers.append("Set-Cookie", header);
   }
-  // A redirect to PROTECT_ORIGIN itself (the origin knows only its own host) goes to the site's public address instead.
-  const location = URL.parse(answer.headers.get("Location") ?? "");
-  if (location?.origin === settings.origin) {
-    answer.headers.set("Location", (settings.publicOrigin ?? url.origin) + location.pathname + location.search + location.hash);
+  // Nor sign anyone out in the browser: Clear-Site-Data loses "cookies" and "*" (what is left, such as "cache" or "storage", is the site's own).
+  const clear = answer.headers.get("Clear-Site-Data");
+  if (clear !== null) {
+    const kept = clear.split(",").filter((type) => !/^\s*"?(cookies|\*)"?\s*$/i.test(type)).join(",").trim();
+    if (kept) answer.headers.set("Clear-Site-Data", kept);
+    else answer.headers.delete("Clear-Site-Data");
   }
+  // The origin knows only its own host: a URL on it (any scheme, absolute or scheme-relative, as a
+  // browser resolves it) in Location, Content-Location or Refresh goes to the site's public address instead.
+  const originName = new URL(settings.origin).hostname;
+  const toPublic = (value: string) => {
+    const target = URL.parse(value.trim(), site);
+    return target?.hostname === originName && site.hostname !== originName ? site.origin + target.pathname + target.search + target.hash : value;
+  };
+  for (const name of ["Location", "Content-Location"]) {
+    const value = answer.headers.get(name);
+    if (value) answer.headers.set(name, toPublic(value));
+  }
+  // Refresh as HTML reads it: seconds, then `;` or `,`, `url=`, the URL (quoted or not).
+  const refresh = answer.headers.get("Refresh");
+  if (refresh) answer.headers.set("Refresh", refresh.replace(/^(\s*[\d.]+\s*[;,]?\s*(?:url\s*=\s*)?["']?)([^"']+)/i, (_, head: string, target: string) => head + toPublic(target)));
   if (user) {
+    // No cache in front may follow a header aimed at it alone (RFC 9213's CDN-Cache-Control, the
+    // vendors' own, Surrogate-Control): they go, so the Cache-Control below rules.
+    for (const name of [...answer.headers.keys()]) if (/^(.+-cache-control|surrogate-control|edge-control)$/.test(name)) answer.headers.delete(name);
     // No shared cache may keep a signed-in user's page for someone else: the answer becomes
     // `private` (its `public` and `s-maxage` dropped, its max-age kept for the browser) and varies by Cookie.
     const directives = (answer.headers.get("Cache-Control") ?? "").split(",").map((directive) => directive.trim()).filter((directive) => directive && !/^(public|s-maxage\s*=.*)$/i.test(directive));

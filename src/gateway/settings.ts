@@ -55,6 +55,7 @@ export function readGatewaySettings(env: Partial<GatewayEnv>): GatewaySettings {
   }
   const publicPaths = list(env.PUBLIC_PATHS);
   if (publicPaths.some((path) => !/^\/[^\s%;\\]*$/.test(path))) throw variableError("PUBLIC_PATHS", "not a comma-separated list of paths, each starting with / (no %, ; or \\)");
+  if (publicPaths.includes("/")) throw variableError("PUBLIC_PATHS", "a list holding /, which would make the whole site public");
   return {
     origin,
     publicOrigin: URL.parse(env.PUBLIC_ORIGIN ?? "")?.origin,
@@ -72,10 +73,15 @@ function list(value: string | undefined): string[] {
   return (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
 }
 
-/** An allow-list; undefined when the setting is unset or empty (nobody is turned away by it). */
+/**
+ * An allow-list; undefined when the setting is unset (nobody is turned away by it). Set, it must
+ * list someone: one emptied by editing (`""`, `" , "`) reads as "anyone" to the code and as
+ * "nobody" to whoever emptied it, so it is refused rather than left to fail open.
+ */
 function allowList(value: string | undefined, name: string, pattern: RegExp, normalise: (item: string) => string): Set<string> | undefined {
+  if (value === undefined) return undefined;
   const items = list(value);
-  if (items.length === 0) return undefined;
+  if (items.length === 0) throw variableError(name, "set but lists nobody (remove it to admit anyone who signs in)");
   if (!items.every((item) => pattern.test(item))) throw variableError(name, name === "ALLOWED_USER_IDS" ? "not a comma-separated list of numeric user ids" : "not a comma-separated list of screen names (1 to 15 letters, digits or _)");
   return new Set(items.map(normalise));
 }

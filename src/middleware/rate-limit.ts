@@ -6,9 +6,10 @@ import { SignInError } from "../errors.js";
 
 /**
  * Each /login costs a KV write and a call to X: refuses more than the binding's limit per client
- * (`CF-Connecting-IP`, set by Cloudflare: an IPv4 address, or an IPv6 /64, since one host
- * commonly holds a whole /64) with 429 and `Retry-After`. The limit and period are the binding's
- * `simple = { limit, period }` in wrangler.toml. Without the binding, does nothing.
+ * (`CF-Connecting-IP`, set by Cloudflare: an IPv4 address, or an IPv6 /48, the block one site is
+ * commonly given: per /64 one /48 could start 65,536 times as many) with 429 and `Retry-After`.
+ * The limit and period are the binding's `simple = { limit, period }` in wrangler.toml, counted
+ * per Cloudflare location. Without the binding, does nothing.
  *
  * @see https://developers.cloudflare.com/workers/runtime-apis/bindings/rate-limit/
  */
@@ -28,7 +29,7 @@ export function rateLimitLogin(retryAfterSeconds = 60): MiddlewareHandler<{ Bind
 
 /**
  * The rate-limit bucket of a client address: an IPv4 address as it is (also when written as an
- * IPv4-mapped IPv6 address), an IPv6 address by its /64 (its first four groups, expanded).
+ * IPv4-mapped IPv6 address), an IPv6 address by its /48 (its first three groups, expanded).
  */
 export function clientKey(address: string | undefined): string {
   if (!address) return "unknown";
@@ -39,6 +40,6 @@ export function clientKey(address: string | undefined): string {
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
   const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  if (!groups.slice(0, 4).every((group) => /^[0-9a-f]{1,4}$/.test(group))) return address.slice(0, 64);
-  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  if (!groups.slice(0, 3).every((group) => /^[0-9a-f]{1,4}$/.test(group))) return address.slice(0, 64);
+  return `${groups.slice(0, 3).map((group) => group.replace(/^0+(?=.)/, "")).join(":")}::/48`;
 }

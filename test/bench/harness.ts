@@ -9,12 +9,14 @@ import { jsonText, userIdForScreenName, userObject } from "../../tools/stand-in/
 /** The user every benchmark's sign-ins sign in. */
 export const BENCH_SCREEN_NAME = "bench_user";
 
-/**
- * Bundles a benchmark's Worker (`entry`, a file path) as wrangler.toml deploys it (minified, at its
- * compatibility date) and starts it in workerd, with the bindings the harnesses read: the app's
- * key and secret, a SESSION_SECRET, and X's verify_credentials answer for BENCH_SCREEN_NAME.
- */
-export async function startBenchWorker(entry: string, plugins: Plugin[] = []): Promise<Miniflare> {
+/** A Worker bundled as wrangler.toml deploys it (minified), and the compatibility date it runs at. */
+export interface BundledWorker {
+  script: string;
+  compatibilityDate: string;
+}
+
+/** Bundles the Worker at `entry` (a file path) as wrangler.toml deploys it: minified, at its compatibility date. */
+export async function bundleWorker(entry: string, plugins: Plugin[] = []): Promise<BundledWorker> {
   const bundle = await build({
     entryPoints: [entry],
     bundle: true,
@@ -29,11 +31,21 @@ export async function startBenchWorker(entry: string, plugins: Plugin[] = []): P
   });
   const wranglerToml = readFileSync(join(PROJECT_ROOT, "wrangler.toml"), "utf8");
   const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wranglerToml)?.[1] ?? "2026-11-01";
+  return { script: bundle.outputFiles[0]!.text, compatibilityDate };
+}
+
+/**
+ * Bundles a benchmark's Worker (`entry`, a file path) with bundleWorker and starts it in workerd,
+ * with the bindings the harnesses read: the app's key and secret, a SESSION_SECRET, and X's
+ * verify_credentials answer for BENCH_SCREEN_NAME.
+ */
+export async function startBenchWorker(entry: string, plugins: Plugin[] = []): Promise<Miniflare> {
+  const { script, compatibilityDate } = await bundleWorker(entry, plugins);
   const body = jsonText(userObject({ screenName: BENCH_SCREEN_NAME }, { origin: "https://pbs.twimg.com", includeStatus: false, includeEmail: false, includeEntities: true }));
   return new Miniflare(
     convertV4MiniflareOptions({
       modules: true,
-      script: bundle.outputFiles[0]!.text,
+      script,
       compatibilityDate,
       cf: false,
       telemetry: { enabled: false },

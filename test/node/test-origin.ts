@@ -17,8 +17,8 @@ export interface TestOrigin {
  * streams n bytes (byte i is i % 251); `/held/<key>` sends a first chunk and the rest only once
  * `/release/<key>` is requested; `/redirect` 302 to /elsewhere; `/page` HTML with its own CSP
  * and a Set-Cookie; `/cacheable` `Cache-Control: public, max-age=60, s-maxage=600`; `/answer`
- * the status and headers its query gives (`?status=302&h=Location:/x&h=Set-Cookie:a=b`); anything
- * else echoes the request as JSON (see Echo).
+ * (also under a folder: `/assets/answer`) the status and headers its query gives
+ * (`?status=302&h=Location:/x&h=Set-Cookie:a=b`); anything else echoes the request as JSON (see Echo).
  */
 export async function startTestOrigin(): Promise<TestOrigin> {
   const held = new Map<string, ServerResponse>();
@@ -69,7 +69,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, held: 
     response
       .writeHead(200, { "Content-Type": "text/html", "Content-Security-Policy": "default-src 'self'; script-src 'self' https://cdn.example", "Set-Cookie": "origin_pref=dark; Path=/" })
       .end("<!doctype html><title>The origin's page</title><script src=/app.js></script>");
-  } else if (path === "/answer") {
+  } else if (path.endsWith("/answer")) {
     // The answer the query describes: ?status=302&h=Name:value&h=... (headers repeated as given).
     const query = new URL(request.url ?? "/", "http://origin").searchParams;
     const headers: [string, string][] = query.getAll("h").map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)]);

@@ -239,11 +239,11 @@ describe("Low 4, in development: the local stand-in's http avatar", () => {
   });
 });
 
-describe("Low 5: /login is rate-limited per IPv6 /64 (and per IPv4 address)", () => {
-  it("counts every address of one /64 together, and another /64 apart", async () => {
-    const [a, b] = [Math.floor(Math.random() * 0xffff), Math.floor(Math.random() * 0xfffe)];
+describe("Low 5: /login is rate-limited per IPv6 /48 (a /64 until issue 19) and per IPv4 address", () => {
+  it("counts every address of one /48 together, and another /48 apart", async () => {
+    const [a, b] = [Math.floor(Math.random() * 0xfffe), Math.floor(Math.random() * 0xffff)];
     const prefix = `2001:db8:${a.toString(16)}:${b.toString(16)}`;
-    const neighbour = `2001:db8:${a.toString(16)}:${(b + 1).toString(16)}`;
+    const neighbour = `2001:db8:${(a + 1).toString(16)}:${b.toString(16)}`;
     const statuses: number[] = [];
     for (let host = 1; host <= 11; host++) {
       const address = host % 2 ? `${prefix}::${host.toString(16)}` : `${prefix}:0:0:abcd:${host.toString(16)}`;
@@ -256,12 +256,12 @@ describe("Low 5: /login is rate-limited per IPv6 /64 (and per IPv4 address)", ()
 });
 
 describe("Low 5: the rate-limit bucket of an address", () => {
-  it("is the IPv4 address, or the expanded first four groups of an IPv6 address", async () => {
+  it("is the IPv4 address, or the expanded first three groups of an IPv6 address", async () => {
     const { clientKey } = await import("../../src/middleware/rate-limit");
     expect(clientKey("198.51.100.7")).toBe("198.51.100.7");
     expect(clientKey("::ffff:198.51.100.7")).toBe("198.51.100.7");
-    for (const address of ["2001:db8:a:b::1", "2001:0DB8:000A:000B:ffff:0:0:1", "2001:db8:a:b:1:2:3:4"]) expect(clientKey(address)).toBe("2001:db8:a:b::/64");
-    expect(clientKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    for (const address of ["2001:db8:a:b::1", "2001:0DB8:000A:000B:ffff:0:0:1", "2001:db8:a:c:1:2:3:4", "2001:db8:a::1"]) expect(clientKey(address)).toBe("2001:db8:a::/48");
+    expect(clientKey("2001:db8::1")).toBe("2001:db8:0::/48");
     expect(clientKey(undefined)).toBe("unknown");
   });
 });

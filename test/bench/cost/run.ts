@@ -11,6 +11,7 @@
 // Timing never fails the run. Exit 1 only when a contender's sign-in does not work in the harness.
 //
 //   npm run bench:cost            (environment: BENCH_COST_ROUNDS, default 25)
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plugin } from "esbuild";
@@ -219,6 +220,8 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
         );
       }
     }
+    // 5. Before anyone signs in: what the limiter lets one network spend on /login's KV write.
+    for (const line of loginSpendLines(result.counts.real)) print(line);
   } catch (error) {
     if (result.errors.length === 0) result.errors.push(error instanceof Error ? error.message : String(error));
     print(`ERROR: ${error instanceof Error ? error.message : String(error)}`);
@@ -297,6 +300,34 @@ function operationsTable(counts: Partial<Record<Contender, Counts>>): string[] {
   }
   lines.push(`beyond the protocol's minimum (3 calls to X, one KV put, get and delete): ${extra.length === 0 ? "nothing" : extra.join("; ")}`);
   return lines;
+}
+
+/** Workers Free's KV writes a day, as of this writing (https://developers.cloudflare.com/kv/platform/limits/). */
+const FREE_KV_WRITES_PER_DAY = 1_000;
+/** The /64s in one IPv6 /48: the keys one /48 had when /login was limited per /64 (before issue 19). */
+const SLASH_64S_PER_48 = 2 ** 16;
+
+/**
+ * What GET /login can make KV write before anyone signs in: the Rate Limiting binding's limit and
+ * period (wrangler.toml) per client key, times the KV writes one /login made above.
+ */
+function loginSpendLines(real: Counts | undefined): string[] {
+  const match = /simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/.exec(readFileSync(join(PROJECT_ROOT, "wrangler.toml"), "utf8"));
+  if (!match || !real) return ["", "KV writes before anyone signs in: n/a (no LOGIN_RATE_LIMITER limit in wrangler.toml, or no counts)"];
+  const [limit, period] = [Number(match[1]), Number(match[2])];
+  const writesPerLogin = (real.kvWritesByPrefix["request-token:"] ?? 0) / real.signIns;
+  const perKeyPerDay = ((limit * 86_400) / period) * writesPerLogin;
+  const usd = (writes: number) => `$${fixed((writes / 1_000_000) * PRICES.kvPerMillionWrites, 2)}`;
+  return [
+    "",
+    `KV writes before anyone signs in: each GET /login writes ${fixed(writesPerLogin, 0)} (its request token, counted above); LOGIN_RATE_LIMITER allows ${limit} per ${period} s per client key, ` +
+      `per Cloudflare location (wrangler.toml; src/middleware/rate-limit.ts)`,
+    `  one client key, an IPv4 address or (since issue 19) an IPv6 /48: ${perKeyPerDay.toLocaleString("en-US")} writes a day; Workers Free allows ${FREE_KV_WRITES_PER_DAY.toLocaleString("en-US")} ` +
+      `(spent in ${fixed((FREE_KV_WRITES_PER_DAY / perKeyPerDay) * 24 * 60, 0)} minutes by one key alone); on Workers Paid, ${usd(perKeyPerDay)} a day beyond the included writes`,
+    `  one /48 when keys were /64s (before issue 19): ${SLASH_64S_PER_48.toLocaleString("en-US")} keys, ${(perKeyPerDay * SLASH_64S_PER_48).toLocaleString("en-US")} writes a day, ` +
+      `${usd(perKeyPerDay * SLASH_64S_PER_48)} a day on Workers Paid`,
+    `  so a public deployment assumes Workers Paid: on Free, one client can spend the day's writes, and then every /login answers 503 storage_unavailable until the quota resets (00:00 UTC)`,
+  ];
 }
 
 interface PerSignIn {
