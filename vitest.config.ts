@@ -16,7 +16,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => {
             const origin = inject("standInOrigin");
-            const allowed = new Set([origin, inject("faultyStandInOrigin"), inject("testOrigin"), inject("closedTestOrigin")]);
+            const allowed = new Set([origin, inject("faultyStandInOrigin"), inject("freeStandInOrigin"), inject("testOrigin"), inject("closedTestOrigin")]);
             return {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {

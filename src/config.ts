@@ -17,8 +17,14 @@ export const MIN_SESSION_SECRET_LENGTH = 32;
 
 /** Options of the sign-in building block; each overrides the environment setting named beside it. */
 export interface TwitterAuthOptions {
-  /** Ask verify_credentials for the user's email (the app needs X's email permission). Env `TWITTER_INCLUDE_EMAIL=true`. Default false. */
+  /** Ask X for the user's email (the app needs X's email permission; see docs/x-app.md). Env `TWITTER_INCLUDE_EMAIL=true`. Default false. */
   includeEmail?: boolean;
+  /**
+   * Where the profile comes from. Env `TWITTER_PROFILE_ENDPOINT`. Default `auto`: v1.1
+   * `account/verify_credentials`, and v2 `GET /2/users/me` when X refuses v1.1 at the app's access
+   * level (remembered for an hour). `verify_credentials` or `users_me`: that endpoint only.
+   */
+  profileEndpoint?: ProfileEndpoint;
   /** `x_auth_access_type` on the request token. Env `TWITTER_ACCESS_TYPE`. Default: the app's own permission. */
   accessType?: "read" | "write";
   /** X's `authenticate` page ("Sign in with Twitter", skips the prompt for returning users) or `authorize` (always asks). Default: TWITTER_AUTHORIZE_URL as set. */
@@ -41,6 +47,10 @@ export interface TwitterAuthOptions {
   publicOrigin?: string;
 }
 
+/** The settings of TWITTER_PROFILE_ENDPOINT / profileEndpoint. */
+export type ProfileEndpoint = "auto" | "verify_credentials" | "users_me";
+const PROFILE_ENDPOINTS: readonly ProfileEndpoint[] = ["auto", "verify_credentials", "users_me"];
+
 /** Seven days. */
 export const DEFAULT_SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
@@ -58,6 +68,7 @@ export interface Settings {
   /** Time allowed for each call to X. */
   timeoutMs: number;
   includeEmail: boolean;
+  profileEndpoint: ProfileEndpoint;
   accessType: "read" | "write" | undefined;
   sessionTtlSeconds: number;
   afterLogout: string;
@@ -113,6 +124,7 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     apiBaseUrl: endpoint(env, "TWITTER_API_BASE_URL"),
     timeoutMs: wholeNumber("TWITTER_TIMEOUT_MS", env.TWITTER_TIMEOUT_MS, 100, MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
     includeEmail: options.includeEmail ?? oneOf("TWITTER_INCLUDE_EMAIL", env.TWITTER_INCLUDE_EMAIL, ["true", "false"]) === "true",
+    profileEndpoint: options.profileEndpoint ?? oneOf("TWITTER_PROFILE_ENDPOINT", env.TWITTER_PROFILE_ENDPOINT, PROFILE_ENDPOINTS) ?? "auto",
     accessType: options.accessType ?? oneOf("TWITTER_ACCESS_TYPE", env.TWITTER_ACCESS_TYPE, ["read", "write"]),
     sessionTtlSeconds: options.sessionTtlSeconds ?? wholeNumber("SESSION_TTL_SECONDS", env.SESSION_TTL_SECONDS, 60, MAX_SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS),
     afterLogout: (options.afterLogout && safeNextPath(options.afterLogout)) || "/",
@@ -208,6 +220,7 @@ export function checkOptions(options: TwitterAuthOptions): void {
   wholeNumber("sessionTtlSeconds", options.sessionTtlSeconds, 60, MAX_SESSION_TTL_SECONDS, 0, optionError);
   oneOf("accessType", options.accessType, ["read", "write"], optionError);
   oneOf("authorizePage", options.authorizePage, ["authenticate", "authorize"], optionError);
+  oneOf("profileEndpoint", options.profileEndpoint, PROFILE_ENDPOINTS, optionError);
   if (options.afterLogout !== undefined && safeNextPath(options.afterLogout) === undefined) {
     throw optionError("afterLogout", "not a path on this site, such as /");
   }

@@ -21,12 +21,14 @@ export interface Env {
   TWITTER_AUTHORIZE_URL?: string;
   /** X's token-credentials endpoint. Default https://api.x.com/oauth/access_token */
   TWITTER_ACCESS_TOKEN_URL?: string;
-  /** Base of X's v1.1 API. Default https://api.x.com/1.1/ */
+  /** Base of X's v1.1 API; X API v2 is its sibling `../2/`. Default https://api.x.com/1.1/ */
   TWITTER_API_BASE_URL?: string;
   /** Milliseconds allowed for each call to X, 100 to 10000. Default 8000. */
   TWITTER_TIMEOUT_MS?: string | number;
-  /** true (or "true") to ask verify_credentials for the user's email (needs X's email permission). */
+  /** true (or "true") to ask X for the user's email (needs X's email permission). */
   TWITTER_INCLUDE_EMAIL?: string | boolean;
+  /** Where the profile comes from: "auto" (default: v1.1 verify_credentials, v2 users/me when X refuses v1.1 at the app's access level), "verify_credentials" or "users_me". */
+  TWITTER_PROFILE_ENDPOINT?: string;
   /** "read" or "write": `x_auth_access_type` on the request token. Default: the app's permission. */
   TWITTER_ACCESS_TYPE?: string;
   /** "false" to keep the access token valid at X when the user signs out. Default true: revoked when their last session ends, and on sign-out everywhere. */

@@ -5,6 +5,7 @@ import { ConfigurationError, SignInError } from "./errors.js";
 import { type StepLog, logStep } from "./log.js";
 import { OAuth1Error } from "./oauth1/index.js";
 import { errorPage, prefersHtml } from "./pages/error-page.js";
+import { providerDetails } from "./twitter/errors.js";
 
 /** Any thrown value as the service's error; unknown ones become a bare 500 that says nothing of them. */
 export function toSignInError(error: unknown): SignInError {
@@ -59,7 +60,7 @@ export async function logged(step: StepLog["step"], run: () => Promise<Response>
       durationMs: Date.now() - started,
       status: failure.status,
       error: failure.code,
-      ...(cause?.status === undefined ? {} : { providerStatus: cause.status }),
+      ...(cause && providerDetails(cause)),
     });
     throw error;
   }

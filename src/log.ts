@@ -10,6 +10,10 @@ export interface StepLog {
   error?: string;
   /** The provider's HTTP status, when the failure came from the provider. */
   providerStatus?: number;
+  /** X's error code when it answered an error: v1.1's number (453) or a v2 problem's type (`client-forbidden`). */
+  providerCode?: number | string;
+  /** X's error message (at most 200 characters, any oauth_* value redacted). */
+  providerMessage?: string;
 }
 
 /** Writes a step's log line as JSON. */
@@ -24,9 +28,24 @@ export interface RevocationLog {
   /** Why it failed: the OAuth client's error code (ERR_OAUTH1_TIMEOUT, ...) or the service's. */
   error?: string;
   providerStatus?: number;
+  providerCode?: number | string;
+  providerMessage?: string;
 }
 
 /** Writes the revocation's log line as JSON. */
 export function logRevocation(entry: RevocationLog): void {
   console.log(JSON.stringify({ event: "twitter_token_revocation", ...entry }));
+}
+
+/** A sign-in that went on without what X refused: v2 users/me for v1.1 verify_credentials, or the profile without the email. */
+export interface ProfileFallbackLog {
+  fallback: "users_me" | "without_email";
+  providerStatus?: number;
+  providerCode?: number | string;
+  providerMessage?: string;
+}
+
+/** Writes the fallback's log line as JSON (once per refusal remembered: at most once an hour per isolate). */
+export function logProfileFallback(entry: ProfileFallbackLog): void {
+  console.log(JSON.stringify({ event: "twitter_profile_fallback", ...entry }));
 }

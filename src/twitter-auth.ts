@@ -18,7 +18,6 @@ import { currentSession } from "./session/current.js";
 import { deleteSessionIndexes, endUserSessions } from "./session/session-store.js";
 import type { TwitterProfile } from "./twitter/account.js";
 import { type TwitterApi, createTwitterApi } from "./twitter/api.js";
-import { createTwitterClient } from "./twitter/client.js";
 
 export type { TwitterAuthOptions } from "./config.js";
 export type { Env, TwitterAuthEnv, TwitterAuthVariables } from "./env.js";
@@ -67,7 +66,7 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
     const { id, profile } = session;
     await deleteSessionIndexes(c.env.AUTH_KV, profile.id, await endUserSessions(c.env.AUTH_KV, profile.id, id));
   };
-  c.set("twitterApi", createTwitterApi(createTwitterClient(settings), session.credentials, endSession));
+  c.set("twitterApi", createTwitterApi(settings, session.credentials, endSession));
 }
 
 /**

@@ -1,4 +1,4 @@
-// GET /auth: X's callback. Check the cookie and token, exchange the verifier, start a session, answer verify_credentials.
+// GET /auth: X's callback. Check the cookie and token, exchange the verifier, start a session, answer X's profile JSON.
 
 import type { Context } from "hono";
 import { afterAnswer } from "../after-answer.js";
@@ -9,8 +9,8 @@ import { SESSION_COOKIE, clearIdCookie, readIdCookie, requestTokenCookie, setIdC
 import { constantTimeEqual } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
 import { createSession, endSessionById } from "../session/session-store.js";
-import { verifyCredentials } from "../twitter/account.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
+import { fetchProfile } from "../twitter/profile.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
 const DENIED = "You declined to sign in with Twitter. Nothing was shared.";
@@ -25,8 +25,9 @@ const TOKEN_CHARACTERS = /^[\x21\x23-\x7e]+$/;
  * (oauth_token, or denied when the user cancelled), whatever the outcome, and the request-token
  * cookie is cleared; a callback without it, or with another token, changes nothing. On success a
  * session starts (its own random id and cookie, ending the session the browser had before, if
- * any) and the answer is X's verify_credentials JSON exactly as X sent it, or a 303 to the `next`
- * path /login was given.
+ * any) and the answer is X's profile JSON exactly as X sent it (verify_credentials', or
+ * /2/users/me's when X allows the app only v2: see fetchProfile), or a 303 to the `next` path
+ * /login was given.
  */
 export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
   const denied = tokenParameter(c, "denied");
@@ -80,7 +81,7 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
       () => client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
       { startAgain },
     );
-    return { token, ...(await callTwitter("verify_credentials", () => verifyCredentials(client, token, { includeEmail: settings.includeEmail }), { startAgain })) };
+    return { token, ...(await fetchProfile(client, token, settings, { startAgain })) };
   })();
   // The delete runs beside both calls to X. A failed delete answers 503, whatever X said, and
   // starts no session: a sign-in finishes only once its request token is gone from KV (X, which
@@ -89,7 +90,7 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   if (deletion.status === "rejected") throw deletion.reason;
   clearIdCookie(c, cookieName);
   if (outcome.status === "rejected") throw outcome.reason;
-  const { token, json, profile } = outcome.value;
+  const { token, json, profile, source } = outcome.value;
 
   // The session this browser had before, if any: the new one replaces it.
   const previous = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecrets, settings.sessionTtlSeconds);
@@ -102,7 +103,8 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   }
   c.header("Cache-Control", "no-store");
   if (pending.next !== undefined) return c.redirect(pending.next, 303);
-  return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8" });
+  // X's JSON as it came: v1.1's user object, or v2's {"data":{...}}; the header says which.
+  return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8", "X-Twitter-Profile-Source": source });
 }
 
 /** A token or verifier from the callback's query: at most 256 visible ASCII characters, given once. */

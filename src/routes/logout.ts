@@ -11,6 +11,7 @@ import { SESSION_COOKIE, clearIdCookie } from "../session/cookie.js";
 import { currentSession } from "../session/current.js";
 import { type Session, deleteSessionIndex, deleteSessionIndexes, deleteSessionRecord, endUserSessions, listUserSessions, readSession } from "../session/session-store.js";
 import { createTwitterClient } from "../twitter/client.js";
+import { providerDetails } from "../twitter/errors.js";
 import { invalidateToken } from "../twitter/revoke.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
@@ -90,7 +91,7 @@ async function revoke(settings: Settings, session: Session): Promise<void> {
       outcome: "error",
       durationMs: Date.now() - started,
       error: known ? error.code : "internal_error",
-      ...(known && error.status !== undefined ? { providerStatus: error.status } : {}),
+      ...(known && providerDetails(error)),
     });
   }
 }

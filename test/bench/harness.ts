@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Plugin, build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { PROJECT_ROOT } from "../../tools/dev/dev-server.ts";
-import { jsonText, userIdForScreenName, userObject } from "../../tools/stand-in/twitter.ts";
+import { jsonText, userIdForScreenName, userObject, usersMeObject } from "../../tools/stand-in/twitter.ts";
 
 /** The user every benchmark's sign-ins sign in. */
 export const BENCH_SCREEN_NAME = "bench_user";
@@ -37,7 +37,7 @@ export async function bundleWorker(entry: string, plugins: Plugin[] = []): Promi
 /**
  * Bundles a benchmark's Worker (`entry`, a file path) with bundleWorker and starts it in workerd,
  * with the bindings the harnesses read: the app's key and secret, a SESSION_SECRET, and X's
- * verify_credentials answer for BENCH_SCREEN_NAME.
+ * verify_credentials and /2/users/me answers for BENCH_SCREEN_NAME.
  */
 export async function startBenchWorker(entry: string, plugins: Plugin[] = []): Promise<Miniflare> {
   const { script, compatibilityDate } = await bundleWorker(entry, plugins);
@@ -54,6 +54,7 @@ export async function startBenchWorker(entry: string, plugins: Plugin[] = []): P
         CONSUMER_SECRET: "bench-consumer-secret-0123456789abcdef",
         SESSION_SECRET: "bench-session-secret-0123456789abcdef0123456789",
         VERIFY_CREDENTIALS_BODY: body,
+        USERS_ME_BODY: jsonText(usersMeObject({ screenName: BENCH_SCREEN_NAME }, "https://pbs.twimg.com", ["profile_image_url"])),
         USER_ID: userIdForScreenName(BENCH_SCREEN_NAME),
         SCREEN_NAME: BENCH_SCREEN_NAME,
       },

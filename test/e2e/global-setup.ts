@@ -1,5 +1,6 @@
 // Vitest globalSetup for `npm run e2e`: checks that Chromium is there, then starts `wrangler dev`
-// against the Twitter stand-in on free loopback ports, with KV in a temporary folder. Provides the
+// against the Twitter stand-in (at the `free` access level, startDevServer's default, as for
+// npm run dev) on free loopback ports, with KV in a temporary folder. Provides the
 // site's origin (http://localhost:PORT) and the stand-in's to the tests; stops both afterwards,
 // and also when the run is interrupted or ends abruptly. A second `wrangler dev`, in gateway mode
 // (`npm run dev -- --demo-origin`), protects the demo origin for the gateway scenario.

@@ -1,5 +1,6 @@
 // "Sign in with Twitter" end to end, in a real browser: Debian's headless Chromium, driven by
-// playwright-core, against `wrangler dev` and the Twitter stand-in (started by global-setup.ts).
+// playwright-core, against `wrangler dev` and the Twitter stand-in (started by global-setup.ts, at
+// the `free` access level, as npm run dev starts it: the profile comes from X API v2's /2/users/me).
 // A person's clicks: the landing page, the stand-in's consent page, back to the Worker; then /me,
 // "Sign out", "Sign out of all devices" across two browsers, and the Cancel path. No CSP violation
 // may show up on the Worker's pages, and the session cookie must be HttpOnly. In gateway mode: a
@@ -125,21 +126,24 @@ describe("Sign in with Twitter, in Chromium", () => {
     const requestTokenCookie = await cookieNamed(context, REQUEST_TOKEN_COOKIE);
     expect(requestTokenCookie, "the request-token cookie after /login").toMatchObject({ httpOnly: true, sameSite: "Lax" });
 
-    // "Authorize app": back on /auth, which answers verify_credentials' JSON.
+    // "Authorize app": back on /auth. The stand-in runs at the `free` access level, as npm run dev's
+    // does (X as it answers a new app today): v1.1 verify_credentials is refused with 403 code 453,
+    // and /auth answers X API v2's /2/users/me JSON, saying so in X-Twitter-Profile-Source.
     const auth = await authorize(page, "e2e_alice", "Alice E2E");
     await page.waitForURL((url) => url.origin === origin && url.pathname === "/auth");
     expect(auth.status()).toBe(200);
     expect(auth.headers()["content-type"]).toMatch(/^application\/json/);
+    expect(auth.headers()["x-twitter-profile-source"]).toBe("users_me");
     const query = new URL(page.url()).searchParams;
     expect(query.get("oauth_token")).toBeTruthy();
     expect(query.get("oauth_verifier")).toBeTruthy();
     const raw = await auth.text();
-    const account = JSON.parse(raw) as { id_str: string; screen_name: string; name: string; profile_image_url_https: string };
-    expect(account.screen_name).toBe("e2e_alice");
+    const account = (JSON.parse(raw) as { data: { id: string; username: string; name: string; profile_image_url: string } }).data;
+    expect(account.username).toBe("e2e_alice");
     expect(account.name).toBe("Alice E2E");
-    expect(account.id_str).toMatch(/^\d+$/);
-    // Twitter's JSON byte for byte: the 64-bit id is still exactly id_str (no float rounding).
-    expect(raw).toContain(`"id":${account.id_str},`);
+    // X's JSON byte for byte: v2 writes the 64-bit id as a string.
+    expect(account.id).toMatch(/^\d{19}$/);
+    expect(raw).toContain(`"id":"${account.id}",`);
     // The sign-in cookie is spent; the session cookie is HttpOnly and not readable by the page's scripts.
     const sessionCookie = await cookieNamed(context, SESSION_COOKIE);
     expect(sessionCookie, "the session cookie after /auth").toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/", secure: false });
@@ -160,7 +164,7 @@ describe("Sign in with Twitter, in Chromium", () => {
     const me = await page.goto("/me");
     expect(me?.status()).toBe(200);
     const profile = (await me?.json()) as { id: string; screenName: string; name: string };
-    expect(profile).toMatchObject({ id: account.id_str, screenName: "e2e_alice", name: "Alice E2E" });
+    expect(profile).toMatchObject({ id: account.id, screenName: "e2e_alice", name: "Alice E2E" });
 
     // "Sign out": a POST to /logout, 303 back to / signed out, the session cookie gone.
     await page.goto("/");

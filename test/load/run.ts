@@ -200,6 +200,8 @@ async function run(): Promise<void> {
   try {
     server = await startDevServer({
       standIn: true,
+      // The driver checks /auth's v1.1 user object (screen_name, id_str): the stand-in serves v1.1.
+      standInOptions: { accessLevel: "legacy" },
       port,
       ip: "127.0.0.1",
       output: flags.verbose ? "inherit" : "ignore",

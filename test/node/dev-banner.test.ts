@@ -8,13 +8,17 @@ const text = (lines: string[]) => lines.join("\n");
 describe("npm run dev's banner", () => {
   it("outside gateway mode: register /auth, open / and click Sign in with Twitter", () => {
     const facts = { browserUrl, standIn: true, devVars: {}, demoOrigin: false };
-    expect(text(startLines(facts))).toContain(`register ${browserUrl}/auth as the`);
+    // X takes 127.0.0.1 in a local callback, not localhost: the banner says so, and how to serve it.
+    expect(text(startLines(facts))).toContain("register http://127.0.0.1:8787/auth as the");
+    expect(text(startLines(facts))).toContain("and run npm run dev -- --ip 127.0.0.1.");
+    expect(text(startLines({ ...facts, browserUrl: "http://127.0.0.1:8788" }))).toContain("register http://127.0.0.1:8788/auth as the");
+    expect(text(startLines({ ...facts, browserUrl: "http://127.0.0.1:8788" }))).toContain("and run npm run dev.");
     expect(text(readyLines(facts))).toContain(`Open ${browserUrl}/ and click "Sign in with Twitter"`);
   });
 
   it("with PROTECT_ORIGIN in .dev.vars: register /_auth/auth and open the protected site, not the landing page", () => {
     const facts = { browserUrl, standIn: true, devVars: { PROTECT_ORIGIN: "http://localhost:3000" }, demoOrigin: false };
-    expect(text(startLines(facts))).toContain(`register ${browserUrl}/_auth/auth as the`);
+    expect(text(startLines(facts))).toContain("register http://127.0.0.1:8787/_auth/auth as the");
     const ready = text(readyLines(facts));
     expect(ready).toContain("Gateway mode: protecting http://localhost:3000 (PROTECT_ORIGIN in .dev.vars); the sign-in routes are under /_auth");
     expect(ready).toContain(`Open ${browserUrl}/ : sign in, and land on your site's page`);
@@ -27,14 +31,15 @@ describe("npm run dev's banner", () => {
     expect(signInPrefix({ devVars: { SIGN_IN_PREFIX: "/account" }, demoOrigin: false })).toBe("/account");
     expect(signInPrefix({ devVars: {}, demoOrigin: true })).toBe("/_auth");
     const facts = { browserUrl, standIn: true, devVars: { SIGN_IN_PREFIX: "/account" }, demoOrigin: false };
-    expect(text(startLines(facts))).toContain(`register ${browserUrl}/account/auth as the`);
+    expect(text(startLines(facts))).toContain("register http://127.0.0.1:8787/account/auth as the");
     // The landing page stays at / outside gateway mode.
     expect(text(readyLines(facts))).toContain(`Open ${browserUrl}/ and click "Sign in with Twitter"`);
   });
 
   it("with the app's own credentials: names the callback URL its X app must list", () => {
     const facts = { browserUrl, standIn: false, devVars: { PROTECT_ORIGIN: "http://localhost:3000" }, demoOrigin: false };
-    expect(text(startLines(facts))).toContain(`Signing in with the X app in .dev.vars: its callback URLs must include ${browserUrl}/_auth/auth`);
+    expect(text(startLines(facts))).toContain("Signing in with the X app in .dev.vars: its callback URLs must include http://127.0.0.1:8787/_auth/auth");
+    expect(text(startLines(facts))).toContain("(X takes 127.0.0.1, not localhost: run npm run dev -- --ip 127.0.0.1 and open http://127.0.0.1:8787/)");
     expect(text(startLines(facts))).not.toContain("STAND-IN");
   });
 

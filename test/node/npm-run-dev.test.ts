@@ -141,6 +141,15 @@ describe.skipIf(process.platform !== "linux")("npm run dev", () => {
     expect(await isPortFree("127.0.0.1", port)).toBe(true);
   }, 75_000);
 
+  it("-- --access-level with another word: one line saying which words, a non-zero exit, nothing started", async () => {
+    const run = npmRunDev(["--access-level", "basic"]);
+    const exit = await within(run.exit, 20_000);
+    expect(exit, `npm run dev did not exit within 20 s:\n${run.output()}`).toBeDefined();
+    expect(exit!.code).not.toBe(0);
+    expect(run.output()).toContain("  npm run dev: --access-level must be free or legacy, not basic");
+    expect(run.output()).not.toContain("Open");
+  }, 30_000);
+
   it("on a busy port: one line naming the port and how to choose another, a non-zero exit, and never Open", async () => {
     const port = await freePort();
     // Another app on that port, answering 200 to everything (what the readiness check used to take for the Worker).
@@ -201,6 +210,11 @@ describe.skipIf(process.platform !== "linux")("npm run dev", () => {
     expect(html).toContain('<td id="row-2">demo_user</td>');
     expect(html).toContain(`<td id="row-3">${encodeURIComponent("Démo User")}</td>`);
     expect(html).toContain('<td id="row-4">Démo User</td>');
+    // The stand-in ran at the free access level, as X answers a new app: v1.1 refused (453), the profile from /2/users/me.
+    expect(run.output()).toContain(`Twitter stand-in: ${standIn} (access level free; npm run dev -- --access-level legacy for the other)`);
+    const { endpoints } = (await (await fetch(`${standIn}/__stand-in/stats`)).json()) as { endpoints: Record<string, { accepted: number; rejected: Record<string, number> }> };
+    expect(endpoints.verify_credentials!.rejected).toEqual({ "not at this access level (453)": 1 });
+    expect(endpoints.users_me!.accepted).toBe(1);
     expect(html).toContain('<td id="row-5">yes</td>');
     // Ctrl+C stops it all, the demo origin with it.
     process.kill(-run.child.pid!, "SIGINT");

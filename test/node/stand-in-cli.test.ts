@@ -38,4 +38,30 @@ describe("the stand-in's command line", () => {
       expect(await exited).toBe(0);
     }
   });
+
+  it("runs at the free access level unless told --access-level legacy, and says so", async () => {
+    for (const [args, level] of [[[], "free"], [["--access-level", "legacy"], "legacy"]] as const) {
+      const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      try {
+        const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+        const description = JSON.parse(String(first.value)) as { origin: string; accessLevel: string };
+        expect(description.accessLevel).toBe(level);
+        const control = await fetch(`${description.origin}/__stand-in/access-level`, { signal: AbortSignal.timeout(5_000) });
+        expect(await control.json()).toEqual({ level });
+      } finally {
+        child.kill("SIGTERM");
+        expect(await exited).toBe(0);
+      }
+    }
+  });
+
+  it("refuses an unknown --access-level with exit code 2 and the usage", async () => {
+    const child = spawn(process.execPath, [cli, "--access-level", "basic"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    expect(await new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))).toBe(2);
+    expect(stderr).toContain("--access-level must be free or legacy, not basic");
+    expect(stderr).toContain("usage: ");
+  });
 });

@@ -4,7 +4,7 @@ import { hmacsign, rfc3986, sign } from "oauth-sign";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { baseStringUri, parseAuthorizationHeader } from "../../tools/stand-in/oauth.ts";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, startStandIn, type Fault, type StandIn } from "../../tools/stand-in/server.ts";
-import { userIdForScreenName } from "../../tools/stand-in/twitter.ts";
+import { ACCESS_LEVEL_ERROR_BODY, USER_FIELDS, userIdForScreenName } from "../../tools/stand-in/twitter.ts";
 
 // ---------------------------------------------------------------- a small OAuth 1.0a client for the tests
 
@@ -124,6 +124,10 @@ async function signIn(standIn: StandIn, screenName: string): Promise<{ token: st
 
 function verifyCredentials(standIn: StandIn, access: { token: string; secret: string }, query = "skip_status=true"): Promise<Response> {
   return signedFetch({ method: "GET", url: `${standIn.urls.apiBase}account/verify_credentials.json?${query}`, token: access.token, tokenSecret: access.secret });
+}
+
+function usersMe(standIn: StandIn, access: { token: string; secret: string }, query = "user.fields=profile_image_url"): Promise<Response> {
+  return signedFetch({ method: "GET", url: `${standIn.origin}/2/users/me${query ? `?${query}` : ""}`, token: access.token, tokenSecret: access.secret });
 }
 
 // ---------------------------------------------------------------- tests
@@ -659,6 +663,124 @@ describe("faults", () => {
     expect(stats.endpoints.request_token.faulted).toBeGreaterThan(0);
     expect(stats.liveRequestTokens).toBeGreaterThan(0);
     expect(stats.liveAccessTokens).toBeGreaterThan(0);
+  });
+});
+
+describe("X API v2: GET /2/users/me", () => {
+  it("answers {data} with the id as a string, name and username by default, and the fields asked for", async () => {
+    const access = await signIn(standIn, "V2_User");
+    const plain = await usersMe(standIn, access, "");
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(plain.headers.get("x-rate-limit-limit")).toBe("75");
+    const id = userIdForScreenName("v2_user");
+    expect(await plain.text()).toBe(`{"data":{"id":"${id}","name":"V2_User","username":"V2_User"}}`);
+
+    const asked = (await (await usersMe(standIn, access, "user.fields=profile_image_url,confirmed_email,created_at")).json()) as { data: Record<string, unknown> };
+    expect(asked.data).toEqual({
+      id,
+      name: "V2_User",
+      username: "V2_User",
+      profile_image_url: `${standIn.origin}/profile_images/${id}/normal.svg`,
+      confirmed_email: "V2_User@example.com",
+      created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+    });
+    // A field X lists but the stand-in does not model is left out, as X leaves out what a user lacks.
+    expect(((await (await usersMe(standIn, access, "user.fields=withheld")).json()) as { data: object }).data).not.toHaveProperty("withheld");
+  });
+
+  it("answers an unknown user.fields value 400 invalid-request in X's shape, echoing the parameter as sent", async () => {
+    const access = await signIn(standIn, "v2_fields");
+    const response = await usersMe(standIn, access, "user.fields=id,wrong_field");
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      errors: [{ parameters: { "user.fields": ["id,wrong_field"] }, message: `The \`user.fields\` query parameter value [wrong_field] is not one of [${USER_FIELDS.join(",")}]` }],
+      title: "Invalid Request",
+      detail: "One or more parameters to your request was invalid.",
+      type: "https://api.twitter.com/2/problems/invalid-request",
+    });
+    expect(standIn.stats().endpoints.users_me.rejected["unknown user.fields value"]).toBeGreaterThan(0);
+    // Every field of X's list is accepted.
+    expect((await usersMe(standIn, access, `user.fields=${USER_FIELDS.join(",")}`)).status).toBe(200);
+  });
+
+  it("checks OAuth 1.0a like every call, answering v2's bare 401 problem (the stats keep why)", async () => {
+    const access = await signIn(standIn, "v2_auth");
+    const unauthorized = { title: "Unauthorized", type: "about:blank", status: 401, detail: "Unauthorized" };
+    const badSignature = await signedFetch({ method: "GET", url: `${standIn.origin}/2/users/me`, token: access.token, tokenSecret: access.secret, tamper: (s) => `x${s}` });
+    expect(badSignature.status).toBe(401);
+    expect(await badSignature.json()).toEqual(unauthorized);
+    const unknownToken = await usersMe(standIn, { token: "nobody", secret: "nothing" });
+    expect(unknownToken.status).toBe(401);
+    expect(await unknownToken.json()).toEqual(unauthorized);
+    const unsigned = await fetch(`${standIn.origin}/2/users/me`);
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toEqual(unauthorized);
+    // The query is part of what is signed: changing it after signing breaks the signature.
+    const [url, init] = signedRequest({ method: "GET", url: `${standIn.origin}/2/users/me?user.fields=profile_image_url`, token: access.token, tokenSecret: access.secret });
+    expect((await fetch(url.replace("profile_image_url", "created_at"), init)).status).toBe(401);
+    const rejected = standIn.stats().endpoints.users_me.rejected;
+    expect(rejected["bad signature"]).toBeGreaterThanOrEqual(2);
+    expect(rejected["unknown access token"]).toBeGreaterThan(0);
+  });
+
+  it("takes faults like the other endpoints", async () => {
+    const access = await signIn(standIn, "v2_fault");
+    standIn.setFault("users_me", { kind: "missing-fields", omit: ["data"], times: 1 });
+    expect(await (await usersMe(standIn, access)).text()).toBe("{}");
+    expect((await usersMe(standIn, access)).status).toBe(200);
+  });
+});
+
+describe("access levels", () => {
+  it("legacy by default here; free refuses v1.1 verify_credentials with X's 403 code 453, and serves the OAuth endpoints, v2 and invalidate_token", async () => {
+    const own = await startStandIn();
+    try {
+      expect(own.stats().accessLevel).toBe("legacy");
+      const access = await signIn(own, "level_user");
+      expect((await verifyCredentials(own, access)).status).toBe(200);
+
+      own.setAccessLevel("free");
+      expect(own.stats().accessLevel).toBe("free");
+      const refused = await verifyCredentials(own, access);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toBe(ACCESS_LEVEL_ERROR_BODY);
+      expect(JSON.parse(ACCESS_LEVEL_ERROR_BODY)).toEqual({ errors: [{ code: 453, message: expect.stringMatching(/^You currently have access to a subset of X API V2 endpoints/) }] });
+      expect(own.stats().endpoints.verify_credentials.rejected["not at this access level (453)"]).toBe(1);
+      // A bad signature is still refused as such first.
+      const forged = await signedFetch({ method: "GET", url: `${own.urls.apiBase}account/verify_credentials.json`, token: access.token, tokenSecret: "wrong" });
+      expect(forged.status).toBe(401);
+      expect(await twitterErrorCode(forged)).toBe(32);
+
+      const again = await signIn(own, "level_user");
+      expect((await usersMe(own, again)).status).toBe(200);
+      const revoked = await signedFetch({ url: `${own.urls.apiBase}oauth/invalidate_token`, token: again.token, tokenSecret: again.secret });
+      expect(revoked.status).toBe(200);
+      expect(() => own.setAccessLevel("basic" as never)).toThrow(TypeError);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("starts at the level asked for, and switches over HTTP: GET and POST /__stand-in/access-level", async () => {
+    const own = await startStandIn({ accessLevel: "free" });
+    try {
+      const control = `${own.origin}/__stand-in/access-level`;
+      expect(await (await fetch(control)).json()).toEqual({ level: "free" });
+      const set = (body: string) => fetch(control, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const legacy = await set(JSON.stringify({ level: "legacy" }));
+      expect(legacy.status).toBe(200);
+      expect(await legacy.json()).toEqual({ ok: true, level: "legacy" });
+      expect(own.stats().accessLevel).toBe("legacy");
+      for (const bad of [JSON.stringify({ level: "pro" }), "{", "null"]) {
+        const refused = await set(bad);
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toEqual({ error: expect.stringMatching(/level|JSON/) });
+      }
+      expect(((await (await fetch(`${own.origin}/__stand-in/stats`)).json()) as { accessLevel: string }).accessLevel).toBe("legacy");
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -1,4 +1,7 @@
 // The deployed Worker's size budget, held by test/node/bundle-size.test.ts and printed beside the figures by npm run bench:bundle.
 
-/** The budget for the whole service (flow, session, pages, middleware, revocation, gateway), gzipped: 24 KiB. */
-export const BUNDLE_BUDGET_BYTES = 24 * 1024;
+/**
+ * The budget for the whole service (flow, session, pages, middleware, revocation, gateway, and the
+ * profile from X API v2 for apps on X's Free and pay-per-use access), gzipped: 25 KiB.
+ */
+export const BUNDLE_BUDGET_BYTES = 25 * 1024;

@@ -54,6 +54,13 @@ describe("provider faults at request_token", () => {
     { name: "no oauth_callback_confirmed", fault: { kind: "missing-fields", omit: ["oauth_callback_confirmed"] }, status: 502, code: "twitter_bad_response", sentence: /did not confirm the callback/ },
     { name: "no token secret", fault: { kind: "missing-fields", omit: ["oauth_token_secret"] }, status: 502, code: "twitter_bad_response", sentence: /malformed/ },
     { name: "401 code 32 (wrong consumer key or secret)", fault: { kind: "unauthorized" }, status: 502, code: "twitter_rejected_credentials", sentence: /TWITTER_CLIENT_ID or TWITTER_CLIENT_SECRET is wrong/ },
+    {
+      name: "401 code 416 (a suspended app)",
+      fault: { kind: "status", status: 401, body: '{"errors":[{"code":416,"message":"Invalid / suspended application"}]}', contentType: "application/json" },
+      status: 502,
+      code: "twitter_rejected_credentials",
+      sentence: /^Twitter says this app is suspended or invalid \(error 416\): see it in X's developer console \(console\.x\.com\)\.$/,
+    },
     { name: "403 code 415 (callback not approved)", fault: { kind: "callback-not-approved" }, status: 502, code: "callback_not_approved", sentence: /Register http:\/\/localhost:8787\/auth as a callback URL/ },
   ];
   for (const { name, fault, status, code, sentence } of cases) {

@@ -134,6 +134,11 @@ describe("POST /logout revokes the access token at X", () => {
   for (const [label, fault, error] of [
     ["X answers 503", { kind: "status", status: 503, times: 1 }, '"error":"ERR_OAUTH1_PROVIDER_STATUS","providerStatus":503'],
     ["X does not answer", { kind: "hang", times: 1 }, '"error":"ERR_OAUTH1_TIMEOUT"'],
+    [
+      "X answers an error of its own",
+      { kind: "status", status: 403, body: '{"errors":[{"code":326,"message":"To protect our users from spam and other malicious activity, this account is temporarily locked."}]}', contentType: "application/json", times: 1 },
+      '"error":"ERR_OAUTH1_PROVIDER_STATUS","providerStatus":403,"providerCode":326,"providerMessage":"To protect our users from spam and other malicious activity, this account is temporarily locked."',
+    ],
   ] as const) {
     it(`still signs out when ${label} to the revocation: session deleted, cookie cleared, failure logged without the token`, async () => {
       const phone = await device("revoke_fault", "faulty");

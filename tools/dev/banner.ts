@@ -28,16 +28,27 @@ function protectedSite(facts: BannerFacts, demoOriginUrl?: string): string | und
   return facts.devVars.PROTECT_ORIGIN ? `${facts.devVars.PROTECT_ORIGIN} (PROTECT_ORIGIN in .dev.vars)` : undefined;
 }
 
-/** Printed before wrangler starts: which X, and the callback URL to register for this origin. */
+/**
+ * Printed before wrangler starts: which X, and the callback URL to register for this origin. X asks
+ * for 127.0.0.1 rather than localhost in a local callback (docs/x-app.md), and the callback must
+ * be the origin the browser opens: on localhost, the banner says how to serve 127.0.0.1 instead.
+ */
 export function startLines(facts: BannerFacts): string[] {
-  const callback = `${facts.browserUrl}${signInPrefix(facts)}/auth`;
-  if (!facts.standIn) return ["", `  Signing in with the X app in .dev.vars: its callback URLs must include ${callback}`, ""];
+  const onLocalhost = new URL(facts.browserUrl).hostname === "localhost";
+  const origin = onLocalhost ? facts.browserUrl.replace("//localhost", "//127.0.0.1") : facts.browserUrl;
+  const callback = `${origin}${signInPrefix(facts)}/auth`;
+  const again = onLocalhost ? "npm run dev -- --ip 127.0.0.1" : "npm run dev";
+  if (!facts.standIn) {
+    const lines = ["", `  Signing in with the X app in .dev.vars: its callback URLs must include ${callback}`];
+    if (onLocalhost) lines.push(`  (X takes 127.0.0.1, not localhost: run ${again} and open ${origin}/)`);
+    return [...lines, ""];
+  }
   return [
     "",
     "  No Twitter credentials in .dev.vars: signing in against the LOCAL TWITTER STAND-IN (not real Twitter).",
     "  Type any screen name on its consent page. To use real Twitter: cp .dev.vars.example .dev.vars,",
     `  set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET, register ${callback} as the`,
-    "  app's callback URL on the X developer portal, and run npm run dev again.",
+    `  app's callback URL in X's developer console (docs/x-app.md), and run ${again}.`,
     "",
   ];
 }

@@ -23,7 +23,11 @@ export interface DevServerOptions {
   ip?: string;
   /** Force the stand-in even when .dev.vars holds real credentials (tests, load, benchmarks). */
   standIn?: boolean;
-  /** Options for the stand-in. */
+  /**
+   * Options for the stand-in. Its access level defaults to `free` here, unlike startStandIn's
+   * `legacy`: `npm run dev` shows X as it answers a new app today (v1.1 verify_credentials refused,
+   * the sign-in served by X API v2's /2/users/me).
+   */
   standInOptions?: StandInOptions;
   /** Gateway mode: start the demo origin (tools/dev/demo-origin.ts) and protect it (PROTECT_ORIGIN, ORIGIN_SHARED_SECRET). */
   demoOrigin?: boolean;
@@ -191,7 +195,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   let standIn: StandIn | undefined;
   if (useStandIn) {
-    standIn = await startStandIn(options.standInOptions);
+    standIn = await startStandIn({ accessLevel: "free", ...options.standInOptions });
     Object.assign(vars, {
       TWITTER_CLIENT_ID: DEFAULT_CONSUMER_KEY,
       TWITTER_CLIENT_SECRET: DEFAULT_CONSUMER_SECRET,

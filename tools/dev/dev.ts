@@ -14,9 +14,21 @@ function portInUse(port: number, ip: string): never {
 }
 
 // Every argument goes to wrangler dev (`npm run dev -- --port 8788`); without --port and --ip, localhost:8787.
-// Ours alone: --demo-origin, gateway mode in front of a local demo site (tools/dev/demo-origin.ts).
-const demoOrigin = process.argv.includes("--demo-origin");
-const options = { port: 8787, ip: "localhost", demoOrigin, wranglerArgs: process.argv.slice(2).filter((arg) => arg !== "--demo-origin") };
+// Ours alone: --demo-origin, gateway mode in front of a local demo site (tools/dev/demo-origin.ts);
+// --access-level free|legacy, the stand-in's (default free: what X gives a new app today).
+const wranglerArgs: string[] = [];
+let demoOrigin = false;
+let accessLevel: string | undefined = "free";
+for (const args = process.argv.slice(2); args.length > 0; ) {
+  const arg = args.shift()!;
+  if (arg === "--demo-origin") demoOrigin = true;
+  else if (arg === "--access-level") accessLevel = args.shift();
+  else if (arg.startsWith("--access-level=")) accessLevel = arg.slice("--access-level=".length);
+  else wranglerArgs.push(arg);
+}
+if (accessLevel !== "free" && accessLevel !== "legacy") fail(`--access-level must be free or legacy, not ${accessLevel ?? "nothing"}`);
+const options = { port: 8787, ip: "localhost", demoOrigin, standInOptions: { accessLevel } as const, wranglerArgs };
+
 let address: DevAddress;
 try {
   address = devAddress(options);
@@ -52,6 +64,6 @@ try {
   if (error instanceof PortInUseError) portInUse(error.port, error.ip);
   fail(error instanceof Error ? error.message : String(error));
 }
-if (server.standIn) console.log(`  Twitter stand-in: ${server.standIn.origin}`);
+if (server.standIn) console.log(`  Twitter stand-in: ${server.standIn.origin} (access level ${accessLevel}; npm run dev -- --access-level ${accessLevel === "free" ? "legacy" : "free"} for the other)`);
 console.log(readyLines(facts, server.demoOrigin?.origin).join("\n"));
 void server.exited.then((code) => shutdown(code));

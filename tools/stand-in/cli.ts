@@ -1,8 +1,9 @@
 // Command line for the Twitter stand-in (`npx hono-sign-in-with-twitter stand-in`, or `npm run stand-in` in this repository): prints one JSON line (origin, urls, consumer, Worker vars), or with --dev-vars the .dev.vars lines, and runs until SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, startStandIn } from "./server.ts";
+import { isAccessLevel } from "./twitter.ts";
 
-const USAGE = `usage: npx hono-sign-in-with-twitter stand-in [--port N] [--dev-vars] [--callback-prefix URL]... [--consumer-key KEY --consumer-secret SECRET] [--app-name NAME] [--log]
+const USAGE = `usage: npx hono-sign-in-with-twitter stand-in [--port N] [--dev-vars] [--callback-prefix URL]... [--consumer-key KEY --consumer-secret SECRET] [--app-name NAME] [--access-level free|legacy] [--log]
 (in a clone of its repository: npm run stand-in -- [options])
 Starts the local Twitter stand-in on 127.0.0.1 and prints one line of JSON describing it.
   --dev-vars             print instead the lines to put in a Worker's .dev.vars to sign in against it
@@ -10,6 +11,8 @@ Starts the local Twitter stand-in on 127.0.0.1 and prints one line of JSON descr
   --callback-prefix URL  also approve callbacks starting with URL (loopback hosts always are)
   --consumer-key, --consumer-secret  the app's client credentials (default: the public dev pair)
   --app-name NAME        name on the consent page
+  --access-level LEVEL   free (default: as X answers a new app today, v1.1 verify_credentials refused
+                         with 403 code 453, X API v2 /2/users/me served) or legacy (v1.1 served)
   --log                  access log on stderr`;
 
 async function main(): Promise<void> {
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
       "consumer-key": { type: "string" },
       "consumer-secret": { type: "string" },
       "app-name": { type: "string" },
+      "access-level": { type: "string", default: "free" },
       log: { type: "boolean" },
       "dev-vars": { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -32,6 +36,8 @@ async function main(): Promise<void> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, not ${values.port}`);
   if ((values["consumer-key"] === undefined) !== (values["consumer-secret"] === undefined)) throw new Error("--consumer-key and --consumer-secret go together");
+  const accessLevel = values["access-level"];
+  if (!isAccessLevel(accessLevel)) throw new Error(`--access-level must be free or legacy, not ${accessLevel}`);
   const consumerKey = values["consumer-key"] ?? DEFAULT_CONSUMER_KEY;
   const consumerSecret = values["consumer-secret"] ?? DEFAULT_CONSUMER_SECRET;
 
@@ -39,12 +45,14 @@ async function main(): Promise<void> {
     port,
     consumers: { [consumerKey]: consumerSecret },
     callbackPrefixes: values["callback-prefix"] ?? [],
+    accessLevel,
     ...(values["app-name"] !== undefined ? { appName: values["app-name"] } : {}),
     ...(values.log ? { log: (line: string) => process.stderr.write(`[stand-in] ${line}\n`) } : {}),
   });
   const description = {
     origin: standIn.origin,
     urls: standIn.urls,
+    accessLevel,
     consumerKey,
     // Printed only when it is the public dev value; a secret passed on the command line stays unprinted.
     ...(consumerSecret === DEFAULT_CONSUMER_SECRET ? { consumerSecret } : {}),

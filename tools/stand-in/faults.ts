@@ -2,9 +2,10 @@
 
 /**
  * The endpoints faults and counters are kept for. "authorize" is the consent pages and the consent
- * form's POST; "invalidate_token" is POST 1.1/oauth/invalidate_token (revoking an access token).
+ * form's POST; "invalidate_token" is POST 1.1/oauth/invalidate_token (revoking an access token);
+ * "users_me" is X API v2's GET /2/users/me.
  */
-export const ENDPOINTS = ["request_token", "authorize", "access_token", "verify_credentials", "invalidate_token"] as const;
+export const ENDPOINTS = ["request_token", "authorize", "access_token", "verify_credentials", "invalidate_token", "users_me"] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /**
@@ -15,7 +16,7 @@ export type Endpoint = (typeof ENDPOINTS)[number];
  * - garbage: 200 with a body that is not the protocol's (default `<html>oops</html>`), in the
  *   endpoint's usual content type.
  * - missing-fields: the normal answer minus these fields (form fields of the token endpoints, top-level
- *   keys of the verify_credentials JSON, query parameters of the consent form's redirect). Not applied
+ *   keys of the verify_credentials or users/me JSON, query parameters of the consent form's redirect). Not applied
  *   to (and not used up by) the GET consent pages.
  * - hang: never answer; the socket stays open until the client gives up or close().
  * - slow: answer normally after delayMs.

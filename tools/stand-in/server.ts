@@ -1,4 +1,4 @@
-// The local Twitter stand-in: a node:http server speaking X's OAuth 1.0a (request_token, authenticate/authorize, access_token, verify_credentials, invalidate_token), for dev and tests only.
+// The local Twitter stand-in: a node:http server speaking X's OAuth 1.0a (request_token, authenticate/authorize, access_token, verify_credentials, invalidate_token) and X API v2's /2/users/me, at an access level of X's, for dev and tests only.
 import { randomBytes, randomInt } from "node:crypto";
 import { STATUS_CODES, createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,19 +18,28 @@ import {
 import { PAGE_HEADERS, avatarSvg, consentPage, deniedPage, noLongerValidPage, pinPage } from "./pages.ts";
 import { BAD_SIGNATURE, Counters, type Stats } from "./stats.ts";
 import {
+  ACCESS_LEVELS,
+  ACCESS_LEVEL_ERROR_BODY,
   INVALID_VERIFIER_MESSAGE,
   TWITTER_ERRORS,
+  USER_FIELDS,
+  V2_UNAUTHORIZED,
+  invalidUserFieldsBody,
+  isAccessLevel,
   isTwitterTrue,
   isValidScreenName,
   jsonText,
   twitterErrorBody,
   userIdForScreenName,
   userObject,
+  usersMeObject,
+  type AccessLevel,
   type JsonObject,
 } from "./twitter.ts";
 
 export type { Endpoint, Fault, FaultKind } from "./faults.ts";
 export type { EndpointStats, Rejection, Stats } from "./stats.ts";
+export type { AccessLevel } from "./twitter.ts";
 
 /** The consumer key of the app the stand-in knows by default (a public dev value). */
 export const DEFAULT_CONSUMER_KEY = "stand-in-consumer-key";
@@ -52,6 +61,12 @@ export interface StandInOptions {
   requestTokenLifetimeSeconds?: number;
   /** Name on the consent page; default DEFAULT_APP_NAME. */
   appName?: string;
+  /**
+   * What the app may call (twitter.ts ACCESS_LEVELS): `legacy`, the default here (v1.1 served),
+   * or `free`, as X answers a new app today (v1.1 verify_credentials refused with 403 code 453).
+   * The command line and `npm run dev` default to `free`.
+   */
+  accessLevel?: AccessLevel;
   /** Access log, one line per request (no secrets, no query strings); default silent. */
   log?: (line: string) => void;
 }
@@ -69,6 +84,8 @@ export interface StandIn {
   /** e.g. "http://127.0.0.1:54321" */
   origin: string;
   urls: StandInUrls;
+  /** Switches the app's access level; throws TypeError on an unknown one. */
+  setAccessLevel(level: AccessLevel): void;
   /** Arms (or with null, disarms) a fault for an endpoint; throws TypeError on an invalid fault. */
   setFault(endpoint: Endpoint, fault: Fault | null): void;
   clearFaults(): void;
@@ -147,6 +164,7 @@ interface AccessToken {
 interface Provider {
   origin: string;
   appName: string;
+  accessLevel: AccessLevel;
   consumers: Map<string, string>;
   callbackPrefixes: string[];
   timestampWindowSeconds: number;
@@ -171,6 +189,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const p: Provider = {
     origin: "",
     appName: options.appName ?? DEFAULT_APP_NAME,
+    accessLevel: "legacy",
     consumers: new Map(Object.entries(options.consumers ?? { [DEFAULT_CONSUMER_KEY]: DEFAULT_CONSUMER_SECRET })),
     callbackPrefixes: options.callbackPrefixes ?? [],
     timestampWindowSeconds: options.timestampWindowSeconds ?? 300,
@@ -185,6 +204,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     counters: new Counters(),
     timers: new Set(),
   };
+  if (options.accessLevel !== undefined) setAccessLevel(p, options.accessLevel);
   const log = options.log;
   const server = createServer((req, res) => {
     handle(p, req, res, log).catch((error: unknown) => {
@@ -212,6 +232,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       accessToken: `${p.origin}/oauth/access_token`,
       apiBase: `${p.origin}/1.1/`,
     },
+    setAccessLevel: (level) => setAccessLevel(p, level),
     setFault: (endpoint, fault) => {
       if (!isEndpoint(endpoint)) throw new TypeError(`unknown endpoint: ${String(endpoint)}`);
       p.faults.set(endpoint, fault);
@@ -231,10 +252,16 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   };
 }
 
+function setAccessLevel(p: Provider, level: AccessLevel): void {
+  if (!isAccessLevel(level)) throw new TypeError(`unknown access level: ${String(level)} (one of ${ACCESS_LEVELS.join(", ")})`);
+  p.accessLevel = level;
+}
+
 function stats(p: Provider): Stats {
   const now = Date.now();
   forgetExpired(p.requestTokens, (t) => t.expiresAt, now);
   return structuredClone({
+    accessLevel: p.accessLevel,
     endpoints: p.counters.endpoints,
     liveRequestTokens: p.requestTokens.size,
     liveAccessTokens: p.accessTokens.size,
@@ -385,6 +412,8 @@ async function route(p: Provider, r: Received, req: IncomingMessage): Promise<Ou
     case "POST /1.1/oauth/invalidate_token":
     case "POST /1.1/oauth/invalidate_token.json":
       return answerEndpoint(p, "invalidate_token", () => invalidateToken(p, r));
+    case "GET /2/users/me":
+      return answerEndpoint(p, "users_me", () => usersMe(p, r));
   }
   const avatar = /^\/profile_images\/(\d{1,20})\/([A-Za-z0-9_]+)\.svg$/.exec(r.path);
   if (avatar && (r.method === "GET" || r.method === "HEAD")) {
@@ -423,7 +452,7 @@ function sleep(p: Provider, ms: number): Promise<void> {
 }
 
 function usualContentType(endpoint: Endpoint): string {
-  return endpoint === "verify_credentials" || endpoint === "invalidate_token" ? API_JSON_CONTENT_TYPE : FORM_CONTENT_TYPE;
+  return endpoint === "verify_credentials" || endpoint === "invalidate_token" || endpoint === "users_me" ? API_JSON_CONTENT_TYPE : FORM_CONTENT_TYPE;
 }
 
 function faultAnswer(endpoint: Endpoint, fault: Exclude<Fault, { kind: "hang" | "slow" | "missing-fields" }>): Answer {
@@ -723,10 +752,13 @@ function invalidateToken(p: Provider, r: Received): Outcome {
   return { answer: json(200, { access_token: token.token }) };
 }
 
-/** GET 1.1/account/verify_credentials.json: the user object, ids as raw 64-bit digits. */
+/** GET 1.1/account/verify_credentials.json: the user object, ids as raw 64-bit digits; at the `free` level, 403 code 453 once the request checks out. */
 function verifyCredentials(p: Provider, r: Received): Outcome {
   const verified = verifySignedRequest(p, r, "verify_credentials", lookUpAccessToken(p));
   if (!verified.ok) return verified.outcome;
+  if (p.accessLevel === "free") {
+    return { answer: { status: 403, contentType: JSON_CONTENT_TYPE, headers: NO_STORE, body: { kind: "text", text: ACCESS_LEVEL_ERROR_BODY } }, rejected: "not at this access level (453)" };
+  }
   const account = verified.request.token;
   const include = (name: string, byDefault: boolean) => {
     const value = r.query.get(name);
@@ -741,15 +773,37 @@ function verifyCredentials(p: Provider, r: Received): Outcome {
       includeEntities: include("include_entities", true),
     },
   );
+  return { answer: apiAnswer(user) };
+}
+
+/** 200 JSON with X's rate-limit headers (75 per 15 minutes per user, for both profile endpoints). */
+function apiAnswer(object: JsonObject): Answer {
   const resetAt = Math.floor(Date.now() / 1000) + 900;
   return {
-    answer: {
-      status: 200,
-      contentType: API_JSON_CONTENT_TYPE,
-      headers: { ...NO_STORE, "x-rate-limit-limit": "75", "x-rate-limit-remaining": "74", "x-rate-limit-reset": String(resetAt) },
-      body: { kind: "json", object: user },
-    },
+    status: 200,
+    contentType: API_JSON_CONTENT_TYPE,
+    headers: { ...NO_STORE, "x-rate-limit-limit": "75", "x-rate-limit-remaining": "74", "x-rate-limit-reset": String(resetAt) },
+    body: { kind: "json", object },
   };
+}
+
+/**
+ * GET /2/users/me (X API v2, served at every access level), OAuth 1.0a user context checked like
+ * every other call; any failure of it is v2's bare 401 problem (the stats keep the reason).
+ * `user.fields` is honoured; a value X does not list answers 400 invalid-request.
+ * @see https://docs.x.com/x-api/users/lookup/quickstart/authenticated-lookup
+ */
+function usersMe(p: Provider, r: Received): Outcome {
+  const verified = verifySignedRequest(p, r, "users_me", lookUpAccessToken(p));
+  if (!verified.ok) return { ...verified.outcome, answer: json(401, V2_UNAUTHORIZED) };
+  const raw = r.query.get("user.fields");
+  const fields = raw === null ? [] : raw.split(",");
+  const unknown = fields.filter((field) => !(USER_FIELDS as readonly string[]).includes(field));
+  if (unknown.length > 0 && raw !== null) {
+    return { answer: { status: 400, contentType: JSON_CONTENT_TYPE, headers: NO_STORE, body: { kind: "json", object: invalidUserFieldsBody(raw, unknown) } }, rejected: "unknown user.fields value" };
+  }
+  const account = verified.request.token;
+  return { answer: apiAnswer(usersMeObject({ screenName: account.screenName, ...(account.name !== undefined ? { name: account.name } : {}) }, p.origin, fields)) };
 }
 
 /** A request token or verifier: 192 random bits, base64url. */
@@ -777,11 +831,28 @@ function controlEndpoint(p: Provider, r: Received, req: IncomingMessage): Answer
       return json(200, { ok: true });
     case "GET /__stand-in/stats":
       return json(200, stats(p));
+    case "GET /__stand-in/access-level":
+      return json(200, { level: p.accessLevel });
+    case "POST /__stand-in/access-level":
+      return setAccessLevelFromJson(p, r.body);
     case "DELETE /__stand-in/stats":
       p.counters.reset();
       return json(200, { ok: true });
   }
   return json(404, { error: `no control endpoint ${r.method} ${r.path}` });
+}
+
+/** POST /__stand-in/access-level {"level": "legacy" | "free"}. */
+function setAccessLevelFromJson(p: Provider, body: Buffer): Answer {
+  let level: unknown;
+  try {
+    level = (JSON.parse(body.toString("utf8")) as { level?: unknown } | null)?.level;
+  } catch {
+    return json(400, { error: "body must be JSON: {level}" });
+  }
+  if (!isAccessLevel(level)) return json(400, { error: `level must be one of ${ACCESS_LEVELS.join(", ")}` });
+  p.accessLevel = level;
+  return json(200, { ok: true, level });
 }
 
 /** POST /__stand-in/faults {"endpoint": ..., "fault": Fault | null}. */

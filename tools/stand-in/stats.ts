@@ -1,5 +1,6 @@
 // Counters of what the stand-in saw: per endpoint requests, acceptances, rejections by reason, faults; never a secret.
 import { ENDPOINTS, type Endpoint, type Fault } from "./faults.ts";
+import type { AccessLevel } from "./twitter.ts";
 
 export interface EndpointStats {
   /** Every request that reached the endpoint, faulted or not. */
@@ -23,6 +24,8 @@ export interface Rejection {
 }
 
 export interface Stats {
+  /** The app's access level now (legacy or free). */
+  accessLevel: AccessLevel;
   endpoints: Record<Endpoint, EndpointStats>;
   /** Request tokens issued and neither used, denied nor expired. */
   liveRequestTokens: number;

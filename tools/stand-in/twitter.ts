@@ -205,3 +205,78 @@ function statusObject(screenName: string, includeEntities: boolean): JsonObject 
   } satisfies JsonObject);
   return status;
 }
+
+// ---------------------------------------------------------------- X API v2 and access levels
+
+/**
+ * What the stand-in's app may call. `legacy`: everything, as apps with the old v1.1 access had.
+ * `free`: what a new app gets today (Free, pay-per-use): the OAuth endpoints, invalidate_token and
+ * X API v2, but v1.1 `account/verify_credentials` answered 403 code 453.
+ */
+export const ACCESS_LEVELS = ["legacy", "free"] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+export function isAccessLevel(value: unknown): value is AccessLevel {
+  return typeof value === "string" && (ACCESS_LEVELS as readonly string[]).includes(value);
+}
+
+/** X's 403 body for a v1.1 endpoint outside the app's access level, word for word as X sent it in 2025 (code 453 is in no table of X's). */
+export const ACCESS_LEVEL_ERROR_BODY =
+  '{"errors":[{"message":"You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level. You can learn more here: https://developer.x.com/en/portal/product","code":453}]}';
+
+/** X API v2's answer to a request whose OAuth 1.0a authentication fails, whatever the reason. */
+export const V2_UNAUTHORIZED = { title: "Unauthorized", type: "about:blank", status: 401, detail: "Unauthorized" } as const;
+
+/** The `user.fields` values of GET /2/users/me in X's OpenAPI spec v2.167 (alphabetical, as X lists them in its 400). */
+export const USER_FIELDS = [
+  "confirmed_email", "connection_status", "created_at", "description", "entities", "id", "is_identity_verified", "location", "name", "parody",
+  "profile_banner_url", "profile_image_url", "protected", "public_metrics", "receives_your_dm", "subscribes_to_you", "subscription",
+  "subscription_type", "url", "username", "verified", "verified_followers_count", "verified_type", "withheld",
+] as const;
+
+/**
+ * X API v2's 400 for `user.fields` values it does not know: one error per value, each echoing the
+ * parameter as sent (comma-joined), then the problem's title, detail and type.
+ */
+export function invalidUserFieldsBody(raw: string, unknown: string[]): JsonObject {
+  return {
+    errors: unknown.map((value) => ({
+      parameters: { "user.fields": [raw] },
+      message: `The \`user.fields\` query parameter value [${value}] is not one of [${USER_FIELDS.join(",")}]`,
+    })),
+    title: "Invalid Request",
+    detail: "One or more parameters to your request was invalid.",
+    type: "https://api.twitter.com/2/problems/invalid-request",
+  };
+}
+
+/**
+ * GET /2/users/me's answer, `{"data":{...}}`: id (a string), name and username always, then the
+ * requested fields the stand-in models (others X would know are left out, as X leaves out what a
+ * user lacks). `confirmed_email` is given whenever asked: the stand-in's app has the email permission.
+ */
+export function usersMeObject(account: TwitterAccount, origin: string, fields: readonly string[]): JsonObject {
+  const screenName = account.screenName;
+  const key = screenName.toLowerCase();
+  const id = userIdForScreenName(screenName);
+  const modelled: JsonObject = {
+    created_at: stableDate(`created:${key}`).toISOString(),
+    description: `Stand-in account for @${screenName}. Not a real Twitter user.`,
+    location: "Localhost",
+    profile_image_url: profileImageUrl(origin, id),
+    protected: false,
+    public_metrics: {
+      followers_count: stableCount(`followers:${key}`, 5000),
+      following_count: stableCount(`friends:${key}`, 1000),
+      tweet_count: stableCount(`statuses:${key}`, 20000) + 1,
+      listed_count: stableCount(`listed:${key}`, 50),
+    },
+    url: "",
+    verified: false,
+    verified_type: "none",
+    confirmed_email: `${screenName}@example.com`,
+  };
+  const data: JsonObject = { id, name: account.name ?? screenName, username: screenName };
+  for (const field of fields) if (field in modelled && !(field in data)) data[field] = modelled[field]!;
+  return { data };
+}

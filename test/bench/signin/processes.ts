@@ -94,7 +94,8 @@ export interface StandInProcess {
 
 /** Starts tools/stand-in/cli.ts as a child process (its own process group) and reads its one line of JSON. */
 export async function startStandInProcess(timeoutMs = 20_000): Promise<StandInProcess> {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, "tools", "stand-in", "cli.ts")], {
+  // At the legacy level: the bench counts request_token, access_token and verify_credentials per sign-in.
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, "tools", "stand-in", "cli.ts"), "--access-level", "legacy"], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

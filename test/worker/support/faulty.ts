@@ -22,7 +22,7 @@ export function faultyEnv(): Cloudflare.Env {
   };
 }
 
-export type Endpoint = "request_token" | "authorize" | "access_token" | "verify_credentials" | "invalidate_token";
+export type Endpoint = "request_token" | "authorize" | "access_token" | "verify_credentials" | "invalidate_token" | "users_me";
 
 /** Switches a fault on (or off with null) at the faulty stand-in. */
 export async function setFault(endpoint: Endpoint, fault: Record<string, unknown> | null): Promise<void> {

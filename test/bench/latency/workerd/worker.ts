@@ -2,8 +2,9 @@
 //
 // It drives each route of the real Worker (src/index.ts) straight into its fetch handler, in this
 // isolate, with the network and the bindings replaced by stand-ins that answer after a set delay
-// (../routes.ts DELAYS): fetch answers X's request_token, access_token, verify_credentials and
-// invalidate_token as X does, after DELAYS.x each, and gateway mode's protected site after DELAYS.origin; KV is an in-memory namespace whose get, put, delete and list take their
+// (../routes.ts DELAYS): fetch answers X's request_token, access_token, verify_credentials,
+// /2/users/me and invalidate_token as X does, after DELAYS.x each (on FREE_X, as X answers an app
+// at its free level: verify_credentials refused with 403 code 453), and gateway mode's protected site after DELAYS.origin; KV is an in-memory namespace whose get, put, delete and list take their
 // DELAYS; the rate limiter allows at once; log lines are dropped. Each delayed call is recorded
 // with its start and end, so run.ts can show what ran beside what.
 //
@@ -35,12 +36,16 @@ interface BenchEnv {
   SESSION_SECRET: string;
   /** X's verify_credentials answer for the bench's user (the stand-in's user object). */
   VERIFY_CREDENTIALS_BODY: string;
+  /** X's /2/users/me answer for the bench's user (the stand-in's). */
+  USERS_ME_BODY: string;
   USER_ID: string;
   SCREEN_NAME: string;
 }
 
 const ORIGIN = "https://latency.bench.example";
 const X = "https://api.x.com";
+/** X for an app at its free level: the same endpoints, but v1.1 verify_credentials refused with 403 code 453. */
+const FREE_X = "https://free.api.x.com";
 /** The site gateway mode protects (PROTECT_ORIGIN), answering after DELAYS.origin. */
 const PROTECTED = "https://origin.bench.example";
 
@@ -109,7 +114,7 @@ function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Respon
   if (url.startsWith(PROTECTED)) {
     return delayed(`origin ${method} ${new URL(url).pathname}`, DELAYS.origin, () => new Response("<!doctype html><title>page</title>", { status: 200, headers: { "Content-Type": "text/html" } }));
   }
-  const path = url.slice(X.length).split("?")[0] ?? "";
+  const { origin, pathname: path } = new URL(url);
   return delayed(`X ${method} ${path}`, DELAYS.x, () => {
     const p = provider!;
     sequence += 1;
@@ -120,7 +125,9 @@ function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Respon
       return form(`oauth_token=${p.USER_ID}-at${n}cccccccccccccccccccccc&oauth_token_secret=as${n}dddddddddddddddddddddddddddddd&user_id=${p.USER_ID}&screen_name=${p.SCREEN_NAME}`);
     }
     if (path === "/1.1/oauth/invalidate_token") return new Response(`{"access_token":"${p.USER_ID}-revoked"}`, { status: 200, headers: { "Content-Type": "application/json; charset=utf-8" } });
-    if (path === "/1.1/account/verify_credentials.json") return new Response(p.VERIFY_CREDENTIALS_BODY, { status: 200, headers: { "Content-Type": "application/json;charset=utf-8" } });
+    const json = (text: string, status = 200) => new Response(text, { status, headers: { "Content-Type": "application/json;charset=utf-8" } });
+    if (path === "/1.1/account/verify_credentials.json") return origin === FREE_X ? json('{"errors":[{"message":"You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only.","code":453}]}', 403) : json(p.VERIFY_CREDENTIALS_BODY);
+    if (path === "/2/users/me") return json(p.USERS_ME_BODY);
     return new Response('{"errors":[{"code":34,"message":"Sorry, that page does not exist."}]}', { status: 404, headers: { "Content-Type": "application/json" } });
   });
 }
@@ -206,6 +213,12 @@ const SCENARIOS: Record<RouteId, (env: Env, index: number) => Promise<Prepared>>
     const start = await startLogin(env, index);
     return { request: get(start.callback, index, start.cookie), status: 200 };
   },
+  "auth-free": async (env, index) => {
+    const free = freeEnv(env);
+    await signIn(free, index); // the isolate's first one meets the 453 and remembers it; the rest go straight to v2
+    const start = await startLogin(free, index);
+    return { request: get(start.callback, index, start.cookie), status: 200, env: free, check: () => (spans.some((s) => s.call.includes("verify_credentials")) ? "verify_credentials was called" : undefined) };
+  },
   "auth-again": async (env, index) => {
     const previous = await signIn(env, index);
     const start = await startLogin(env, index);
@@ -244,6 +257,17 @@ function ended(key: string, remaining: number): string | undefined {
   if (kv.has(key)) return "the session was not deleted";
   const left = kv.count("user-session:");
   return left === remaining ? undefined : `${left} index keys left, not ${remaining}`;
+}
+
+/** The Worker's env with every X endpoint on FREE_X; one object per env, as for gateway mode below. */
+const freeEnvs = new WeakMap<Env, Env>();
+function freeEnv(env: Env): Env {
+  let free = freeEnvs.get(env);
+  if (!free) {
+    const endpoints = { TWITTER_REQUEST_TOKEN_URL: `${FREE_X}/oauth/request_token`, TWITTER_AUTHORIZE_URL: `${FREE_X}/oauth/authenticate`, TWITTER_ACCESS_TOKEN_URL: `${FREE_X}/oauth/access_token`, TWITTER_API_BASE_URL: `${FREE_X}/1.1/` };
+    freeEnvs.set(env, (free = { ...env, ...endpoints } as Env));
+  }
+  return free;
 }
 
 /**

@@ -1,0 +1,76 @@
+// The signed-in user's profile from whichever endpoint X allows the app: v1.1 verify_credentials, or X API v2 /2/users/me.
+
+import type { Settings } from "../config.js";
+import { logProfileFallback } from "../log.js";
+import { type Credentials, type OAuth1Client, OAuth1Error } from "../oauth1/index.js";
+import { type VerifiedCredentials, getUsersMe, verifyCredentials } from "./account.js";
+import { type ProviderFailureContext, accessLevelError, explainProviderFailure, isAccessRefusal, providerDetails } from "./errors.js";
+
+/** Which endpoint served the profile (the `X-Twitter-Profile-Source` header of /auth's answer). */
+export type ProfileSource = "verify_credentials" | "users_me";
+
+/** How long a refusal is remembered before v1.1 (or the email) is asked for again: the app may have been upgraded. */
+export const REMEMBER_REFUSAL_MS = 60 * 60 * 1000;
+
+/**
+ * What X refused lately, per app and API base, and until when: kept for the isolate's life, so the
+ * sign-ins after a refusal go straight to what works. `now` is the clock (tests move it).
+ */
+export const refusals = { until: new Map<string, number>(), now: () => Date.now() };
+
+const remembered = (key: string) => (refusals.until.get(key) ?? 0) > refusals.now();
+const remember = (key: string) => refusals.until.set(key, refusals.now() + REMEMBER_REFUSAL_MS);
+
+/**
+ * The user's profile, as `profileEndpoint` says. `auto`: v1.1 `account/verify_credentials` (its
+ * JSON is what /auth has always answered); when X refuses it at the app's access level (403 error
+ * 453; 404 or 410 once retired), v2 `GET /2/users/me` with the same token, and for the next hour
+ * v2 straight away. `verify_credentials`, `users_me`: that one only. Refused at the access level
+ * with nothing left to try: 502 `twitter_access_level`.
+ *
+ * @throws {SignInError} the explained failure of the last call to X
+ */
+export async function fetchProfile(
+  client: OAuth1Client,
+  token: Credentials,
+  settings: Pick<Settings, "consumerKey" | "apiBaseUrl" | "includeEmail" | "profileEndpoint">,
+  context: ProviderFailureContext,
+): Promise<VerifiedCredentials & { source: ProfileSource }> {
+  const mode = settings.profileEndpoint;
+  const key = `${settings.consumerKey}\n${settings.apiBaseUrl}`;
+  let step: ProfileSource = "users_me";
+  try {
+    if (mode === "verify_credentials" || (mode === "auto" && !remembered(key))) {
+      step = "verify_credentials";
+      try {
+        return { ...(await verifyCredentials(client, token, settings)), source: step };
+      } catch (error) {
+        if (mode !== "auto" || !isAccessRefusal(error, step)) throw error;
+        remember(key);
+        logProfileFallback({ fallback: "users_me", ...providerDetails(error) });
+        step = "users_me";
+      }
+    }
+    return { ...(await usersMe(client, token, settings.includeEmail, `${key}\nemail`)), source: step };
+  } catch (error) {
+    if (!(error instanceof OAuth1Error)) throw error;
+    throw isAccessRefusal(error, step) ? accessLevelError(error, step) : explainProviderFailure(error, step, context);
+  }
+}
+
+/**
+ * /2/users/me, with `confirmed_email` when the email is wanted. X documents that field for OAuth
+ * 2.0 and is silent on OAuth 1.0a: should X refuse the request for it (a 400 or 403 naming it),
+ * the sign-in goes on without the email, logged, and the email is not asked for again for an hour.
+ */
+async function usersMe(client: OAuth1Client, token: Credentials, includeEmail: boolean, key: string): Promise<VerifiedCredentials> {
+  const email = includeEmail && !remembered(key);
+  try {
+    return await getUsersMe(client, token, { includeEmail: email });
+  } catch (error) {
+    if (!email || !(error instanceof OAuth1Error) || (error.status !== 400 && error.status !== 403) || !error.body?.includes("confirmed_email")) throw error;
+    remember(key);
+    logProfileFallback({ fallback: "without_email", ...providerDetails(error) });
+    return getUsersMe(client, token);
+  }
+}
