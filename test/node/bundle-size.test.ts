@@ -1,4 +1,4 @@
-// The deployed bundle's budget: built as `npm run check` builds it, at most 24 KiB gzipped, and nothing of the tests inside.
+// The deployed bundle's budget: built as `npm run check` builds it, at most 27.5 KiB gzipped, and nothing of the tests inside.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -7,8 +7,8 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-/** The budget for the whole service (flow, session, pages, middleware, revocation, gateway), gzipped: 24 KiB. */
-export const BUNDLE_BUDGET_BYTES = 24 * 1024;
+/** The budget for the whole service (flow, sessions in either store, the devices list, pages, middleware, revocation, gateway), gzipped: 27.5 KiB. */
+export const BUNDLE_BUDGET_BYTES = 27.5 * 1024;
 
 const root = join(import.meta.dirname, "..", "..");
 const outdir = mkdtempSync(join(tmpdir(), "bundle-"));
