@@ -25,6 +25,8 @@ export interface TwitterAuthOptions {
   authorizePage?: "authenticate" | "authorize";
   /** Session lifetime in seconds, 60 to 34,560,000 (400 days). Env `SESSION_TTL_SECONDS`. Default 7 days. */
   sessionTtlSeconds?: number;
+  /** Most live sessions one user may have, 1 to 1000: signing in beyond it ends their oldest. Env `MAX_SESSIONS_PER_USER`. Default 100. */
+  maxSessionsPerUser?: number;
   /** Where POST /logout sends the browser (a same-origin path). Default `/`. */
   afterLogout?: string;
   /**
@@ -43,6 +45,9 @@ export interface TwitterAuthOptions {
 
 /** Seven days. */
 export const DEFAULT_SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** Live sessions per user unless MAX_SESSIONS_PER_USER says otherwise: more devices than anyone has, few enough to end at once. */
+export const DEFAULT_MAX_SESSIONS_PER_USER = 100;
+const MAX_MAX_SESSIONS_PER_USER = 1000;
 
 export interface Settings {
   consumerKey: string;
@@ -60,6 +65,8 @@ export interface Settings {
   includeEmail: boolean;
   accessType: "read" | "write" | undefined;
   sessionTtlSeconds: number;
+  /** Most live sessions per user; signing in beyond it ends the oldest. */
+  maxSessionsPerUser: number;
   afterLogout: string;
   /** Revoke the access token at X when a user's last session ends (and on sign-out everywhere). */
   revokeOnLogout: boolean;
@@ -93,7 +100,11 @@ const NO_ENV: Partial<Env> = {};
  * 500: the operator's fault, not the visitor's). Every missing secret is named at once.
  */
 export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}): Settings {
-  if (!env.AUTH_KV) {
+  if (env.AUTH_STORE) {
+    if (typeof env.AUTH_STORE.idFromName !== "function") {
+      throw new ConfigurationError("AUTH_STORE", "not a Durable Object namespace", 'Bind it in wrangler.toml: [[durable_objects.bindings]] name = "AUTH_STORE", class_name = "AuthStore".');
+    }
+  } else if (!env.AUTH_KV) {
     throw new ConfigurationError("AUTH_KV", "missing", 'Bind a KV namespace named AUTH_KV in wrangler.toml: [[kv_namespaces]] binding = "AUTH_KV".');
   }
   const missing = SECRETS.filter((name) => typeof env[name] !== "string" || env[name].trim() === "");
@@ -115,6 +126,8 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     includeEmail: options.includeEmail ?? oneOf("TWITTER_INCLUDE_EMAIL", env.TWITTER_INCLUDE_EMAIL, ["true", "false"]) === "true",
     accessType: options.accessType ?? oneOf("TWITTER_ACCESS_TYPE", env.TWITTER_ACCESS_TYPE, ["read", "write"]),
     sessionTtlSeconds: options.sessionTtlSeconds ?? wholeNumber("SESSION_TTL_SECONDS", env.SESSION_TTL_SECONDS, 60, MAX_SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS),
+    maxSessionsPerUser:
+      options.maxSessionsPerUser ?? wholeNumber("MAX_SESSIONS_PER_USER", env.MAX_SESSIONS_PER_USER, 1, MAX_MAX_SESSIONS_PER_USER, DEFAULT_MAX_SESSIONS_PER_USER),
     afterLogout: (options.afterLogout && safeNextPath(options.afterLogout)) || "/",
     revokeOnLogout: options.revokeOnLogout ?? oneOf("TWITTER_REVOKE_ON_LOGOUT", env.TWITTER_REVOKE_ON_LOGOUT, ["true", "false"]) !== "false",
     publicOrigin: siteOrigin("PUBLIC_ORIGIN", options.publicOrigin ?? env.PUBLIC_ORIGIN),
@@ -206,6 +219,7 @@ const MAX_SESSION_TTL_SECONDS = 34_560_000;
  */
 export function checkOptions(options: TwitterAuthOptions): void {
   wholeNumber("sessionTtlSeconds", options.sessionTtlSeconds, 60, MAX_SESSION_TTL_SECONDS, 0, optionError);
+  wholeNumber("maxSessionsPerUser", options.maxSessionsPerUser, 1, MAX_MAX_SESSIONS_PER_USER, 0, optionError);
   oneOf("accessType", options.accessType, ["read", "write"], optionError);
   oneOf("authorizePage", options.authorizePage, ["authenticate", "authorize"], optionError);
   if (options.afterLogout !== undefined && safeNextPath(options.afterLogout) === undefined) {
