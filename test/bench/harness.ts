@@ -12,7 +12,8 @@ export const BENCH_SCREEN_NAME = "bench_user";
 /**
  * Bundles a benchmark's Worker (`entry`, a file path) as wrangler.toml deploys it (minified, at its
  * compatibility date) and starts it in workerd, with the bindings the harnesses read: the app's
- * key and secret, a SESSION_SECRET, and X's verify_credentials answer for BENCH_SCREEN_NAME.
+ * key and secret, a SESSION_SECRET, X's verify_credentials answer for BENCH_SCREEN_NAME, and
+ * AUTH_STORE, the Durable Object class the entry exports as `AuthStore` (the Durable Object store).
  */
 export async function startBenchWorker(entry: string, plugins: Plugin[] = []): Promise<Miniflare> {
   const bundle = await build({
@@ -23,6 +24,7 @@ export async function startBenchWorker(entry: string, plugins: Plugin[] = []): P
     conditions: ["workerd", "worker", "browser"],
     target: "es2024",
     minify: true, // as wrangler.toml deploys it
+    external: ["cloudflare:*"], // the runtime's own modules (the Durable Object base class)
     write: false,
     logLevel: "warning",
     plugins,
@@ -37,6 +39,7 @@ export async function startBenchWorker(entry: string, plugins: Plugin[] = []): P
       compatibilityDate,
       cf: false,
       telemetry: { enabled: false },
+      durableObjects: { AUTH_STORE: { className: "AuthStore", useSQLite: true } },
       bindings: {
         CONSUMER_KEY: "bench-consumer-key",
         CONSUMER_SECRET: "bench-consumer-secret-0123456789abcdef",
