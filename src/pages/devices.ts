@@ -14,10 +14,12 @@ import { storeFor } from "../session/store.js";
 export async function devicesSection(c: Context<TwitterAuthEnv>, userId: string, base: string): Promise<HtmlEscapedString> {
   const devices = await listDevices(storeFor(c.env), userId, c.var.twitterSessionId ?? null);
   return html`<h2>Signed in on</h2>
-<ul class="devices" id="devices">${devices.map(
-    (device) => html`<li${device.current ? html` id="this-device"` : ""}><b>${describe(device.userAgent)}</b>${device.current ? " (this device)" : ""}<br><small>${device.country ? `${device.country}, ` : ""}${when("signed in", device.createdAt)}${when(", last seen", device.lastSeenAt)}</small>
-<form method="post" action="${base}/logout?session=${device.id}"><button class="button secondary" type="submit">Sign out</button></form></li>`,
-  )}</ul>
+<ul class="devices" id="devices">${devices.map((device) => {
+    // Each button's accessible name says which device it signs out (the visible text is the same for all).
+    const name = `${describe(device.userAgent)}${device.current ? " (this device)" : ""}`;
+    return html`<li${device.current ? html` id="this-device"` : ""}><b>${name}</b><br><small>${device.country ? `${device.country}, ` : ""}${when("signed in", device.createdAt)}${when(", last seen", device.lastSeenAt)}</small>
+<form method="post" action="${base}/logout?session=${device.id}"><button class="button secondary" type="submit" aria-label="Sign out ${name}">Sign out</button></form></li>`;
+  })}</ul>
 <form method="post" action="${base}/logout?everywhere=true"><button class="button secondary" id="sign-out-everywhere" type="submit">Sign out of all devices</button></form>`;
 }
 

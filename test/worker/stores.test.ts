@@ -223,9 +223,13 @@ describe.each(STORES)("with the %s store", (name) => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('<form method="post" action="/logout"><button class="button secondary" id="sign-out" type="submit">Sign out</button></form>');
-    expect(html).toContain(`<form method="post" action="/logout?session=${await publicSessionId(laptop.id)}"><button class="button secondary" type="submit">Sign out</button></form>`);
-    expect(html).toContain(`<form method="post" action="/logout?session=${await publicSessionId(phone.id)}"><button class="button secondary" type="submit">Sign out</button></form>`);
-    expect(html).toContain('<li id="this-device"><b>Chrome on Windows</b> (this device)');
+    expect(html).toContain(
+      `<form method="post" action="/logout?session=${await publicSessionId(laptop.id)}"><button class="button secondary" type="submit" aria-label="Sign out Chrome on Windows (this device)">Sign out</button></form>`,
+    );
+    expect(html).toContain(
+      `<form method="post" action="/logout?session=${await publicSessionId(phone.id)}"><button class="button secondary" type="submit" aria-label="Sign out &lt;script&gt;alert(1)&lt;/script&gt;">Sign out</button></form>`,
+    );
+    expect(html).toContain('<li id="this-device"><b>Chrome on Windows (this device)</b>');
     expect(html).toContain("<b>&lt;script&gt;alert(1)&lt;/script&gt;</b>");
     expect(html).toContain('<form method="post" action="/logout?everywhere=true"><button class="button secondary" id="sign-out-everywhere" type="submit">Sign out of all devices</button></form>');
     expect(html).not.toMatch(/<script/);
