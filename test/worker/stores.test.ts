@@ -1,7 +1,7 @@
 // The store contract, run against both stores through the Worker: sign-in once, sign-out, sign-out everywhere past 400 sessions, the cap, the devices list and ending one device.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { OAuth1Client } from "../../src/oauth1/index";
+import { type Credentials, OAuth1Client } from "../../src/oauth1/index";
 import { type Device, publicSessionId } from "../../src/session/devices";
 import { unseal } from "../../src/session/seal";
 import { decide, standInOrigin } from "./support/browser";
@@ -25,13 +25,17 @@ import {
 
 afterEach(() => vi.restoreAllMocks());
 
-/** What X says of the session's token now (the stand-in checks every signature with oauth-sign). */
-async function tokenStatus(environment: Cloudflare.Env, device: { id: string; shard: string | undefined }): Promise<number> {
-  const session = (await sessionOf(environment, device))!;
+/** What X says of these access credentials now (the stand-in checks every signature with oauth-sign). */
+async function xSays(credentials: Credentials): Promise<number> {
   const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET!, apiBaseUrl: `${standInOrigin()}/1.1/` });
-  const response = await client.request("GET", "account/verify_credentials.json", { token: session.credentials });
+  const response = await client.request("GET", "account/verify_credentials.json", { token: credentials });
   await response.body?.cancel();
   return response.status;
+}
+
+/** What X says of the token of the session a device holds. */
+async function tokenStatus(environment: Cloudflare.Env, device: { id: string; shard: string | undefined }): Promise<number> {
+  return xSays((await sessionOf(environment, device))!.credentials);
 }
 
 function expectSignedOutAnswer(response: Response): void {
@@ -69,8 +73,7 @@ describe.each(STORES)("with the %s store", (name) => {
     await expectRefused(environment, phone.cookie);
     expect(await sessionOf(environment, phone)).toBeUndefined();
     // The last session of the user ended: X no longer accepts the token.
-    const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET!, apiBaseUrl: `${standInOrigin()}/1.1/` });
-    expect((await client.request("GET", "account/verify_credentials.json", { token: session.credentials })).status).toBe(401);
+    expect(await xSays(session.credentials)).toBe(401);
   });
 
   it("takes a pending sign-in once: the callback replayed is refused with 400 expired_sign_in", async () => {
@@ -91,6 +94,8 @@ describe.each(STORES)("with the %s store", (name) => {
 
     expectSignedOutAnswer(await logout(environment, phone.cookie, "?everywhere=true"));
     for (const other of [phone, ...others]) await expectRefused(environment, other.cookie);
+    // Sign-out everywhere always revokes the user's token at X.
+    expect(await xSays(session.credentials)).toBe(401);
     expect((await get(environment, "/me", neighbour.cookie)).status).toBe(200);
     // Nothing of them is left behind.
     if (name === "KV") {
@@ -183,8 +188,7 @@ describe.each(STORES)("with the %s store", (name) => {
       const session = (await sessionOf(environment, only))!;
       expectSignedOutAnswer(await logout(environment, only.cookie, `?session=${await publicSessionId(only.id)}`));
       await expectRefused(environment, only.cookie);
-      const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET!, apiBaseUrl: `${standInOrigin()}/1.1/` });
-      expect((await client.request("GET", "account/verify_credentials.json", { token: session.credentials })).status).toBe(401);
+      expect(await xSays(session.credentials)).toBe(401);
     });
 
     it("answers 404 unknown_session for an id that is not one of the user's (another user's, or ended), changing nothing", async () => {
