@@ -29,6 +29,9 @@ export default defineConfig({
                   TWITTER_ACCESS_TOKEN_URL: `${origin}/oauth/access_token`,
                   TWITTER_API_BASE_URL: `${origin}/1.1/`,
                 },
+                // The Durable Object store, under a name of its own: the default env keeps the KV store
+                // (the Worker's default), and tests that want the Durable Object store bind it as AUTH_STORE.
+                durableObjects: { TEST_AUTH_STORE: { className: "AuthStore", useSQLite: true } },
                 // Only the stand-ins and the gateway's test origins on loopback may be reached: any other outbound request fails the test.
                 async outboundService(request: Request) {
                   const url = new URL(request.url);

@@ -31,6 +31,8 @@ export interface TwitterAuthOptions {
   authorizePage?: "authenticate" | "authorize";
   /** Session lifetime in seconds, 60 to 34,560,000 (400 days). Env `SESSION_TTL_SECONDS`. Default 7 days. */
   sessionTtlSeconds?: number;
+  /** Most live sessions one user may have, 1 to 1000: signing in beyond it ends their oldest. Env `MAX_SESSIONS_PER_USER`. Default 100. */
+  maxSessionsPerUser?: number;
   /** Where POST /logout sends the browser (a same-origin path). Default `/`. */
   afterLogout?: string;
   /**
@@ -53,6 +55,9 @@ const PROFILE_ENDPOINTS: readonly ProfileEndpoint[] = ["auto", "verify_credentia
 
 /** Seven days. */
 export const DEFAULT_SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** Live sessions per user unless MAX_SESSIONS_PER_USER says otherwise: more devices than anyone has, few enough to end at once. */
+export const DEFAULT_MAX_SESSIONS_PER_USER = 100;
+const MAX_MAX_SESSIONS_PER_USER = 1000;
 
 export interface Settings {
   consumerKey: string;
@@ -71,6 +76,8 @@ export interface Settings {
   profileEndpoint: ProfileEndpoint;
   accessType: "read" | "write" | undefined;
   sessionTtlSeconds: number;
+  /** Most live sessions per user; signing in beyond it ends the oldest. */
+  maxSessionsPerUser: number;
   afterLogout: string;
   /** Revoke the access token at X when a user's last session ends (and on sign-out everywhere). */
   revokeOnLogout: boolean;
@@ -104,7 +111,11 @@ const NO_ENV: Partial<Env> = {};
  * 500: the operator's fault, not the visitor's). Every missing secret is named at once.
  */
 export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}): Settings {
-  if (!env.AUTH_KV) {
+  if (env.AUTH_STORE) {
+    if (typeof env.AUTH_STORE.idFromName !== "function") {
+      throw new ConfigurationError("AUTH_STORE", "not a Durable Object namespace", 'Bind it in wrangler.toml: [[durable_objects.bindings]] name = "AUTH_STORE", class_name = "AuthStore".');
+    }
+  } else if (!env.AUTH_KV) {
     throw new ConfigurationError("AUTH_KV", "missing", 'Bind a KV namespace named AUTH_KV in wrangler.toml: [[kv_namespaces]] binding = "AUTH_KV".');
   }
   const missing = SECRETS.filter((name) => typeof env[name] !== "string" || env[name].trim() === "");
@@ -127,6 +138,8 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     profileEndpoint: options.profileEndpoint ?? oneOf("TWITTER_PROFILE_ENDPOINT", env.TWITTER_PROFILE_ENDPOINT, PROFILE_ENDPOINTS) ?? "auto",
     accessType: options.accessType ?? oneOf("TWITTER_ACCESS_TYPE", env.TWITTER_ACCESS_TYPE, ["read", "write"]),
     sessionTtlSeconds: options.sessionTtlSeconds ?? wholeNumber("SESSION_TTL_SECONDS", env.SESSION_TTL_SECONDS, 60, MAX_SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS),
+    maxSessionsPerUser:
+      options.maxSessionsPerUser ?? wholeNumber("MAX_SESSIONS_PER_USER", env.MAX_SESSIONS_PER_USER, 1, MAX_MAX_SESSIONS_PER_USER, DEFAULT_MAX_SESSIONS_PER_USER),
     afterLogout: (options.afterLogout && safeNextPath(options.afterLogout)) || "/",
     revokeOnLogout: options.revokeOnLogout ?? oneOf("TWITTER_REVOKE_ON_LOGOUT", env.TWITTER_REVOKE_ON_LOGOUT, ["true", "false"]) !== "false",
     publicOrigin: siteOrigin("PUBLIC_ORIGIN", options.publicOrigin ?? env.PUBLIC_ORIGIN),
@@ -218,6 +231,7 @@ const MAX_SESSION_TTL_SECONDS = 34_560_000;
  */
 export function checkOptions(options: TwitterAuthOptions): void {
   wholeNumber("sessionTtlSeconds", options.sessionTtlSeconds, 60, MAX_SESSION_TTL_SECONDS, 0, optionError);
+  wholeNumber("maxSessionsPerUser", options.maxSessionsPerUser, 1, MAX_MAX_SESSIONS_PER_USER, 0, optionError);
   oneOf("accessType", options.accessType, ["read", "write"], optionError);
   oneOf("authorizePage", options.authorizePage, ["authenticate", "authorize"], optionError);
   oneOf("profileEndpoint", options.profileEndpoint, PROFILE_ENDPOINTS, optionError);

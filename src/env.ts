@@ -1,12 +1,15 @@
 // The Worker's bindings, secrets and variables (wrangler.toml, .dev.vars, `wrangler secret put`), and its context variables.
 
+import type { AuthStore } from "./session/auth-store.js";
 import type { TwitterProfile } from "./twitter/account.js";
 import type { TwitterApi } from "./twitter/api.js";
 
 /** Everything the Worker reads from its environment. */
 export interface Env {
-  /** KV namespace holding request-token secrets (and sessions) under random ids. */
-  AUTH_KV: KVNamespace;
+  /** KV namespace holding request-token secrets and sessions under random ids; not needed when AUTH_STORE is bound. */
+  AUTH_KV?: KVNamespace;
+  /** Durable Object namespace of the class AuthStore (exported by the package); when bound, sessions and pending sign-ins live there instead of in AUTH_KV. */
+  AUTH_STORE?: DurableObjectNamespace<AuthStore>;
   /** Rate Limiting binding for GET /login, per client IP (wrangler.toml `[[ratelimits]]`); optional. */
   LOGIN_RATE_LIMITER?: RateLimit;
   /** Secret. The app's API key on X (Authlib: client_id). */
@@ -35,6 +38,8 @@ export interface Env {
   TWITTER_REVOKE_ON_LOGOUT?: string | boolean;
   /** Session lifetime in seconds. Default 604800 (7 days). */
   SESSION_TTL_SECONDS?: string | number;
+  /** Most live sessions one user may have, 1 to 1000; signing in beyond it ends their oldest. Default 100. */
+  MAX_SESSIONS_PER_USER?: string | number;
   /** The site's origin, e.g. https://example.com: callbacks are built from it, requests for other hosts refused. Set it in production. */
   PUBLIC_ORIGIN?: string;
 }

@@ -14,19 +14,23 @@ import { login } from "./routes/login.js";
 import { logout } from "./routes/logout.js";
 import { mountPrefix } from "./routes/paths.js";
 import { SESSION_COOKIE, clearIdCookie, keepCookies } from "./session/cookie.js";
-import { currentSession } from "./session/current.js";
-import { deleteSessionIndexes, endUserSessions } from "./session/session-store.js";
+import { currentSession, deferFor } from "./session/current.js";
+import { listDevices } from "./session/devices.js";
+import { storeFor } from "./session/store.js";
 import type { TwitterProfile } from "./twitter/account.js";
 import { type TwitterApi, createTwitterApi } from "./twitter/api.js";
 
+export { AuthStore } from "./session/auth-store.js";
 export type { TwitterAuthOptions } from "./config.js";
+export type { Device } from "./session/devices.js";
 export type { Env, TwitterAuthEnv, TwitterAuthVariables } from "./env.js";
 export type { TwitterProfile } from "./twitter/account.js";
 export type { TwitterApi } from "./twitter/api.js";
 
 /**
  * Middleware that reads the session cookie and sets `c.var.twitterUser`, `c.var.twitterApi` and
- * `c.var.twitterSessionId` (null when signed out). One KV read when a session cookie is present.
+ * `c.var.twitterSessionId` (null when signed out). One store read when a session cookie is present
+ * (KV: the record, then the user's sign-out mark and its index key side by side).
  *
  * @example app.use(twitterSession()); app.get("/", (c) => c.text(c.var.twitterUser?.name ?? "anonymous"));
  */
@@ -42,7 +46,7 @@ export function twitterSession(options: TwitterAuthOptions = {}): MiddlewareHand
       await readSessionInto(c, settingsOf(c.env));
     } catch (error) {
       // The host app's error handler is not ours: answer the sign-in's own failures (a missing
-      // setting, KV down) here, in the sign-in's format, wherever this middleware is used.
+      // setting, the store down) here, in the sign-in's format, wherever this middleware is used.
       return handleError(error, c);
     }
     await next();
@@ -63,16 +67,16 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
   c.set("twitterSessionId", session.id);
   const endSession = async () => {
     clearIdCookie(c, SESSION_COOKIE);
-    const { id, profile } = session;
-    await deleteSessionIndexes(c.env.AUTH_KV, profile.id, await endUserSessions(c.env.AUTH_KV, profile.id, id));
+    await storeFor(c.env).endUserSessions(session.profile.id, session.shard, session.id, deferFor(c));
   };
   c.set("twitterApi", createTwitterApi(settings, session.credentials, endSession));
 }
 
 /**
  * The sign-in routes as a Hono app to mount anywhere:
- * `GET /login`, `GET /auth` (X's callback), `GET /me`, `POST /logout` (`?everywhere=true`: every
- * session of the user, on every device).
+ * `GET /login`, `GET /auth` (X's callback), `GET /me`, `GET /sessions` (the user's devices),
+ * `POST /logout` (`?everywhere=true`: every session of the user, on every device;
+ * `?session=<id>`: one of them).
  * The callback URL, the request-token cookie's name and the messages follow the mount prefix, read
  * from the route Hono matched (`app.route("/:tenant", twitterAuth())` works per tenant).
  *
@@ -89,7 +93,7 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
   const session = twitterSession(options);
   const auth$ = new Hono<TwitterAuthEnv>();
   // On the sign-in's own paths only: a mount at / must not put its headers, bounds or host check on the host app's pages.
-  for (const [path] of ROUTES) {
+  for (const [path, methods] of ROUTES) {
     auth$.use(path, secureHeaders(), requestLimits(), async (c, next) => {
       const { publicOrigin } = settingsOf(c.env);
       // Set in production: the callback is built from it, and no forged Host can choose another.
@@ -97,19 +101,15 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
         throw new SignInError(400, "wrong_host", `This sign-in is served at ${publicOrigin}. Open it there.`);
       }
       // Hono answers HEAD as GET: on /login and /auth that would start or use up a sign-in.
-      if (c.req.method === "HEAD" && path !== "/me") methodNotAllowed(c, path);
+      if (c.req.method === "HEAD" && !methods.includes("HEAD")) methodNotAllowed(c, path);
       await next();
     });
   }
 
   auth$.get("/login", rateLimitLogin(), (c) => logged("login", () => login(c, settingsOf(c.env))));
   auth$.get("/auth", (c) => logged("auth", () => auth(c, settingsOf(c.env))));
-  auth$.get("/me", session, (c) => {
-    const user = c.var.twitterUser;
-    c.header("Cache-Control", "no-store");
-    if (!user) throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${mountPrefix(c)}/login.`);
-    return c.json(user);
-  });
+  auth$.get("/me", session, (c) => c.json(signedIn(c)));
+  auth$.get("/sessions", session, async (c) => c.json({ sessions: await listDevices(storeFor(c.env), signedIn(c).id, c.var.twitterSessionId) }));
   auth$.post("/logout", sameOrigin(), (c) => logged("logout", () => logout(c, settingsOf(c.env))));
   // Any other method on these paths: 405 with Allow, as HTTP asks.
   for (const [path] of ROUTES) auth$.all(path, (c) => methodNotAllowed(c, path));
@@ -117,11 +117,20 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
   return auth$;
 }
 
+/** The signed-in user, for an answer that is theirs alone (never stored by a cache); 401 when nobody is. */
+function signedIn(c: Context<TwitterAuthEnv>): TwitterProfile {
+  c.header("Cache-Control", "no-store");
+  const user = c.var.twitterUser;
+  if (!user) throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${mountPrefix(c)}/login.`);
+  return user;
+}
+
 /** The sign-in's paths and the methods each answers (HEAD only where it changes nothing). */
 const ROUTES = [
   ["/login", "GET"],
   ["/auth", "GET"],
   ["/me", "GET, HEAD"],
+  ["/sessions", "GET, HEAD"],
   ["/logout", "POST"],
 ] as const;
 

@@ -1,12 +1,14 @@
-// GET /: signed out, a "Sign in with Twitter" link; signed in, the avatar, name, @screen name, "Sign out" and "Sign out of all devices".
+// GET /: signed out, a "Sign in with Twitter" link; signed in, the avatar, name, @screen name, "Sign out", the user's devices and "Sign out of all devices".
 
 import type { Context } from "hono";
 import { html } from "hono/html";
+import type { TwitterAuthEnv } from "../env.js";
 import type { TwitterProfile } from "../twitter/account.js";
+import { devicesSection } from "./devices.js";
 import { imageOrigin, renderPage } from "./layout.js";
 
 /** The landing page for the given user (null when signed out); `base` is where the sign-in routes are mounted. */
-export function landingPage(c: Context, user: TwitterProfile | null, base = ""): Response | Promise<Response> {
+export async function landingPage(c: Context<TwitterAuthEnv>, user: TwitterProfile | null, base = ""): Promise<Response> {
   if (!user) {
     return renderPage(c, {
       title: "Sign in with Twitter",
@@ -23,6 +25,6 @@ export function landingPage(c: Context, user: TwitterProfile | null, base = ""):
 <h1 class="name" id="name">${user.name}</h1>
 <p class="handle" id="screen-name">@${user.screenName}</p>
 <form method="post" action="${base}/logout"><button class="button secondary" id="sign-out" type="submit">Sign out</button></form>
-<form method="post" action="${base}/logout?everywhere=true"><button class="button secondary" id="sign-out-everywhere" type="submit">Sign out of all devices</button></form>`,
+${await devicesSection(c, user.id, base)}`,
   });
 }

@@ -8,7 +8,9 @@ import { SignInError } from "../errors.js";
 import { SESSION_COOKIE, clearIdCookie, readIdCookie, requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { constantTimeEqual } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
+import { deviceOf } from "../session/devices.js";
 import { createSession, endSessionById } from "../session/session-store.js";
+import { type Defer, inPlace, storeFor } from "../session/store.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
 import { fetchProfile } from "../twitter/profile.js";
 import { mountPrefix, queryParameter } from "./paths.js";
@@ -21,7 +23,7 @@ const MAX_PARAMETER_LENGTH = 256;
 const TOKEN_CHARACTERS = /^[\x21\x23-\x7e]+$/;
 
 /**
- * Finishes a sign-in. The KV entry is deleted by the first callback that carries its own token
+ * Finishes a sign-in. The stored entry is deleted by the first callback that carries its own token
  * (oauth_token, or denied when the user cancelled), whatever the outcome, and the request-token
  * cookie is cleared; a callback without it, or with another token, changes nothing. On success a
  * session starts (its own random id and cookie, ending the session the browser had before, if
@@ -55,11 +57,12 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   const client = createTwitterClient(settings);
   // Taken (read, and its delete started) before anything else can fail, and only by its own
   // callback: a request token works once. An expired cookie's entry is simply removed.
-  const taken = await takeRequestToken(c.env.AUTH_KV, cookie.id, (pending) => cookie.status === "expired" || constantTimeEqual(claimed ?? "", pending.token));
+  const store = storeFor(c.env);
+  const taken = await takeRequestToken(store, cookie.id, (pending) => cookie.status === "expired" || constantTimeEqual(claimed ?? "", pending.token), startAgain);
   if (taken.status === "not_its_callback") {
     throw new SignInError(400, "token_mismatch", `The callback's oauth_token is not this sign-in's. ${startAgain}.`);
   }
-  // Its KV entry is being deleted (no other callback can take it meanwhile): beside the token
+  // Its stored entry is being deleted (no other callback can take it meanwhile): beside the token
   // exchange when there is one to make; every other answer waits for the delete here.
   const exchanging = taken.status === "taken" && denied === undefined && cookie.status === "valid";
   if (!exchanging) {
@@ -84,7 +87,7 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     return { token, ...(await fetchProfile(client, token, settings, { startAgain })) };
   })();
   // The delete runs beside both calls to X. A failed delete answers 503, whatever X said, and
-  // starts no session: a sign-in finishes only once its request token is gone from KV (X, which
+  // starts no session: a sign-in finishes only once its request token is gone from the store (X, which
   // has now seen it, takes it once too).
   const [outcome, deletion] = await Promise.allSettled([signedIn, taken.deleted]);
   if (deletion.status === "rejected") throw deletion.reason;
@@ -94,13 +97,20 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
 
   // The session this browser had before, if any: the new one replaces it.
   const previous = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecrets, settings.sessionTtlSeconds);
-  const sessionId = await createSession(c.env.AUTH_KV, settings.sessionSecret, profile, token, settings.sessionTtlSeconds);
-  await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, sessionId, settings.sessionTtlSeconds);
-  if ("id" in previous) {
-    // Best effort, after the answer (waitUntil) when the runtime allows: nothing in the answer needs
-    // it, the new session stands either way, and the old one ends with its TTL at the latest.
-    await afterAnswer(c, endSessionById(c.env.AUTH_KV, settings.sessionSecrets, previous.id, settings.sessionTtlSeconds));
-  }
+  // What may wait (the store's cap, the previous session's end) runs after the answer, as one piece of work.
+  const later: Promise<unknown>[] = [];
+  const defer: Defer = async (work) => void later.push(work.catch(() => undefined));
+  const session = await createSession(store, settings.sessionSecret, profile, token, {
+    ttlSeconds: settings.sessionTtlSeconds,
+    limit: settings.maxSessionsPerUser,
+    device: deviceOf(c),
+    defer,
+  });
+  await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, settings.sessionTtlSeconds, Date.now(), undefined, session.shard);
+  // Best effort, after the answer (waitUntil) when the runtime allows: nothing in the answer needs
+  // it, the new session stands either way, and the old one ends with its TTL at the latest.
+  if ("id" in previous) later.push(endSessionById(store, settings.sessionSecrets, previous, settings.sessionTtlSeconds, inPlace));
+  await afterAnswer(c, Promise.allSettled(later));
   c.header("Cache-Control", "no-store");
   if (pending.next !== undefined) return c.redirect(pending.next, 303);
   // X's JSON as it came: v1.1's user object, or v2's {"data":{...}}; the header says which.

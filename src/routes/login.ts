@@ -1,4 +1,4 @@
-// GET /login: obtain a request token from X, keep its secret in KV, send the browser to X's authorize page.
+// GET /login: obtain a request token from X, keep its secret in the store, send the browser to X's authorize page.
 
 import type { Context } from "hono";
 import type { Settings } from "../config.js";
@@ -7,6 +7,7 @@ import { SignInError } from "../errors.js";
 import { safeNextPath } from "../next-path.js";
 import { requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.js";
+import { storeFor } from "../session/store.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
@@ -14,7 +15,7 @@ const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 
 /**
  * Starts a sign-in: a request token with `oauth_callback` = the `/auth` beside this `/login` on
- * PUBLIC_ORIGIN (or, unset, the host that received the request), its secret in KV under a random
+ * PUBLIC_ORIGIN (or, unset, the host that received the request), its secret in the store under a random
  * id, that id alone in a signed cookie, and a 302 to X's authorize page.
  *
  * Query: `next` (a same-origin path `/auth` redirects to afterwards), `force_login` and
@@ -51,7 +52,7 @@ export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Pro
       }),
     { callbackUrl, startAgain: `Start again from ${prefix}/login` },
   );
-  const id = await saveRequestToken(c.env.AUTH_KV, {
+  const id = await saveRequestToken(storeFor(c.env), {
     token: temporary.token,
     tokenSecret: temporary.tokenSecret,
     ...(next === undefined ? {} : { next }),

@@ -1,4 +1,4 @@
-// Signed cookies that hold only a random id and when it was issued (HMAC-SHA256 with SESSION_SECRET), in hono/cookie's signed format.
+// Signed cookies that hold only a random id, when it was issued and, for a session in a Durable Object, its shard (HMAC-SHA256 with SESSION_SECRET), in hono/cookie's signed format.
 
 import type { Context } from "hono";
 import { generateCookie, generateSignedCookie, getCookie } from "hono/cookie";
@@ -16,12 +16,12 @@ export function requestTokenCookie(prefix: string): string {
   return `twitter_login${encodeURIComponent(prefix)}`;
 }
 
-/** What reading a cookie found. `rotated`: signed with an older SESSION_SECRET than the newest. */
+/** What reading a cookie found. `rotated`: signed with an older SESSION_SECRET than the newest; `shard`: where the store keeps the session, when it says. */
 export type CookieRead =
-  | { status: "valid"; id: string; issuedAt: number; rotated: boolean }
+  | { status: "valid"; id: string; issuedAt: number; rotated: boolean; shard: string | undefined }
   | { status: "missing" }
   | { status: "invalid" }
-  | { status: "expired"; id: string };
+  | { status: "expired"; id: string; shard: string | undefined };
 
 const encoder = new TextEncoder();
 const verifyingKeys = new Map<string, Promise<CryptoKey>>();
@@ -47,11 +47,12 @@ function options(c: Context): CookieOptions {
 }
 
 /**
- * Sets the cookie to `<id>.<issued at, unix seconds>`, signed (hono/cookie's setSignedCookie).
- * `issuedAt` keeps an older cookie's age when it is signed again with a newer secret.
+ * Sets the cookie to `<id>.<issued at, unix seconds>` (then `.<shard>` when given), signed
+ * (hono/cookie's setSignedCookie). `issuedAt` keeps an older cookie's age when it is signed again
+ * with a newer secret.
  */
-export async function setIdCookie(c: Context, name: string, secret: string, id: string, maxAge: number, nowMs = Date.now(), issuedAt = Math.floor(nowMs / 1000)): Promise<void> {
-  send(c, await generateSignedCookie(name, `${id}.${issuedAt}`, secret, { ...options(c), maxAge }));
+export async function setIdCookie(c: Context, name: string, secret: string, id: string, maxAge: number, nowMs = Date.now(), issuedAt = Math.floor(nowMs / 1000), shard?: string): Promise<void> {
+  send(c, await generateSignedCookie(name, `${id}.${issuedAt}${shard === undefined ? "" : `.${shard}`}`, secret, { ...options(c), maxAge }));
 }
 
 /** The Set-Cookie headers each request's context was given here. */
@@ -90,19 +91,19 @@ export function keepCookies(c: Context): void {
 export async function readIdCookie(c: Context, name: string, secrets: readonly string[], maxAge: number, nowMs = Date.now()): Promise<CookieRead> {
   const raw = getCookie(c, name, options(c).prefix);
   if (raw === undefined) return { status: "missing" };
-  const match = /^([A-Za-z0-9_-]{22})\.(\d{1,12})\.([A-Za-z0-9+/]{43}=)$/.exec(raw);
+  const match = /^(([A-Za-z0-9_-]{22})\.(\d{1,12})(?:\.([A-Za-z0-9_-]{22}))?)\.([A-Za-z0-9+/]{43}=)$/.exec(raw);
   if (!match) return { status: "invalid" };
-  const signature = Uint8Array.from(atob(match[3]!), (character) => character.charCodeAt(0));
+  const signature = Uint8Array.from(atob(match[5]!), (character) => character.charCodeAt(0));
   // Only the canonical spelling: the one the signature's own bytes encode to.
-  if (btoa(String.fromCharCode(...signature)) !== match[3]) return { status: "invalid" };
-  const signed = encoder.encode(`${match[1]}.${match[2]}`);
+  if (btoa(String.fromCharCode(...signature)) !== match[5]) return { status: "invalid" };
+  const signed = encoder.encode(match[1]);
   let index = 0;
   while (!(await crypto.subtle.verify("HMAC", await verifyingKey(secrets[index]!), signature, signed))) {
     if (++index === secrets.length) return { status: "invalid" };
   }
-  const age = Math.floor(nowMs / 1000) - Number(match[2]);
-  if (age > maxAge || age < -60) return { status: "expired", id: match[1]! };
-  return { status: "valid", id: match[1]!, issuedAt: Number(match[2]), rotated: index > 0 };
+  const age = Math.floor(nowMs / 1000) - Number(match[3]);
+  if (age > maxAge || age < -60) return { status: "expired", id: match[2]!, shard: match[4] };
+  return { status: "valid", id: match[2]!, issuedAt: Number(match[3]), rotated: index > 0, shard: match[4] };
 }
 
 /** Clears the cookie (same name and attributes, Max-Age=0). */

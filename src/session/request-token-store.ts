@@ -1,10 +1,11 @@
-// The request-token store: each request token and its secret in KV under a random id, read once.
+// Pending sign-ins: each request token and its secret in the store under a random id, read once.
 
+import { SignInError } from "../errors.js";
 import { safeNextPath } from "../next-path.js";
 import { isRandomId, randomId } from "./random-id.js";
-import { storage } from "./storage.js";
+import type { SignInStore } from "./store.js";
 
-/** How long a request token is kept: X's request tokens live about 15 minutes (KV's minimum TTL is 60 s). */
+/** How long a request token is kept: X's request tokens live about 15 minutes. */
 export const REQUEST_TOKEN_TTL_SECONDS = 15 * 60;
 
 /** What /login keeps for /auth. Never sent to the browser. */
@@ -15,23 +16,22 @@ export interface PendingSignIn {
   next?: string;
 }
 
-/** The prefix of request-token keys in KV. */
-export const REQUEST_TOKEN_KEY_PREFIX = "request-token:";
-
 // Ids being taken in this isolate: a second callback for the same sign-in arriving while the first
-// is still at work is refused here; across isolates X's own one-time rule refuses it.
+// is still at work is refused here; across isolates the Durable Object store's take refuses it,
+// and with KV, X's own one-time rule.
 const taking = new Set<string>();
 
 /** Stores a pending sign-in under a fresh random id, with the TTL; returns the id. */
-export async function saveRequestToken(kv: KVNamespace, pending: PendingSignIn): Promise<string> {
+export async function saveRequestToken(store: SignInStore, pending: PendingSignIn): Promise<string> {
   const id = randomId();
-  await storage(() => kv.put(REQUEST_TOKEN_KEY_PREFIX + id, JSON.stringify(pending), { expirationTtl: REQUEST_TOKEN_TTL_SECONDS }));
+  await store.savePendingSignIn(id, JSON.stringify(pending), REQUEST_TOKEN_TTL_SECONDS);
   return id;
 }
 
 /**
- * What taking a pending sign-in found. `deleted` settles when its KV entry is gone (a 503
- * `storage_unavailable` when KV failed); until then no other callback in this isolate can take it.
+ * What taking a pending sign-in found. `deleted` settles when its entry is gone (a 503
+ * `storage_unavailable` when the store failed, a 400 `expired_sign_in` when another callback took
+ * it first); until then no other callback in this isolate can take it.
  */
 export type Taken = { status: "taken"; pending: PendingSignIn; deleted: Promise<void> } | { status: "none" } | { status: "not_its_callback" };
 
@@ -44,19 +44,23 @@ export type Taken = { status: "taken"; pending: PendingSignIn; deleted: Promise<
  * The delete is started, not awaited: the caller may call X beside it, and must await `deleted`
  * before it answers.
  */
-export async function takeRequestToken(kv: KVNamespace, id: string, isItsCallback: (pending: PendingSignIn) => boolean): Promise<Taken> {
+export async function takeRequestToken(store: SignInStore, id: string, isItsCallback: (pending: PendingSignIn) => boolean, startAgain: string): Promise<Taken> {
   if (!isRandomId(id) || taking.has(id)) return { status: "none" };
-  const key = REQUEST_TOKEN_KEY_PREFIX + id;
   taking.add(id);
   let deleted: Promise<void> | undefined;
   try {
-    const stored = await storage(() => kv.get(key));
+    const stored = await store.readPendingSignIn(id);
     if (stored === null) return { status: "none" };
     const pending = parsePendingSignIn(stored);
     if (pending && !isItsCallback(pending)) return { status: "not_its_callback" };
     // Tried twice: by the time a failure is answered (503) X may have used the request token, so
     // reloading the callback would not help; a second attempt saves the sign-in from a passing fault.
-    deleted = storage(() => kv.delete(key).catch(() => kv.delete(key)));
+    deleted = store
+      .takePendingSignIn(id)
+      .catch(() => store.takePendingSignIn(id))
+      .then((taken) => {
+        if (!taken) throw new SignInError(400, "expired_sign_in", `This sign-in has expired or was already used. ${startAgain}.`);
+      });
     if (!pending) await deleted;
     return pending ? { status: "taken", pending, deleted } : { status: "none" };
   } finally {

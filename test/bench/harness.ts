@@ -25,6 +25,7 @@ export async function bundleWorker(entry: string, plugins: Plugin[] = []): Promi
     conditions: ["workerd", "worker", "browser"],
     target: "es2024",
     minify: true, // as wrangler.toml deploys it
+    external: ["cloudflare:*"], // the runtime's own modules (the Durable Object base class)
     write: false,
     logLevel: "warning",
     plugins,
@@ -36,8 +37,9 @@ export async function bundleWorker(entry: string, plugins: Plugin[] = []): Promi
 
 /**
  * Bundles a benchmark's Worker (`entry`, a file path) with bundleWorker and starts it in workerd,
- * with the bindings the harnesses read: the app's key and secret, a SESSION_SECRET, and X's
- * verify_credentials and /2/users/me answers for BENCH_SCREEN_NAME.
+ * with the bindings the harnesses read: the app's key and secret, a SESSION_SECRET, X's
+ * verify_credentials and /2/users/me answers for BENCH_SCREEN_NAME, and AUTH_STORE, the Durable
+ * Object class the entry exports as `AuthStore` (the Durable Object store).
  */
 export async function startBenchWorker(entry: string, plugins: Plugin[] = []): Promise<Miniflare> {
   const { script, compatibilityDate } = await bundleWorker(entry, plugins);
@@ -49,6 +51,7 @@ export async function startBenchWorker(entry: string, plugins: Plugin[] = []): P
       compatibilityDate,
       cf: false,
       telemetry: { enabled: false },
+      durableObjects: { AUTH_STORE: { className: "AuthStore", useSQLite: true } },
       bindings: {
         CONSUMER_KEY: "bench-consumer-key",
         CONSUMER_SECRET: "bench-consumer-secret-0123456789abcdef",

@@ -5,8 +5,10 @@
 // stand-ins for fetch, KV and the rate limiter (worker.ts, through Miniflare); measures the
 // Worker's own CPU time per sign-in there with the I/O answered at once (rounds alternating the
 // real Worker, the protocol's skeleton and the bare harness); adds, when part 2's figures are at
-// hand, the CPU the workerd running the Worker spent per sign-in through `wrangler dev`; and prices
-// a million sign-ins a month on Workers Paid and KV, showing the arithmetic.
+// hand, the CPU the workerd running the Worker spent per sign-in through `wrangler dev`; counts the
+// same for the Durable Object store (calls to objects, SQLite rows read and written, the calls'
+// wall time); and prices a million sign-ins and ten million session reads a month on Workers Paid
+// with KV and with Durable Objects, showing the arithmetic.
 //
 // Timing never fails the run. Exit 1 only when a contender's sign-in does not work in the harness.
 //
@@ -21,7 +23,7 @@ import { PROJECT_ROOT } from "../../../tools/dev/dev-server.ts";
 import type { SignInBenchResult } from "../signin/run.ts";
 import { describeMachine, runId } from "../signin/machine.ts";
 // Types only: worker.ts runs inside workerd, never in Node.
-import type { Contender, Counts, Info, RoundResult, SignOutCounts } from "./worker.ts";
+import type { Contender, Counts, Info, RoundResult, SignOutCounts, StoreCounts } from "./worker.ts";
 
 /** Published prices as of this writing (November 2026); see PRICE_SOURCES. USD. */
 export const PRICES = {
@@ -38,8 +40,25 @@ export const PRICES = {
   kvPerMillionDeletes: 5,
   kvIncludedLists: 1_000_000,
   kvPerMillionLists: 5,
+  // Durable Objects (Workers Paid; SQLite-backed): each RPC call is a billed request; duration is
+  // wall-clock time while the object is active, billed for 128 MB; setAlarm and deletes count as rows written.
+  objectIncludedRequests: 1_000_000,
+  objectPerMillionRequests: 0.15,
+  objectIncludedGbSeconds: 400_000,
+  objectPerMillionGbSeconds: 12.5,
+  objectMemoryGb: 0.128,
+  objectIncludedRowsRead: 25_000_000_000,
+  objectPerMillionRowsRead: 0.001,
+  objectIncludedRowsWritten: 50_000_000,
+  objectPerMillionRowsWritten: 1,
 } as const;
-export const PRICE_SOURCES = ["https://developers.cloudflare.com/workers/platform/pricing/", "https://developers.cloudflare.com/kv/platform/pricing/"];
+export const PRICE_SOURCES = [
+  "https://developers.cloudflare.com/workers/platform/pricing/",
+  "https://developers.cloudflare.com/kv/platform/pricing/",
+  "https://developers.cloudflare.com/durable-objects/platform/pricing/",
+];
+/** The session reads (GET /me, a twitterSession() page, a gateway page view) a month the second price is for. */
+const SESSION_READS_PER_MONTH = 10_000_000;
 
 const CONTENDERS: readonly Contender[] = ["real", "skeleton", "harness"];
 const LABELS: Record<Contender, string> = { real: "real Worker", skeleton: "skeleton", harness: "harness alone" };
@@ -68,8 +87,10 @@ export interface CostResult {
   workerCpuMs: number | undefined;
   /** The skeleton's own CPU per sign-in, the same way. */
   skeletonCpuMs: number | undefined;
-  /** USD per month for SIGN_INS_PER_MONTH sign-ins, real Worker and protocol minimum. */
-  monthly: { real: number; minimum: number } | undefined;
+  /** USD per month for SIGN_INS_PER_MONTH sign-ins, real Worker (KV, and the Durable Object store) and protocol minimum. */
+  monthly: { real: number; object: number | undefined; minimum: number } | undefined;
+  /** USD per month for SESSION_READS_PER_MONTH session reads, beyond the sign-ins, per store. */
+  monthlyReads: { kv: number; object: number } | undefined;
   errors: string[];
 }
 
@@ -80,7 +101,7 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
   const started = Date.now();
   const { machine, software, commit } = describeMachine();
   const run = `${new Date(started).toISOString()}, id ${runId()}, commit ${commit}`;
-  const result: CostResult = { machine, run, counts: {}, msPerSignIn: {}, workerCpuMs: undefined, skeletonCpuMs: undefined, monthly: undefined, errors: [] };
+  const result: CostResult = { machine, run, counts: {}, msPerSignIn: {}, workerCpuMs: undefined, skeletonCpuMs: undefined, monthly: undefined, monthlyReads: undefined, errors: [] };
 
   print("## 3. Cost of a sign-in");
   print(`machine: ${machine}`);
@@ -105,9 +126,9 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       else result.errors.push(`${contender}: ${c && "error" in c ? c.error : "no counts"}`);
     }
     for (const line of operationsTable(result.counts)) print(line);
-    const signOuts = await call<SignOutCounts | { error: string }>("/count-sign-out");
-    if ("error" in signOuts) result.errors.push(`sign-out: ${signOuts.error}`);
-    else for (const line of signOutTable(signOuts)) print(line);
+    const stores = await call<StoreCounts | { error: string }>("/count-stores");
+    if ("error" in stores) result.errors.push(`stores: ${stores.error}`);
+    else for (const line of storesTable(stores)) print(line);
 
     // 2. The Worker's own CPU per sign-in, I/O answered at once.
     if (info.clock === "live" && !options.signal?.aborted) {
@@ -182,20 +203,16 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
 
     // 4. Prices.
     const realCounts = result.counts.real;
-    const minimum: PerSignIn = { requests: 2, reads: 1, writes: 1, deletes: 1, lists: 0, cpuMs: Math.ceil(10 * (result.skeletonCpuMs ?? 0.1)) / 10 };
+    const minimum: PerSignIn = { ...perOperation(undefined), requests: 2, reads: 1, writes: 1, deletes: 1, cpuMs: Math.ceil(10 * (result.skeletonCpuMs ?? 0.1)) / 10 };
     if (realCounts) {
-      const perSignIn: PerSignIn = {
-        requests: realCounts.requests / realCounts.signIns,
-        reads: (realCounts.kv.get + realCounts.kv.getWithMetadata) / realCounts.signIns,
-        writes: realCounts.kv.put / realCounts.signIns,
-        deletes: realCounts.kv.delete / realCounts.signIns,
-        lists: realCounts.kv.list / realCounts.signIns,
-        // Rounded up to a whole 0.1 ms: a generous figure, so the bill is not understated.
-        cpuMs: Math.ceil(10 * (result.workerCpuMs ?? 1)) / 10,
-      };
+      // Rounded up to a whole 0.1 ms: a generous figure, so the bill is not understated.
+      const cpuMs = Math.ceil(10 * (result.workerCpuMs ?? 1)) / 10;
+      const perSignIn: PerSignIn = { ...perOperation(realCounts), cpuMs };
       const real = price(perSignIn);
       const floor = price(minimum);
-      result.monthly = { real: real.total, minimum: floor.total };
+      const objectSignIn = "error" in stores ? undefined : { ...perOperation(stores.object.signIn), cpuMs };
+      const object = objectSignIn && price(objectSignIn);
+      result.monthly = { real: real.total, object: object?.total, minimum: floor.total };
       print("");
       print(`What ${SIGN_INS_PER_MONTH.toLocaleString("en-US")} sign-ins a month cost, at the published prices as of this writing (${PRICE_SOURCES.join(", ")}):`);
       print(
@@ -210,7 +227,14 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
         `  CPU time is free at this volume up to ${(PRICES.includedCpuMs / SIGN_INS_PER_MONTH).toFixed(0)} ms per sign-in (30M CPU ms included / 1M sign-ins), ` +
           `against the real Worker's ${perSignIn.cpuMs} ms (${result.workerCpuMs === undefined ? "assumed: not measured here" : "measured above, rounded up"}); requests are free up to ${millions(PRICES.includedRequests / 2)} sign-ins a month (2 requests each).`,
       );
-      for (const line of priceLines("real Worker", perSignIn, real)) print(line);
+      print(
+        `  Durable Objects (with Workers Paid, SQLite-backed): included ${millions(PRICES.objectIncludedRequests)} requests (each call to an object), ${millions(PRICES.objectIncludedGbSeconds)} GB-s of duration ` +
+          `(wall-clock time while active, billed for ${PRICES.objectMemoryGb * 1000} MB), ${millions(PRICES.objectIncludedRowsRead)} rows read and ${millions(PRICES.objectIncludedRowsWritten)} rows written a month; then ` +
+          `$${PRICES.objectPerMillionRequests.toFixed(2)} per million requests, $${PRICES.objectPerMillionGbSeconds.toFixed(2)} per million GB-s, $${PRICES.objectPerMillionRowsRead} per million rows read, $${PRICES.objectPerMillionRowsWritten.toFixed(2)} per million rows written. ` +
+          `Duration: the calls' wall time measured here, each at least 1 ms (a local object answers within about a millisecond; deployed, the object's own work is of that order, and the network time before it is not the object's)`,
+      );
+      for (const line of priceLines("real Worker, KV", perSignIn, real)) print(line);
+      if (objectSignIn && object) for (const line of priceLines("real Worker, Durable Object store", objectSignIn, object)) print(line);
       for (const line of priceLines("protocol minimum (the skeleton)", minimum, floor)) print(line);
       const extraWrites = perSignIn.writes - minimum.writes;
       if (extraWrites > 0) {
@@ -218,6 +242,27 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
           `  the difference: ${fixed(extraWrites, 0)} KV writes per sign-in more than the protocol's minimum (the session and its index key, "${Object.keys(realCounts.kvWritesByPrefix).filter((p) => p !== "request-token:").join(", ")}", written at /auth by design), ` +
             `$${fixed(real.total - floor.total, 2)} a month at this volume; once every allowance is used up, each further million sign-ins costs $${fixed(marginal(perSignIn), 2)} (the minimum: $${fixed(marginal(minimum), 2)}).`,
         );
+      }
+      if (objectSignIn) {
+        print(`  each further million sign-ins once every allowance is used up: KV $${fixed(marginal(perSignIn), 2)}, Durable Object store $${fixed(marginal(objectSignIn), 2)}`);
+      }
+      if (!("error" in stores)) {
+        // Session reads alone (the Worker's requests and CPU are the same with either store: not counted here).
+        const readsOf = (c: Counts) => ({ ...perOperation(c), requests: 0, cpuMs: 0 });
+        const reads = { kv: readsOf(stores.kv.sessionRead), object: readsOf(stores.object.sessionRead) };
+        const bills = { kv: price(reads.kv, SESSION_READS_PER_MONTH, false), object: price(reads.object, SESSION_READS_PER_MONTH, false) };
+        result.monthlyReads = { kv: bills.kv.total, object: bills.object.total };
+        print("");
+        print(
+          `What ${SESSION_READS_PER_MONTH.toLocaleString("en-US")} session reads a month (GET /me, a twitterSession() page, a gateway page view) cost the store, beyond the Worker's own requests and CPU (the same with either), all allowances still unused:`,
+        );
+        for (const [name, label] of [
+          ["kv", "KV"],
+          ["object", "Durable Object store"],
+        ] as const) {
+          for (const line of priceLines(`${label}, per read`, reads[name], bills[name])) print(line);
+        }
+        print(`  each further million session reads once every allowance is used up: KV $${fixed(marginal(reads.kv), 2)}, Durable Object store $${fixed(marginal(reads.object), 2)}`);
       }
     }
     // 5. Before anyone signs in: what the limiter lets one network spend on /login's KV write.
@@ -247,23 +292,51 @@ function startHarness(): Promise<Miniflare> {
 
 // ---------------------------------------------------------------- figures
 
-/** What POST /logout does in each case (revocation included: it runs after the answer, in waitUntil). */
-function signOutTable(counts: SignOutCounts): string[] {
-  const cases: [string, Counts][] = [
-    ["another session of the user open", counts.anotherSessionOpen],
-    ["the user's last session", counts.lastSession],
-    ["?everywhere=true, two sessions", counts.everywhereOfTwo],
+/** What each store does per sign-in, per session read and per sign-out (revocation included: it runs after the answer, in waitUntil). */
+function storesTable(counts: StoreCounts): string[] {
+  const cases: [string, (c: StoreCounts["kv"]) => Counts][] = [
+    ["sign-in (GET /login, GET /auth)", (c) => c.signIn],
+    ["session read (GET /me)", (c) => c.sessionRead],
+    ["sign-out, another session of the user open", (c) => c.signOuts.anotherSessionOpen],
+    ["sign-out, the user's last session", (c) => c.signOuts.lastSession],
+    ["sign-out ?everywhere=true, two sessions", (c) => c.signOuts.everywhereOfTwo],
   ];
-  const rows = [["sign-out", "KV reads", "KV deletes", "KV lists", "calls to X", ""]];
-  for (const [label, c] of cases) {
-    const calls = Object.entries(c.subrequests).map(([call, n]) => `${n}× ${call}`);
-    rows.push([label, String(c.kv.get + c.kv.getWithMetadata), String(c.kv.delete), String(c.kv.list), String(calls.length === 0 ? 0 : Object.values(c.subrequests).reduce((a, b) => a + b, 0)), calls.join(", ") || "token kept: another session uses it"]);
+  const rows = [["", "KV reads", "writes", "deletes", "lists", "|", "object calls", "rows read", "rows written", "wall ms", "calls to X", "object calls by method"]];
+  for (const [label, pick] of cases) {
+    const kv = pick(counts.kv);
+    const object = pick(counts.object);
+    const calls = (c: Counts) => Object.values(c.subrequests).reduce((a, b) => a + b, 0);
+    const byMethod = Object.entries(object.object.requests).map(([method, n]) => `${n}× ${method}`).join(", ");
+    rows.push([label, String(kv.kv.get + kv.kv.getWithMetadata), String(kv.kv.put), String(kv.kv.delete), String(kv.kv.list), "|", "", "", "", "", String(calls(kv)), "KV store"]);
+    rows.push(["", String(object.kv.get + object.kv.getWithMetadata), String(object.kv.put), String(object.kv.delete), String(object.kv.list), "|", String(totalRequests(object)), String(object.object.rowsRead), String(object.object.rowsWritten), fixed(object.object.wallMs, 1), String(calls(object)), `Durable Object store: ${byMethod}`]);
   }
   return [
     "",
-    "Operations per sign-out (POST /logout), counted the same way: the session read, its record and index key deleted, the user's index listed, and X's invalidate_token when no other session is left",
+    "Operations per sign-in, session read and sign-out with each store, counted the same way (the Durable Object store's rows as its statements report them, setAlarm as a row written; " +
+      "its getAlarm and deleteAll calls are not in Cloudflare's price list and are not priced)",
     ...table(rows),
   ];
+}
+
+function totalRequests(c: Counts): number {
+  return Object.values(c.object.requests).reduce((a, b) => a + b, 0);
+}
+
+/** What one counted operation uses, per sign-in (or per read): requests, KV operations and the Durable Object store's. */
+function perOperation(c: Counts | undefined): PerSignIn {
+  const n = c?.signIns || 1;
+  return {
+    requests: (c?.requests ?? 0) / n,
+    reads: c ? (c.kv.get + c.kv.getWithMetadata) / n : 0,
+    writes: (c?.kv.put ?? 0) / n,
+    deletes: (c?.kv.delete ?? 0) / n,
+    lists: (c?.kv.list ?? 0) / n,
+    objectRequests: c ? totalRequests(c) / n : 0,
+    rowsRead: (c?.object.rowsRead ?? 0) / n,
+    rowsWritten: (c?.object.rowsWritten ?? 0) / n,
+    gbSeconds: ((c?.object.wallMs ?? 0) / 1000 / n) * PRICES.objectMemoryGb,
+    cpuMs: 0,
+  };
 }
 
 function operationsTable(counts: Partial<Record<Contender, Counts>>): string[] {
@@ -298,6 +371,7 @@ function operationsTable(counts: Partial<Record<Contender, Counts>>): string[] {
         `and its empty index key user-session:<user id>:<session id> (so sign-out can list the user's sessions: everywhere, and whether the token is still in use); written side by side, one round trip`,
     );
   }
+  if (real.kv.list > 0) extra.push(`${real.kv.list} KV list after the answer: the cap (MAX_SESSIONS_PER_USER), the user's sessions listed to end the oldest beyond it`);
   lines.push(`beyond the protocol's minimum (3 calls to X, one KV put, get and delete): ${extra.length === 0 ? "nothing" : extra.join("; ")}`);
   return lines;
 }
@@ -336,6 +410,11 @@ interface PerSignIn {
   writes: number;
   deletes: number;
   lists: number;
+  /** The Durable Object store: calls to objects, SQLite rows, and duration (GB-s). */
+  objectRequests: number;
+  rowsRead: number;
+  rowsWritten: number;
+  gbSeconds: number;
   cpuMs: number;
 }
 
@@ -344,19 +423,28 @@ interface Bill {
   total: number;
 }
 
-/** The month's bill for SIGN_INS_PER_MONTH sign-ins, line by line. */
-function price(p: PerSignIn): Bill {
-  const n = SIGN_INS_PER_MONTH;
+/** The month's bill for `n` operations (sign-ins by default), line by line; `worker` adds Workers Paid, its requests and CPU. */
+function price(p: PerSignIn, n = SIGN_INS_PER_MONTH, worker = true): Bill {
   const over = (used: number, included: number, perMillion: number) => (Math.max(0, used - included) / 1_000_000) * perMillion;
-  const lines: [string, number][] = [
-    ["Workers Paid", PRICES.workersPaidMonthly],
-    [`requests ${millions(n * p.requests)} (included ${millions(PRICES.includedRequests)})`, over(n * p.requests, PRICES.includedRequests, PRICES.perMillionRequests)],
-    [`CPU ${millions(n * p.cpuMs)} ms at ${p.cpuMs} ms each (included ${millions(PRICES.includedCpuMs)})`, over(n * p.cpuMs, PRICES.includedCpuMs, PRICES.perMillionCpuMs)],
-    [`KV reads ${millions(n * p.reads)} (included ${millions(PRICES.kvIncludedReads)})`, over(n * p.reads, PRICES.kvIncludedReads, PRICES.kvPerMillionReads)],
-    [`KV writes ${millions(n * p.writes)} (included ${millions(PRICES.kvIncludedWrites)})`, over(n * p.writes, PRICES.kvIncludedWrites, PRICES.kvPerMillionWrites)],
-    [`KV deletes ${millions(n * p.deletes)} (included ${millions(PRICES.kvIncludedDeletes)})`, over(n * p.deletes, PRICES.kvIncludedDeletes, PRICES.kvPerMillionDeletes)],
-  ];
+  const lines: [string, number][] = worker
+    ? [
+        ["Workers Paid", PRICES.workersPaidMonthly],
+        [`requests ${millions(n * p.requests)} (included ${millions(PRICES.includedRequests)})`, over(n * p.requests, PRICES.includedRequests, PRICES.perMillionRequests)],
+        [`CPU ${millions(n * p.cpuMs)} ms at ${p.cpuMs} ms each (included ${millions(PRICES.includedCpuMs)})`, over(n * p.cpuMs, PRICES.includedCpuMs, PRICES.perMillionCpuMs)],
+      ]
+    : [];
+  if (p.reads > 0) lines.push([`KV reads ${millions(n * p.reads)} (included ${millions(PRICES.kvIncludedReads)})`, over(n * p.reads, PRICES.kvIncludedReads, PRICES.kvPerMillionReads)]);
+  if (p.writes > 0) lines.push([`KV writes ${millions(n * p.writes)} (included ${millions(PRICES.kvIncludedWrites)})`, over(n * p.writes, PRICES.kvIncludedWrites, PRICES.kvPerMillionWrites)]);
+  if (p.deletes > 0) lines.push([`KV deletes ${millions(n * p.deletes)} (included ${millions(PRICES.kvIncludedDeletes)})`, over(n * p.deletes, PRICES.kvIncludedDeletes, PRICES.kvPerMillionDeletes)]);
   if (p.lists > 0) lines.push([`KV lists ${millions(n * p.lists)} (included ${millions(PRICES.kvIncludedLists)})`, over(n * p.lists, PRICES.kvIncludedLists, PRICES.kvPerMillionLists)]);
+  if (p.objectRequests > 0) {
+    lines.push(
+      [`object requests ${millions(n * p.objectRequests)} (included ${millions(PRICES.objectIncludedRequests)})`, over(n * p.objectRequests, PRICES.objectIncludedRequests, PRICES.objectPerMillionRequests)],
+      [`object duration ${millions(Math.round(n * p.gbSeconds))} GB-s (included ${millions(PRICES.objectIncludedGbSeconds)})`, over(n * p.gbSeconds, PRICES.objectIncludedGbSeconds, PRICES.objectPerMillionGbSeconds)],
+      [`rows read ${millions(n * p.rowsRead)} (included ${millions(PRICES.objectIncludedRowsRead)})`, over(n * p.rowsRead, PRICES.objectIncludedRowsRead, PRICES.objectPerMillionRowsRead)],
+      [`rows written ${millions(n * p.rowsWritten)} (included ${millions(PRICES.objectIncludedRowsWritten)})`, over(n * p.rowsWritten, PRICES.objectIncludedRowsWritten, PRICES.objectPerMillionRowsWritten)],
+    );
+  }
   return { lines, total: lines.reduce((sum, [, usd]) => sum + usd, 0) };
 }
 
@@ -368,12 +456,18 @@ function marginal(p: PerSignIn): number {
     p.reads * PRICES.kvPerMillionReads +
     p.writes * PRICES.kvPerMillionWrites +
     p.deletes * PRICES.kvPerMillionDeletes +
-    p.lists * PRICES.kvPerMillionLists
+    p.lists * PRICES.kvPerMillionLists +
+    p.objectRequests * PRICES.objectPerMillionRequests +
+    p.gbSeconds * PRICES.objectPerMillionGbSeconds +
+    p.rowsRead * PRICES.objectPerMillionRowsRead +
+    p.rowsWritten * PRICES.objectPerMillionRowsWritten
   );
 }
 
 function priceLines(title: string, p: PerSignIn, bill: Bill): string[] {
-  const lines = [`  ${title}: per sign-in ${p.requests} requests, ${p.reads} KV read, ${p.writes} KV write(s), ${p.deletes} KV delete, ${p.cpuMs} CPU ms`];
+  const kv = `${fixed(p.reads, 0)} KV read(s), ${fixed(p.writes, 0)} KV write(s), ${fixed(p.deletes, 0)} KV delete(s), ${fixed(p.lists, 0)} KV list(s)`;
+  const object = `${fixed(p.objectRequests, 0)} object call(s), ${fixed(p.rowsRead, 0)} rows read, ${fixed(p.rowsWritten, 0)} rows written, ${(p.gbSeconds * 1000).toFixed(2)} GB-ms`;
+  const lines = [`  ${title}: ${p.requests} requests, ${p.objectRequests > 0 ? object : kv}, ${p.cpuMs} CPU ms`];
   for (const [what, usd] of bill.lines) lines.push(`    ${what.padEnd(64)} $${usd.toFixed(2)}`);
   lines.push(`    ${"total per month".padEnd(64)} $${bill.total.toFixed(2)}`);
   return lines;

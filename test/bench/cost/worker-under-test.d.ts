@@ -4,4 +4,8 @@
 declare module "worker-under-test" {
   const worker: { fetch(request: Request, env: unknown, ctx: unknown): Response | Promise<Response> };
   export default worker;
+  /** The Durable Object class of the Durable Object store (src/session/auth-store.ts), as the Worker exports it. */
+  export class AuthStore {
+    constructor(ctx: unknown, env: unknown);
+  }
 }

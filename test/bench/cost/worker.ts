@@ -6,6 +6,10 @@
 //   - fetch (globalThis.fetch): answers X's request_token, access_token and verify_credentials as
 //     X does (form bodies; the user object run.ts passes in), and counts every call by method and path;
 //   - KV: an in-memory namespace that counts get, put, delete, list and getWithMetadata;
+//   - the Durable Object store: the real AuthStore (exported below as a subclass that counts the
+//     SQLite rows its statements read and write, as Cloudflare bills them, its alarms and storage
+//     deletes), behind a namespace that counts each call to an object (a billed request) and its
+//     wall time (billed duration);
 //   - the rate-limiting binding: always allows, counts calls;
 //   - console.log/info/warn/error: counted and dropped (each would be a log line in `wrangler tail`).
 // So /count gives exact operation counts per sign-in, and /round the CPU time of whole sign-ins
@@ -19,7 +23,7 @@
 // Timing: local workerd's clock moves during computation, in 1 ms ticks (deployed Workers freeze
 // it between I/O); /info checks that. A batch starts on a tick edge and runs sign-ins one after
 // another; run.ts sizes batches to about 100 ticks.
-import real from "worker-under-test";
+import real, { AuthStore as RealAuthStore } from "worker-under-test";
 import { MemoryKv } from "../memory-kv.ts";
 import skeleton from "../skeleton/worker.ts";
 
@@ -35,6 +39,8 @@ export interface Counts {
   kv: { get: number; getWithMetadata: number; put: number; delete: number; list: number };
   /** KV keys written, by prefix (text before the first ":"). */
   kvWritesByPrefix: Record<string, number>;
+  /** The Durable Object store: calls to objects (each a billed request) by method, SQLite rows read and written (setAlarm counts as a row written), alarm reads, storage deletes, and the calls' wall time in ms. */
+  object: { requests: Record<string, number>; rowsRead: number; rowsWritten: number; alarmReads: number; storageDeletes: number; wallMs: number };
   rateLimitCalls: number;
   logLines: number;
   /** Statuses of /login and /auth. */
@@ -54,6 +60,8 @@ export interface RoundResult {
 }
 
 interface HarnessEnv {
+  /** The Durable Object store's namespace (harness.ts binds AuthStore, exported above). */
+  AUTH_STORE: Namespace;
   CONSUMER_KEY: string;
   CONSUMER_SECRET: string;
   SESSION_SECRET: string;
@@ -77,6 +85,7 @@ function emptyCounts(): Counts {
     subrequests: {},
     kv: { get: 0, getWithMetadata: 0, put: 0, delete: 0, list: 0 },
     kvWritesByPrefix: {},
+    object: { requests: {}, rowsRead: 0, rowsWritten: 0, alarmReads: 0, storageDeletes: 0, wallMs: 0 },
     rateLimitCalls: 0,
     logLines: 0,
     statuses: [],
@@ -89,21 +98,21 @@ class CountingKv {
     counts.kv.get += 1;
     return this.#store.read(key, options);
   }
-  async getWithMetadata(key: string, options?: unknown): Promise<{ value: unknown; metadata: null }> {
+  async getWithMetadata(key: string, options?: unknown): Promise<{ value: unknown; metadata: unknown }> {
     counts.kv.getWithMetadata += 1;
-    return { value: this.#store.read(key, options), metadata: null };
+    return this.#store.readWithMetadata(key, options);
   }
-  async put(key: string, value: string): Promise<void> {
+  async put(key: string, value: string, options?: { metadata?: unknown }): Promise<void> {
     counts.kv.put += 1;
     const prefix = key.includes(":") ? `${key.slice(0, key.indexOf(":"))}:` : "(no prefix)";
     counts.kvWritesByPrefix[prefix] = (counts.kvWritesByPrefix[prefix] ?? 0) + 1;
-    this.#store.write(key, value);
+    this.#store.write(key, value, options);
   }
   async delete(key: string): Promise<void> {
     counts.kv.delete += 1;
     this.#store.remove(key);
   }
-  async list(options: { prefix?: string; limit?: number } = {}): Promise<{ keys: { name: string }[]; list_complete: true }> {
+  async list(options: { prefix?: string; limit?: number; cursor?: string } = {}): Promise<ReturnType<MemoryKv["listed"]>> {
     counts.kv.list += 1;
     return this.#store.listed(options);
   }
@@ -113,6 +122,81 @@ class CountingKv {
 }
 
 const kv = new CountingKv();
+
+/**
+ * AuthStore as deployed, its storage counted: every SQL statement's rows read and written (the
+ * cursor's own figures), each key-value get (a row read), put and delete (a row written), each
+ * setAlarm (a row written, as Cloudflare bills it), each getAlarm and deleteAll (counted apart:
+ * Cloudflare's price list names neither). The Durable Object runs in this isolate, so it counts
+ * into the same `counts`.
+ */
+export class AuthStore extends RealAuthStore {
+  constructor(ctx: ObjectState, env: unknown) {
+    super(ctx, env);
+    const storage = ctx.storage;
+    const { sql, kv: keys } = storage;
+    const own = (name: string, value: unknown) => Object.defineProperty(storage, name, { value });
+    own("sql", {
+      exec(query: string, ...bindings: unknown[]) {
+        const cursor = sql.exec(query, ...bindings);
+        const rows = cursor.toArray();
+        counts.object.rowsRead += cursor.rowsRead;
+        counts.object.rowsWritten += cursor.rowsWritten;
+        return { toArray: () => rows };
+      },
+    });
+    own("kv", {
+      get: (key: string) => ((counts.object.rowsRead += 1), keys.get(key)),
+      put: (key: string, value: unknown) => ((counts.object.rowsWritten += 1), keys.put(key, value)),
+      delete: (key: string) => ((counts.object.rowsWritten += 1), keys.delete(key)),
+    });
+    const { getAlarm, setAlarm, deleteAll } = storage;
+    own("getAlarm", () => ((counts.object.alarmReads += 1), getAlarm.call(storage)));
+    own("setAlarm", (time: number) => ((counts.object.rowsWritten += 1), setAlarm.call(storage, time)));
+    own("deleteAll", () => ((counts.object.storageDeletes += 1), deleteAll.call(storage)));
+  }
+}
+
+/** What the subclass above touches of a Durable Object's state (this folder is type-checked with Node's types, not the Workers'). */
+interface ObjectState {
+  storage: {
+    sql: { exec(query: string, ...bindings: unknown[]): { toArray(): unknown[]; rowsRead: number; rowsWritten: number } };
+    kv: { get(key: string): unknown; put(key: string, value: unknown): void; delete(key: string): boolean };
+    getAlarm(): Promise<number | null>;
+    setAlarm(time: number): Promise<void>;
+    deleteAll(): Promise<void>;
+  };
+}
+
+/** A Durable Object namespace, as far as the harness uses one. */
+interface Namespace {
+  get(id: unknown): unknown;
+  idFromName(name: string): unknown;
+}
+
+/** The AuthStore namespace with each call to an object counted (a billed request) and timed (billed duration). */
+function countingNamespace(namespace: Namespace): Namespace {
+  return new Proxy(namespace, {
+    get(target, name) {
+      if (name !== "get") return (Reflect.get(target, name) as (...args: unknown[]) => unknown).bind(target);
+      return (id: unknown) => {
+        const stub = target.get(id) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+        return new Proxy(stub, {
+          get: (object, method: string) => async (...args: unknown[]) => {
+            counts.object.requests[method] = (counts.object.requests[method] ?? 0) + 1;
+            const started = performance.now();
+            try {
+              return await object[method]!(...args);
+            } finally {
+              // At least the clock's tick: a local call often ends within the same millisecond.
+              counts.object.wallMs += Math.max(1, performance.now() - started);
+            }
+          },
+        });
+      };
+    },
+  });
+}
 const rateLimiter = {
   async limit(_options: { key: string }): Promise<{ success: boolean }> {
     counts.rateLimitCalls += 1;
@@ -186,6 +270,25 @@ function environment(contender: Contender, p: HarnessEnv): unknown {
   return {};
 }
 
+let objectEnv: unknown;
+
+/** The real Worker's env with the Durable Object store (the same object every time, as a deployed isolate has). */
+function objectEnvironment(p: HarnessEnv): unknown {
+  return (objectEnv ??= { TWITTER_CLIENT_ID: p.CONSUMER_KEY, TWITTER_CLIENT_SECRET: p.CONSUMER_SECRET, SESSION_SECRET: p.SESSION_SECRET, AUTH_STORE: countingNamespace(p.AUTH_STORE), LOGIN_RATE_LIMITER: rateLimiter });
+}
+
+/** Empties both stores of the bench user's sessions (KV: everything; the Durable Object: a sign-in, then sign-out everywhere), counting nothing. */
+async function emptyStores(): Promise<void> {
+  counts = emptyCounts(); // what was counted before stays with whoever holds it
+  kv.clear();
+  const env = objectEnvironment(provider!);
+  const cookie = await signIn("real", env, 0);
+  const out = await real.fetch(new Request(`${ORIGIN}/logout?everywhere=true`, { method: "POST", headers: { Cookie: cookie, Origin: ORIGIN } }), env, executionContext);
+  await out.arrayBuffer();
+  if (pending.length > 0) await Promise.all(pending.splice(0));
+  counts = emptyCounts();
+}
+
 const pending: Promise<unknown>[] = [];
 const executionContext = {
   waitUntil(promise: Promise<unknown>) {
@@ -228,6 +331,32 @@ async function signIn(contender: Contender, env: unknown, index: number): Promis
 /** The real Worker's sign-outs, counted: each scenario from a fresh store, the sign-ins before it not counted. */
 export type SignOutCounts = Record<"anotherSessionOpen" | "lastSession" | "everywhereOfTwo", Counts>;
 
+/** What each store does: a sign-in, a session read (GET /me) and the sign-outs, with KV and with the Durable Object store. */
+export type StoreCounts = Record<"kv" | "object", { signIn: Counts; sessionRead: Counts; signOuts: SignOutCounts }>;
+
+async function countStores(p: HarnessEnv): Promise<StoreCounts> {
+  const result: Partial<StoreCounts> = {};
+  for (const [name, env] of [
+    ["kv", environment("real", p)],
+    ["object", objectEnvironment(p)],
+  ] as const) {
+    await emptyStores();
+    await signIn("real", env, 1);
+    const signInCounts = counts;
+    await emptyStores();
+    const cookie = await signIn("real", env, 2);
+    counts = emptyCounts();
+    counts.requests += 1;
+    const me = await real.fetch(new Request(`${ORIGIN}/me`, { headers: { Cookie: cookie } }), env, executionContext);
+    await me.arrayBuffer();
+    if (pending.length > 0) await Promise.all(pending.splice(0));
+    if (me.status !== 200) throw new Error(`real (${name}): /me answered ${me.status}`);
+    const sessionRead = counts;
+    result[name] = { signIn: signInCounts, sessionRead, signOuts: await countSignOuts(env) };
+  }
+  return result as StoreCounts;
+}
+
 async function countSignOuts(env: unknown): Promise<SignOutCounts> {
   const logout = async (cookie: string, query = "") => {
     counts.requests += 1;
@@ -238,7 +367,7 @@ async function countSignOuts(env: unknown): Promise<SignOutCounts> {
     if (response.status !== 303) throw new Error(`real: /logout${query} answered ${response.status}`);
   };
   const scenario = async (devices: number, query: string): Promise<Counts> => {
-    kv.clear();
+    await emptyStores();
     const cookies: string[] = [];
     for (let index = 0; index < devices; index += 1) cookies.push(await signIn("real", env, index));
     counts = emptyCounts();
@@ -299,9 +428,9 @@ export default {
       return Response.json(all);
     }
 
-    if (url.pathname === "/count-sign-out") {
+    if (url.pathname === "/count-stores") {
       try {
-        return Response.json(await countSignOuts(environment("real", env)));
+        return Response.json(await countStores(env));
       } catch (error) {
         return Response.json({ error: error instanceof Error ? error.message : String(error) });
       }
@@ -322,6 +451,6 @@ export default {
       return Response.json(result);
     }
 
-    return new Response("cost harness: /info, /count, /count-sign-out, POST /round\n", { status: 404 });
+    return new Response("cost harness: /info, /count, /count-stores, POST /round\n", { status: 404 });
   },
 };

@@ -9,15 +9,23 @@
 // To add a route or a step: a row here (its chain and what runs off it), and a scenario in
 // workerd/worker.ts that prepares its request (a session, a request-token cookie, ...).
 
-/** The set time each operation takes in the bench, ms: each call to X, and KV's operations. */
-export const DELAYS = { x: 120, kvGet: 30, kvPut: 60, kvDelete: 60, kvList: 30, origin: 50 } as const;
+/**
+ * The set time each operation takes in the bench, ms: each call to X, KV's operations, and a call
+ * to a Durable Object. Cloudflare documents no figure for the last, only that an object is
+ * created near the first request for it and that requests from elsewhere travel to it: 20 ms is a
+ * request to an object in the visitor's region (the user's object is made where they first sign
+ * in); from another continent add 100 ms or more per call (the report prints how many calls each
+ * route makes one after another).
+ */
+export const DELAYS = { x: 120, kvGet: 30, kvPut: 60, kvDelete: 60, kvList: 30, origin: 50, durableObject: 20 } as const;
 
-/** The Worker as built from src/ ("worker"), and bench-only copies of an earlier order of a route's work. */
-export type Contender = "worker" | "before";
+/** The Worker as built from src/ with KV ("worker") or with the Durable Object store, and bench-only copies of an earlier order of a route's work. */
+export type Contender = "worker" | "durable-object" | "before";
 
 export const CONTENDER_LABELS: Record<Contender, string> = {
-  worker: "this Worker",
-  before: "order before issue 12",
+  worker: "this Worker, KV",
+  "durable-object": "this Worker, Durable Object",
+  before: "order before issue 12 (KV)",
 };
 
 export type RouteId = "login" | "auth" | "auth-again" | "auth-free" | "me" | "logout" | "logout-last" | "logout-everywhere" | "landing" | "gateway" | "gateway-public";
@@ -41,8 +49,11 @@ export interface LatencyRoute {
   id: RouteId;
   /** Method and path, and the case when one path has several. */
   title: string;
+  /** With KV (the default store). */
   chain: Step[];
   off: OffPath[];
+  /** With the Durable Object store. */
+  objectChain: Step[];
   contenders: readonly Contender[];
   /** A target beside "within WITHIN_MS ms of the minimum", printed with the figure (information: the bench gives no verdict). */
   alsoTarget?: string;
@@ -54,6 +65,12 @@ const kvPut = (key: string, why: string): Step => ({ call: `KV put ${key}`, ms: 
 const kvDelete = (key: string, why: string): Step => ({ call: `KV delete ${key}`, ms: DELAYS.kvDelete, why });
 const kvList = (prefix: string, why: string): Step => ({ call: `KV list ${prefix}`, ms: DELAYS.kvList, why });
 const origin = (why: string): Step => ({ call: "the protected origin", ms: DELAYS.origin, why });
+const object = (call: string, why: string): Step => ({ call: `Durable Object ${call}`, ms: DELAYS.durableObject, why });
+const sessionRead = (why: string): Step[] => [
+  kvGet("session:<id>", why),
+  kvGet("user-signed-out:<user id> ‖ user-session:<user id>:<id>", "the user's sign-out mark (a sign-out everywhere refuses the session) and its index key (when it was last seen), side by side: only the record names the user"),
+];
+const objectSessionRead = (why: string): Step => object("readSession in user:<shard>", `${why}; the cookie names the user's object, so it is the one call`);
 
 /** The target for every route: within this many ms of its minimum at these delays. */
 export const WITHIN_MS = 5;
@@ -67,10 +84,20 @@ const authChain: Step[] = [
     "the sealed record holds verify_credentials' profile; it must be stored before the cookie that names it is sent (its index key, which needs the user id too, is written beside it)",
   ),
 ];
+const objectAuthChain: Step[] = [
+  object("readPendingSignIn in sign-in:<id>", "the request token and secret the exchange is signed with"),
+  x("POST oauth/access_token", "as above"),
+  x("GET 1.1/account/verify_credentials.json", "as above"),
+  object("createSession in user:<shard>", "the sealed record, stored before its cookie is sent; the cap (the user's oldest sessions beyond it) in the same call"),
+];
 const requestTokenDelete: OffPath = {
-  call: "KV delete request-token:<id>",
+  call: "KV delete request-token:<id> (Durable Object: takePendingSignIn)",
   where: "beside access_token: the entry is already taken (the isolate refuses its id until the delete is done, X exchanges a request token once); the answer waits for it, a failed delete answers 503",
   savesMs: DELAYS.kvDelete,
+};
+const cap: OffPath = {
+  call: "KV list user-session:<user id>: and, beyond MAX_SESSIONS_PER_USER, the oldest sessions' deletes",
+  where: "after the answer (waitUntil): KV's list is eventually consistent anyway (the Durable Object does it within createSession)",
 };
 
 export const ROUTES: readonly LatencyRoute[] = [
@@ -81,31 +108,35 @@ export const ROUTES: readonly LatencyRoute[] = [
       x("POST oauth/request_token", "the first call: there is nothing to store before X gives a request token"),
       kvPut("request-token:<id>", "stores X's token and secret; before the redirect, since X may send a returning user straight back to /auth"),
     ],
+    objectChain: [x("POST oauth/request_token", "as above"), object("savePendingSignIn in sign-in:<id>", "as above, in the sign-in's own object")],
     off: [{ call: "the rate-limit check (a stand-in answering at once), the cookie's HMAC (CPU)", where: "before request_token, and after the put (the cookie names the stored entry)" }],
-    contenders: ["worker"],
+    contenders: ["worker", "durable-object"],
   },
   {
     id: "auth",
     title: "GET /auth",
     chain: authChain,
-    off: [requestTokenDelete],
-    contenders: ["worker", "before"],
+    objectChain: objectAuthChain,
+    off: [requestTokenDelete, cap],
+    contenders: ["worker", "durable-object", "before"],
     alsoTarget: `one KV round trip (${DELAYS.kvDelete} ms) faster than the order before issue 12`,
   },
   {
     id: "auth-again",
     title: "GET /auth, signing in again",
     chain: authChain,
+    objectChain: objectAuthChain,
     off: [
       requestTokenDelete,
+      cap,
       {
-        call: "KV get session:<previous id>, then delete it and its index key",
+        call: "KV get session:<previous id> (then its user's mark and index key), then delete it and its index key (Durable Object: read, then end, in the user's object)",
         where: "after the answer (waitUntil), started once the new session is stored: nothing in the answer needs it, and a failed put leaves the old session as it was (the get learns whose index key to delete)",
-        savesMs: DELAYS.kvGet + 2 * DELAYS.kvDelete,
+        savesMs: 2 * DELAYS.kvGet + 2 * DELAYS.kvDelete,
       },
     ],
-    contenders: ["worker", "before"],
-    alsoTarget: `faster than the order before issue 12 by the request token's delete and ending the previous session (get, delete, delete: ${DELAYS.kvDelete + DELAYS.kvGet + 2 * DELAYS.kvDelete} ms)`,
+    contenders: ["worker", "durable-object", "before"],
+    alsoTarget: `faster than the order before issue 12 by the request token's delete and ending the previous session (get, get, delete, delete: ${DELAYS.kvDelete + 2 * DELAYS.kvGet + 2 * DELAYS.kvDelete} ms)`,
   },
   {
     id: "auth-free",
@@ -116,96 +147,108 @@ export const ROUTES: readonly LatencyRoute[] = [
       x("GET 2/users/me", "X API v2's profile, signed with the access token the exchange returned, in place of verify_credentials"),
       authChain[3]!,
     ],
+    objectChain: [objectAuthChain[0]!, objectAuthChain[1]!, x("GET 2/users/me", "as above"), objectAuthChain[3]!],
     off: [
       requestTokenDelete,
+      cap,
       {
         call: "X GET 1.1/account/verify_credentials.json",
         where: "not called: X refused it (403 code 453) at the isolate's first sign-in, and that is remembered for an hour (the scenario signs in once before, with the delays off)",
       },
     ],
-    contenders: ["worker"],
+    contenders: ["worker", "durable-object"],
   },
   {
     id: "me",
     title: "GET /me",
-    chain: [kvGet("session:<id>", "the profile it answers")],
-    off: [{ call: "the session cookie's HMAC, the record's AES-GCM (CPU)", where: "around the get" }],
-    contenders: ["worker"],
+    chain: sessionRead("the profile it answers"),
+    objectChain: [objectSessionRead("the profile it answers")],
+    off: [
+      { call: "the session cookie's HMAC, the record's AES-GCM (CPU)", where: "around the get" },
+      { call: "lastSeenAt's write, at most every five minutes (none here)", where: "KV: after the answer; the Durable Object: within the read" },
+    ],
+    contenders: ["worker", "durable-object"],
   },
   {
     id: "logout",
     title: "POST /logout, another session of the user open",
     chain: [
-      kvGet("session:<id>", "the record first: only a session that exists and opens is ended, and its user id and token decide about revocation"),
+      ...sessionRead("the record first: only a session that exists and opens is ended, and its user id and token decide about revocation"),
       kvDelete("session:<id>", "the sign-out itself, done before the answer says so (a failure is a 503 with the cookie kept, to try again)"),
     ],
+    objectChain: [objectSessionRead("as above"), object("endSession in user:<shard>", "the sign-out itself")],
     off: [
       {
         call: "KV delete user-session:<user id>:<id>, KV list user-session:<user id>:, KV get of each other session listed",
         where: "after the answer (waitUntil): the index key goes after the record (never a live session unlisted); the list finds the other session, so the token is kept",
       },
     ],
-    contenders: ["worker"],
+    contenders: ["worker", "durable-object"],
   },
   {
     id: "logout-last",
     title: "POST /logout, the user's last session",
-    chain: [
-      kvGet("session:<id>", "as above"),
-      kvDelete("session:<id>", "as above"),
-    ],
+    chain: [...sessionRead("as above"), kvDelete("session:<id>", "as above")],
+    objectChain: [objectSessionRead("as above"), object("endSession in user:<shard>", "as above")],
     off: [
       {
         call: "KV delete of the index key, KV list, X POST 1.1/oauth/invalidate_token",
         where: "after the answer (waitUntil): revocation never holds up or undoes a sign-out; the list finds no other session, so the token is revoked",
       },
     ],
-    contenders: ["worker"],
+    contenders: ["worker", "durable-object"],
   },
   {
     id: "logout-everywhere",
     title: "POST /logout?everywhere=true, two sessions",
     chain: [
-      kvGet("session:<id>", "the user whose sessions end: only the record names them"),
-      kvList("user-session:<user id>:", "the user's other sessions, from the index"),
+      ...sessionRead("the user whose sessions end: only the record names them"),
+      kvList("user-session:<user id>:", "the user's other sessions, from the index (following its cursor)"),
       kvDelete("session:<other ids>", "every other session's record, side by side"),
-      kvDelete(
-        "session:<id>",
-        "this browser's own record last, once the others are gone: if one of them fails (503), the cookie still opens a session, so the sign-out can be tried again from here",
-      ),
+      kvPut("user-signed-out:<user id>", "the mark that refuses every session of the user begun before it (those the list missed or the budget could not reach); after the deletes, so that a failure leaves this browser signed in to try again"),
+      kvDelete("session:<id>", "this browser's own record last"),
     ],
+    objectChain: [objectSessionRead("the user whose sessions end"), object("endUserSessions in user:<shard>", "every session of the user, one statement")],
     off: [{ call: "KV delete of every index key, X POST 1.1/oauth/invalidate_token", where: "after the answer (waitUntil), records first then keys" }],
-    contenders: ["worker"],
+    contenders: ["worker", "durable-object"],
   },
   {
     id: "landing",
     title: "GET / (signed in)",
-    chain: [kvGet("session:<id>", "the name and avatar the page shows")],
+    chain: [...sessionRead("the name and avatar the page shows"), kvList("user-session:<user id>: ‖ KV get user-signed-out:<user id>", "the devices list: the user's index keys and their metadata, and the mark that hides those it refuses")],
+    objectChain: [objectSessionRead("as above"), object("listSessions in user:<shard>", "the devices list")],
     off: [],
-    contenders: ["worker"],
+    contenders: ["worker", "durable-object"],
   },
   {
     id: "gateway",
     title: "gateway mode: GET /page (signed in)",
     chain: [
-      kvGet("session:<id>", "who the visitor is: the identity headers, the allow-lists, and whether to forward at all"),
+      ...sessionRead("who the visitor is: the identity headers, the allow-lists, and whether to forward at all"),
       origin("the page itself, forwarded with the identity headers (streamed: the answer's last byte is the origin's)"),
     ],
+    objectChain: [objectSessionRead("as above"), origin("as above")],
     off: [{ call: "the X-Twitter-Signature HMAC (CPU)", where: "between the get and the forward" }],
-    contenders: ["worker"],
+    contenders: ["worker", "durable-object"],
   },
   {
     id: "gateway-public",
     title: "gateway mode: GET /assets/app.css (PUBLIC_PATHS)",
     chain: [origin("forwarded as it is: a public path needs no session, so none is read")],
+    objectChain: [origin("as above")],
     off: [],
-    contenders: ["worker"],
+    contenders: ["worker", "durable-object"],
   },
 ];
 
-/** The protocol's minimum for a route at DELAYS: its chain, summed. */
-export function minimumMs(route: LatencyRoute): number {
-  return route.chain.reduce((sum, step) => sum + step.ms, 0);
+/** The calls a contender's route must make one after another. */
+export function chainOf(route: LatencyRoute, contender: Contender): Step[] {
+  return contender === "durable-object" ? route.objectChain : route.chain;
+}
+
+/** The protocol's minimum for a route at DELAYS with this contender's store: its chain, summed. */
+export function minimumMs(route: LatencyRoute, contender: Contender = "worker"): number {
+  return chainOf(route, contender).reduce((sum, step) => sum + step.ms, 0);
 }
 
 /** One measured request: the time to its answer (body read), and each delayed call's start and end (ms from the request's start). */

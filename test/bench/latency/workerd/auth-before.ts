@@ -9,9 +9,11 @@ import type { Settings } from "../../../../src/config";
 import type { TwitterAuthEnv } from "../../../../src/env";
 import { SignInError } from "../../../../src/errors";
 import { SESSION_COOKIE, clearIdCookie, readIdCookie, requestTokenCookie, setIdCookie } from "../../../../src/session/cookie";
+import { deferFor } from "../../../../src/session/current";
 import { constantTimeEqual } from "../../../../src/session/random-id";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../../../../src/session/request-token-store";
 import { createSession, endSessionById } from "../../../../src/session/session-store";
+import { storeFor } from "../../../../src/session/store";
 import { verifyCredentials } from "../../../../src/twitter/account";
 import { callTwitter, createTwitterClient } from "../../../../src/twitter/client";
 import { mountPrefix, queryParameter } from "../../../../src/routes/paths";
@@ -56,7 +58,8 @@ export async function authInOrderBeforeIssue12(c: Context<TwitterAuthEnv>, setti
   }
   // Taken (read and deleted) before anything else can fail, and only by its own callback: a
   // request token works once. An expired cookie's entry is simply removed.
-  const taken = await takeRequestToken(c.env.AUTH_KV, cookie.id, (pending) => cookie.status === "expired" || constantTimeEqual(claimed ?? "", pending.token));
+  const store = storeFor(c.env);
+  const taken = await takeRequestToken(store, cookie.id, (pending) => cookie.status === "expired" || constantTimeEqual(claimed ?? "", pending.token), startAgain);
   // The delete, awaited here as takeRequestToken itself awaited it then.
   if (taken.status === "taken") await taken.deleted;
   if (taken.status === "not_its_callback") {
@@ -82,11 +85,13 @@ export async function authInOrderBeforeIssue12(c: Context<TwitterAuthEnv>, setti
 
   // The session this browser had before, if any: the new one replaces it.
   const previous = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecrets, settings.sessionTtlSeconds);
-  const sessionId = await createSession(c.env.AUTH_KV, settings.sessionSecret, profile, token, settings.sessionTtlSeconds);
-  await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, sessionId, settings.sessionTtlSeconds);
+  // Ending the previous session awaited in place, as it was then; the cap (which came later) after the answer, as the Worker does.
+  const defer = async (work: Promise<unknown>) => void (await work.catch(() => undefined));
+  const session = await createSession(store, settings.sessionSecret, profile, token, { ttlSeconds: settings.sessionTtlSeconds, limit: settings.maxSessionsPerUser, device: {}, defer: deferFor(c) });
+  await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, settings.sessionTtlSeconds, Date.now(), undefined, session.shard);
   if ("id" in previous) {
     // Best effort: the new session stands either way, and the old one ends with its TTL at the latest.
-    await endSessionById(c.env.AUTH_KV, settings.sessionSecrets, previous.id, settings.sessionTtlSeconds).catch(() => undefined);
+    await endSessionById(store, settings.sessionSecrets, previous, settings.sessionTtlSeconds, defer).catch(() => undefined);
   }
   c.header("Cache-Control", "no-store");
   if (pending.next !== undefined) return c.redirect(pending.next, 303);

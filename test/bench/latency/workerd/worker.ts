@@ -5,7 +5,8 @@
 // (../routes.ts DELAYS): fetch answers X's request_token, access_token, verify_credentials,
 // /2/users/me and invalidate_token as X does, after DELAYS.x each (on FREE_X, as X answers an app
 // at its free level: verify_credentials refused with 403 code 453), and gateway mode's protected site after DELAYS.origin; KV is an in-memory namespace whose get, put, delete and list take their
-// DELAYS; the rate limiter allows at once; log lines are dropped. Each delayed call is recorded
+// DELAYS; the Durable Object store is the real AuthStore (exported below), each call answered no
+// sooner than DELAYS.durableObject; the rate limiter allows at once; log lines are dropped. Each delayed call is recorded
 // with its start and end, so run.ts can show what ran beside what.
 //
 // A scenario prepares each route's request (a /login before /auth, a whole sign-in before /me)
@@ -16,9 +17,10 @@
 // hop (a millisecond or more, noisy on a busy machine) to every figure. What the Worker hands to
 // waitUntil is awaited afterwards, outside the measured span, as the browser does not wait for it.
 //
-// Contenders: "worker" (src/index.ts, the deployed entry) and "before" (/auth in the order it ran
-// before issue 12, every wait one after another, ./auth-before.ts, mounted with the same
-// middleware; the other routes are unchanged).
+// Contenders: "worker" (src/index.ts, the deployed entry, with KV), "durable-object" (the same,
+// with AUTH_STORE bound) and "before" (/auth in the order it ran before issue 12, every wait one
+// after another, ./auth-before.ts, mounted with the same middleware, with KV; the other routes are
+// unchanged).
 import { Hono } from "hono/tiny";
 import real from "../../../../src/index";
 import { settingsReader } from "../../../../src/config";
@@ -28,7 +30,11 @@ import { requestLimits } from "../../../../src/middleware/request-limits";
 import { secureHeaders } from "../../../../src/middleware/secure-headers";
 import { type Contender, DELAYS, type Info, type Measurement, ROUTES, type RouteId, type RoundResult } from "../routes";
 import { MemoryKv } from "../../memory-kv";
+import type { AuthStore } from "../../../../src/session/auth-store";
+import { inPlace, storeFor } from "../../../../src/session/store";
 import { authInOrderBeforeIssue12 } from "./auth-before";
+
+export { AuthStore } from "../../../../src/index";
 
 interface BenchEnv {
   CONSUMER_KEY: string;
@@ -40,6 +46,8 @@ interface BenchEnv {
   USERS_ME_BODY: string;
   USER_ID: string;
   SCREEN_NAME: string;
+  /** The real AuthStore namespace (harness.ts binds it). */
+  AUTH_STORE: DurableObjectNamespace<AuthStore>;
 }
 
 const ORIGIN = "https://latency.bench.example";
@@ -67,12 +75,11 @@ async function waitUntilMs(start: number, ms: number): Promise<void> {
   for (let spins = 0; spins < 50_000_000 && performance.now() - start < ms; spins += 1);
 }
 
-/** Runs a stand-in's answer after its delay (when the delays are on), and records the call. */
-async function delayed<T>(call: string, ms: number, answer: () => T): Promise<T> {
+/** Runs a stand-in's answer (at once, or a real call) and answers no sooner than its delay (when the delays are on), and records the call. */
+async function delayed<T>(call: string, ms: number, answer: () => T | Promise<T>): Promise<T> {
   if (!delaysOn) return answer();
   const start = performance.now();
-  await waitUntilMs(start, ms);
-  const value = answer();
+  const [value] = await Promise.all([answer(), waitUntilMs(start, ms)]);
   spans.push({ call, start: start - requestStart, end: performance.now() - requestStart });
   return value;
 }
@@ -84,21 +91,36 @@ class DelayedKv extends MemoryKv {
   get(key: string, options?: unknown): Promise<unknown> {
     return delayed(`KV get ${kind(key)}`, DELAYS.kvGet, () => this.read(key, options));
   }
-  getWithMetadata(key: string, options?: unknown): Promise<{ value: unknown; metadata: null }> {
-    return delayed(`KV get ${kind(key)}`, DELAYS.kvGet, () => ({ value: this.read(key, options), metadata: null }));
+  getWithMetadata(key: string, options?: unknown): Promise<{ value: unknown; metadata: unknown }> {
+    return delayed(`KV get ${kind(key)}`, DELAYS.kvGet, () => this.readWithMetadata(key, options));
   }
-  put(key: string, value: string): Promise<void> {
-    return delayed(`KV put ${kind(key)}`, DELAYS.kvPut, () => this.write(key, value));
+  put(key: string, value: string, options?: { metadata?: unknown }): Promise<void> {
+    return delayed(`KV put ${kind(key)}`, DELAYS.kvPut, () => this.write(key, value, options));
   }
   delete(key: string): Promise<void> {
     return delayed(`KV delete ${kind(key)}`, DELAYS.kvDelete, () => this.remove(key));
   }
-  list(options?: { prefix?: string; limit?: number }): Promise<{ keys: { name: string }[]; list_complete: true }> {
+  list(options?: { prefix?: string; limit?: number; cursor?: string }): Promise<ReturnType<MemoryKv["listed"]>> {
     return delayed(`KV list ${options?.prefix ?? ""}`, DELAYS.kvList, () => this.listed(options));
   }
 }
 
 const kv = new DelayedKv();
+
+/** The AuthStore namespace with every call to an object held to DELAYS.durableObject (the round trip to where it lives). */
+function delayedNamespace(namespace: DurableObjectNamespace<AuthStore>): DurableObjectNamespace<AuthStore> {
+  return new Proxy(namespace, {
+    get(target, name) {
+      if (name !== "get") return (Reflect.get(target, name) as (...args: unknown[]) => unknown).bind(target);
+      return (id: DurableObjectId) => {
+        const stub = target.get(id);
+        return new Proxy(stub, {
+          get: (object, method) => (...args: unknown[]) => delayed(`Durable Object ${String(method)}`, DELAYS.durableObject, () => (object as unknown as Record<string, (...a: unknown[]) => unknown>)[method as string]!(...args)),
+        });
+      };
+    },
+  });
+}
 const rateLimiter = { limit: async (_options: { key: string }) => ({ success: true }) };
 
 // Log lines: dropped (writing them would measure Miniflare's log plumbing).
@@ -147,7 +169,7 @@ function orderBeforeIssue12(): Handler {
   return app;
 }
 
-const HANDLERS: Record<Contender, Handler> = { worker: real, before: orderBeforeIssue12() };
+const HANDLERS: Record<Contender, Handler> = { worker: real, "durable-object": real, before: orderBeforeIssue12() };
 
 const waiting: Promise<unknown>[] = [];
 const executionContext = {
@@ -158,11 +180,12 @@ const executionContext = {
   props: {},
 } as unknown as ExecutionContext;
 
-let isolateEnv: Env | undefined;
+let isolateEnvs: Record<"kv" | "object", Env> | undefined;
 
-function environment(p: BenchEnv): Env {
-  const bindings = { TWITTER_CLIENT_ID: p.CONSUMER_KEY, TWITTER_CLIENT_SECRET: p.CONSUMER_SECRET, SESSION_SECRET: p.SESSION_SECRET, AUTH_KV: kv, LOGIN_RATE_LIMITER: rateLimiter };
-  return bindings as unknown as Env;
+/** The Worker's env with KV, and with the Durable Object store (AUTH_KV unbound there: it must not be used). */
+function environments(p: BenchEnv): Record<"kv" | "object", Env> {
+  const bindings = { TWITTER_CLIENT_ID: p.CONSUMER_KEY, TWITTER_CLIENT_SECRET: p.CONSUMER_SECRET, SESSION_SECRET: p.SESSION_SECRET, LOGIN_RATE_LIMITER: rateLimiter };
+  return { kv: { ...bindings, AUTH_KV: kv } as unknown as Env, object: { ...bindings, AUTH_STORE: delayedNamespace(p.AUTH_STORE) } as unknown as Env };
 }
 
 // ---------------------------------------------------------------- scenarios: each route's request, prepared with the delays off
@@ -172,8 +195,8 @@ interface Prepared {
   status: number;
   /** Another env than the Worker's usual one (gateway mode). */
   env?: Env;
-  /** After the measured request (and its waitUntil work): a problem, if any. */
-  check?: () => string | undefined;
+  /** After the measured request (and its waitUntil work, the delays off): a problem, if any. */
+  check?: () => Promise<string | undefined>;
 }
 
 const cookiesOf = (response: Response) =>
@@ -197,14 +220,28 @@ async function startLogin(env: Env, index: number): Promise<{ cookie: string; ca
   return { cookie: cookiesOf(response).join("; "), callback: `/auth?oauth_token=${encodeURIComponent(token)}&oauth_verifier=v${index.toString(36)}eeeeeeeeeeeeeeeeeeeeeeeeee` };
 }
 
-/** A whole sign-in: the session cookie and its KV key. */
-async function signIn(env: Env, index: number): Promise<{ cookie: string; key: string }> {
+/** A whole sign-in: the session cookie. */
+async function signIn(env: Env, index: number): Promise<{ cookie: string }> {
   const start = await startLogin(env, index);
   const response = await real.fetch(get(start.callback, index, start.cookie), env, executionContext);
   await response.arrayBuffer();
   const cookie = cookiesOf(response).find((c) => c.split("=")[0]!.endsWith("twitter_session"));
   if (response.status !== 200 || !cookie) throw new Error(`setting up: /auth answered ${response.status}`);
-  return { cookie, key: `session:${decodeURIComponent(cookie.split("=")[1]!).split(".")[0]}` };
+  return { cookie };
+}
+
+/** Whether the session a cookie names still opens (GET /me), with either store. */
+async function opens(env: Env, cookie: string): Promise<boolean> {
+  const response = await real.fetch(get("/me", 0, cookie), env, executionContext);
+  await response.arrayBuffer();
+  return response.status === 200;
+}
+
+/** A problem when any of `ended` still opens, or any of `kept` does not. */
+async function sessionsAfter(env: Env, ended: string[], kept: string[] = []): Promise<string | undefined> {
+  for (const cookie of ended) if (await opens(env, cookie)) return "an ended session still opens";
+  for (const cookie of kept) if (!(await opens(env, cookie))) return "a session that should be kept no longer opens";
+  return undefined;
 }
 
 const SCENARIOS: Record<RouteId, (env: Env, index: number) => Promise<Prepared>> = {
@@ -217,31 +254,27 @@ const SCENARIOS: Record<RouteId, (env: Env, index: number) => Promise<Prepared>>
     const free = freeEnv(env);
     await signIn(free, index); // the isolate's first one meets the 453 and remembers it; the rest go straight to v2
     const start = await startLogin(free, index);
-    return { request: get(start.callback, index, start.cookie), status: 200, env: free, check: () => (spans.some((s) => s.call.includes("verify_credentials")) ? "verify_credentials was called" : undefined) };
+    return { request: get(start.callback, index, start.cookie), status: 200, env: free, check: async () => (spans.some((s) => s.call.includes("verify_credentials")) ? "verify_credentials was called" : undefined) };
   },
   "auth-again": async (env, index) => {
     const previous = await signIn(env, index);
     const start = await startLogin(env, index);
-    return {
-      request: get(start.callback, index, `${start.cookie}; ${previous.cookie}`),
-      status: 200,
-      check: () => (kv.has(previous.key) ? "the previous session was not deleted" : undefined),
-    };
+    return { request: get(start.callback, index, `${start.cookie}; ${previous.cookie}`), status: 200, check: () => sessionsAfter(env, [previous.cookie]) };
   },
   me: async (env, index) => ({ request: get("/me", index, (await signIn(env, index)).cookie), status: 200 }),
   logout: async (env, index) => {
-    await signIn(env, index + 10_000); // the user's other session
+    const other = await signIn(env, index + 10_000); // the user's other session
     const session = await signIn(env, index);
-    return { request: logout(session.cookie), status: 303, check: () => ended(session.key, 1) };
+    return { request: logout(session.cookie), status: 303, check: () => sessionsAfter(env, [session.cookie], [other.cookie]) };
   },
   "logout-last": async (env, index) => {
     const session = await signIn(env, index);
-    return { request: logout(session.cookie), status: 303, check: () => ended(session.key, 0) };
+    return { request: logout(session.cookie), status: 303, check: () => sessionsAfter(env, [session.cookie]) };
   },
   "logout-everywhere": async (env, index) => {
-    await signIn(env, index + 10_000);
+    const other = await signIn(env, index + 10_000);
     const session = await signIn(env, index);
-    return { request: logout(session.cookie, "?everywhere=true"), status: 303, check: () => ended(session.key, 0) ?? (kv.count("session:") > 0 ? "a session was left" : undefined) };
+    return { request: logout(session.cookie, "?everywhere=true"), status: 303, check: () => sessionsAfter(env, [session.cookie, other.cookie]) };
   },
   landing: async (env, index) => ({ request: get("/", index, (await signIn(env, index)).cookie), status: 200 }),
   gateway: async (env, index) => ({ request: get("/page", index, (await signIn(env, index)).cookie), status: 200, env: gatewayEnv(env) }),
@@ -250,13 +283,6 @@ const SCENARIOS: Record<RouteId, (env: Env, index: number) => Promise<Prepared>>
 
 function logout(cookie: string, query = ""): Request {
   return new Request(`${ORIGIN}/logout${query}`, { method: "POST", headers: { Cookie: cookie, Origin: ORIGIN, "Sec-Fetch-Site": "same-origin" } });
-}
-
-/** A problem when the session's record is still there, or the user's index does not hold `remaining` keys. */
-function ended(key: string, remaining: number): string | undefined {
-  if (kv.has(key)) return "the session was not deleted";
-  const left = kv.count("user-session:");
-  return left === remaining ? undefined : `${left} index keys left, not ${remaining}`;
 }
 
 /** The Worker's env with every X endpoint on FREE_X; one object per env, as for gateway mode below. */
@@ -281,9 +307,13 @@ function gatewayEnv(env: Env): Env {
   return gateway;
 }
 
-/** Prepares the route's request, then runs it with the delays on and measures it. */
-async function measure(route: RouteId, contender: Contender, env: Env, index: number): Promise<Measurement> {
+/** Prepares the route's request from an empty store, then runs it with the delays on and measures it. */
+async function measure(route: RouteId, contender: Contender, envs: Record<"kv" | "object", Env>, index: number): Promise<Measurement> {
+  const env = contender === "durable-object" ? envs.object : envs.kv;
   kv.clear();
+  // The bench user's object, emptied: every scenario starts with no session of theirs.
+  const store = storeFor(envs.object);
+  await store.endUserSessions(provider!.USER_ID, await store.shardOf(provider!.USER_ID), "", inPlace);
   const prepared = await SCENARIOS[route](env, index);
   await Promise.all(waiting.splice(0));
   spans = [];
@@ -294,8 +324,9 @@ async function measure(route: RouteId, contender: Contender, env: Env, index: nu
     const body = await response.text();
     const ms = performance.now() - requestStart;
     await Promise.all(waiting.splice(0));
+    delaysOn = false;
     if (response.status !== prepared.status) throw new Error(`${route} (${contender}) answered ${response.status}, not ${prepared.status}: ${body.slice(0, 200)}`);
-    const problem = prepared.check?.();
+    const problem = await prepared.check?.();
     if (problem) throw new Error(`${route} (${contender}): ${problem}`);
     return { route, contender, ms, spans: spans.sort((a, b) => a.start - b.start) };
   } finally {
@@ -310,8 +341,8 @@ export default {
     provider = env;
     globalThis.fetch = stubFetch as typeof fetch;
     const url = new URL(request.url);
-    // One env object for the isolate's life, as a deployed Worker has (what it caches per env stays cached).
-    const workerEnv = (isolateEnv ??= environment(env));
+    // One env object per store for the isolate's life, as a deployed Worker has (what it caches per env stays cached).
+    const workerEnvs = (isolateEnvs ??= environments(env));
 
     if (url.pathname === "/info") {
       // Does the clock count a timer's wait, as it counts I/O? How long do the stand-ins' delays take? Does every pair run?
@@ -334,7 +365,7 @@ export default {
       for (const route of ROUTES) {
         for (const contender of route.contenders) {
           try {
-            await measure(route.id, contender, workerEnv, 0);
+            await measure(route.id, contender, workerEnvs, 0);
           } catch (error) {
             problems.push(error instanceof Error ? error.message : String(error));
           }
@@ -346,7 +377,7 @@ export default {
     if (url.pathname === "/round" && request.method === "POST") {
       const { order, index } = (await request.json()) as { order: [RouteId, Contender][]; index: number };
       const result: RoundResult = { measurements: [] };
-      for (const [route, contender] of order) result.measurements.push(await measure(route, contender, workerEnv, index));
+      for (const [route, contender] of order) result.measurements.push(await measure(route, contender, workerEnvs, index));
       return Response.json(result);
     }
 

@@ -1,0 +1,209 @@
+// The sign-in store in Workers KV (the default): every entry under its own key with KV's expiry, a per-user index, and a per-user sign-out mark.
+
+import type { Defer, DeviceFields, NewSession, SessionOwner, SessionRef, SignInStore, StoredDevice } from "./store.js";
+import { isRandomId } from "./random-id.js";
+import { storage } from "./storage.js";
+
+/** The prefix of request-token (pending sign-in) keys. */
+export const REQUEST_TOKEN_KEY_PREFIX = "request-token:";
+/** The prefix of session keys: the sealed record, nothing else. */
+export const SESSION_KEY_PREFIX = "session:";
+/**
+ * The prefix of the per-user index: `user-session:<user id>:<session id>` beside each session,
+ * expiring with it, its metadata the devices list's fields; so every session of a user can be
+ * listed without a record that two sign-ins would have to read, change and write back.
+ */
+export const USER_SESSION_KEY_PREFIX = "user-session:";
+/**
+ * The prefix of the per-user sign-out mark: `user-signed-out:<user id>` holds when the user last
+ * signed out everywhere (unix ms), and every session read checks it, so a session that sign-out
+ * could not delete (more than an invocation may, or missed by KV's eventually consistent list)
+ * opens nothing either.
+ */
+export const SIGNED_OUT_KEY_PREFIX = "user-signed-out:";
+
+/**
+ * KV operations one sign-out everywhere may make: a Worker invocation may make 1,000 (Free and
+ * Paid alike); the rest is left to the session read before it, the other calls of the request
+ * and its waitUntil work. Sessions beyond it are refused by the mark and expire with their TTL.
+ */
+export const SIGN_OUT_OPERATION_BUDGET = 900;
+
+/** What an index key's metadata holds (absent on keys from before the devices list). */
+interface IndexMetadata extends DeviceFields {
+  createdAt?: number;
+  lastSeenAt?: number;
+}
+
+// Sessions this isolate has ended: a re-seal or a lastSeenAt write already under way must not write one back.
+const ended = new Set<string>();
+// Re-seals under way in this isolate, which a sign-out waits for before deleting.
+const resealing = new Map<string, Promise<void>>();
+
+/** The KV store over one namespace. `operationBudget` bounds what one sign-out everywhere deletes (tests lower it). */
+export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BUDGET): SignInStore {
+  const indexKey = (userId: string, sessionId: string) => `${USER_SESSION_KEY_PREFIX}${userId}:${sessionId}`;
+  const signedOut = async (userId: string) => Number((await kv.get(SIGNED_OUT_KEY_PREFIX + userId)) ?? 0);
+
+  /** Deletes a session's record (from then on it opens nothing); a re-seal already writing is let finish first. */
+  const deleteRecord = async (id: string) => {
+    if (ended.size >= 1000) ended.clear();
+    ended.add(id);
+    await resealing.get(id)?.catch(() => undefined);
+    await storage(() => kv.delete(SESSION_KEY_PREFIX + id));
+  };
+  /** Deletes index keys of sessions whose records are gone; a key left by a failure names a session that no longer opens. */
+  const deleteIndexKeys = (userId: string, ids: readonly string[]) => Promise.allSettled(ids.map((id) => kv.delete(indexKey(userId, id))));
+
+  /** Index keys of the user, following the list cursor for at most `pages` pages (one KV operation each). */
+  const listIndex = async (userId: string, pages: number) => {
+    const prefix = indexKey(userId, "");
+    const keys: { id: string; metadata: IndexMetadata | null }[] = [];
+    let cursor: string | undefined;
+    let listed = 0;
+    do {
+      const page: KVNamespaceListResult<IndexMetadata> = await storage(() => kv.list<IndexMetadata>({ prefix, ...(cursor ? { cursor } : {}) }));
+      listed++;
+      for (const key of page.keys) {
+        const id = key.name.slice(prefix.length);
+        if (isRandomId(id)) keys.push({ id, metadata: key.metadata ?? null });
+      }
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor && listed < pages);
+    return { keys, listed, complete: cursor === undefined };
+  };
+
+  const device = (id: string, metadata: IndexMetadata | null): StoredDevice => ({ ...metadata, id });
+
+  const writeIndex = (userId: string, sessionId: string, expiresAt: number, metadata: IndexMetadata) => kv.put(indexKey(userId, sessionId), "", { expiration: expiresAt, metadata });
+
+  return {
+    shardOf: async () => undefined,
+
+    savePendingSignIn: (id, value, ttlSeconds) => storage(() => kv.put(REQUEST_TOKEN_KEY_PREFIX + id, value, { expirationTtl: ttlSeconds })),
+    readPendingSignIn: (id) => storage(() => kv.get(REQUEST_TOKEN_KEY_PREFIX + id)),
+    takePendingSignIn: (id) => storage(() => kv.delete(REQUEST_TOKEN_KEY_PREFIX + id)).then(() => true),
+
+    async createSession(session, _shard, limit, defer) {
+      const { id, userId, sealed, createdAt, expiresAt, userAgent, country } = session;
+      // Side by side: neither waits for the other.
+      await storage(() =>
+        Promise.all([
+          kv.put(SESSION_KEY_PREFIX + id, sealed, { expiration: expiresAt }),
+          // (KV keeps metadata as JSON: a field left undefined is not stored.)
+          writeIndex(userId, id, expiresAt, { createdAt, lastSeenAt: createdAt, userAgent, country }),
+        ]),
+      );
+      // The cap, after the answer: KV's list is eventually consistent, so it holds within a minute.
+      await defer(
+        (async () => {
+          const { keys } = await listIndex(userId, 1);
+          const oldest = keys.sort((a, b) => (b.metadata?.createdAt ?? 0) - (a.metadata?.createdAt ?? 0)).slice(limit);
+          await Promise.all(oldest.map((key) => deleteRecord(key.id)));
+          await deleteIndexKeys(userId, oldest.map((key) => key.id));
+        })(),
+      );
+    },
+
+    async readSession<T extends SessionOwner>(ref: SessionRef, open: (sealed: string) => Promise<T | undefined>) {
+      if (!isRandomId(ref.id)) return undefined;
+      const sealed = await storage(() => kv.get(SESSION_KEY_PREFIX + ref.id));
+      if (sealed === null) return undefined;
+      const opened = await open(sealed);
+      if (!opened) return undefined;
+      // The record names the user: their sign-out mark and this session's index key, side by side.
+      const [mark, index] = await storage(() => Promise.all([signedOut(opened.userId), kv.getWithMetadata<IndexMetadata>(indexKey(opened.userId, ref.id))]));
+      if (opened.createdAt <= mark) return undefined;
+      return { opened, device: index.value === null ? undefined : device(ref.id, index.metadata) };
+    },
+
+    /**
+     * KV has no conditional write, and a put brings back a record deleted meanwhile. So the write
+     * is skipped when this isolate ended the session (and a sign-out here waits for a re-seal under
+     * way before deleting), and when its index key is gone (a sign-out deletes the record, then
+     * the key; this read is rarely cached, since the key is only ever listed); a session from
+     * before the index (`legacy`) is indexed. What is left: a sign-out at another location
+     * moments before a request here, both within KV's propagation delay.
+     */
+    resealSession(ref, owner, sealed) {
+      const work = (async () => {
+        if (owner.expiresAt - Date.now() / 1000 < 60 || ended.has(ref.id)) return;
+        const key = indexKey(owner.userId, ref.id);
+        if (!owner.legacy && (await storage(() => kv.get(key))) === null) return;
+        if (ended.has(ref.id)) return;
+        await storage(() =>
+          Promise.all([
+            kv.put(SESSION_KEY_PREFIX + ref.id, sealed, { expiration: owner.expiresAt }),
+            owner.legacy ? writeIndex(owner.userId, ref.id, owner.expiresAt, { createdAt: owner.createdAt, lastSeenAt: Date.now() }) : undefined,
+          ]),
+        );
+      })().finally(() => resealing.delete(ref.id));
+      resealing.set(ref.id, work);
+      return work;
+    },
+
+    // Only the index key (a record written back could bring an ended session back; a stray key only lists one).
+    async touchSession(ref, owner) {
+      if (owner.expiresAt - Date.now() / 1000 < 60 || ended.has(ref.id)) return;
+      const { createdAt, userAgent, country } = owner;
+      await storage(() => writeIndex(owner.userId, ref.id, owner.expiresAt, { createdAt, lastSeenAt: Date.now(), userAgent, country }));
+    },
+
+    // The record first (from then on it opens nothing), its index key after the answer: a failure
+    // leaves the index listing it, so ending it can be tried again.
+    async endSession(ref, userId, defer) {
+      if (!isRandomId(ref.id)) return;
+      await deleteRecord(ref.id);
+      if (userId !== undefined) await defer(storage(() => kv.delete(indexKey(userId, ref.id))));
+    },
+
+    async listSessions(userId) {
+      const [{ keys }, mark] = await Promise.all([listIndex(userId, 1), storage(() => signedOut(userId))]);
+      return keys.filter((key) => !refused(key.metadata, mark)).map((key) => device(key.id, key.metadata));
+    },
+
+    /**
+     * A listed id whose record is gone or no longer opens (a sign-out whose index delete failed, a
+     * session sealed with a removed secret) is no session: its index key is removed.
+     */
+    async countOtherSessions(userId, _shard, except, open) {
+      const [{ keys }, mark] = await Promise.all([listIndex(userId, 1), storage(() => signedOut(userId))]);
+      let live = 0;
+      for (const { id, metadata } of keys) {
+        if (id === except || refused(metadata, mark)) continue;
+        const sealed = await storage(() => kv.get(SESSION_KEY_PREFIX + id));
+        if (sealed !== null && (await open(id, sealed)) !== undefined) live++;
+        else await storage(() => kv.delete(indexKey(userId, id)));
+      }
+      return live;
+    },
+
+    /**
+     * Every listed session's record but `last`'s (following the list's cursor within the operation
+     * budget), then the mark, then `last`'s record; index keys after the answer, as the budget
+     * allows. A failure before the mark (503) leaves `last` signed in, so its browser can try again.
+     */
+    async endUserSessions(userId, _shard, last, defer) {
+      const { keys, listed } = await listIndex(userId, Math.ceil(operationBudget / 100));
+      // Each other session: its record now, its index key later; the mark and `last` take two.
+      const others = keys.map((key) => key.id).filter((id) => id !== last);
+      const deletable = Math.max(0, operationBudget - listed - 2);
+      const records = others.slice(0, deletable);
+      const results = await Promise.allSettled(records.map((id) => deleteRecord(id)));
+      const failed = results.find((result) => result.status === "rejected");
+      if (failed) throw failed.reason;
+      // Refuses every session of the user that began before now, wherever its record still is.
+      await storage(() => kv.put(SIGNED_OUT_KEY_PREFIX + userId, String(Date.now()), { expirationTtl: MARK_TTL_SECONDS }));
+      await deleteRecord(last);
+      await defer(deleteIndexKeys(userId, [last, ...records].slice(0, Math.max(0, deletable - records.length))));
+    },
+  };
+}
+
+/** The mark outlives every session it refuses: 400 days, the longest SESSION_TTL_SECONDS (KV drops it then). */
+const MARK_TTL_SECONDS = 400 * 24 * 60 * 60;
+
+/** True for an index entry the user's sign-out mark refuses (one from before the devices list predates every mark). */
+function refused(metadata: IndexMetadata | null, mark: number): boolean {
+  return mark > 0 && (metadata?.createdAt ?? 0) <= mark;
+}

@@ -1,0 +1,261 @@
+// The store contract, run against both stores through the Worker: sign-in once, sign-out, sign-out everywhere past 400 sessions, the cap, the devices list and ending one device.
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type Credentials, OAuth1Client } from "../../src/oauth1/index";
+import { type Device, publicSessionId } from "../../src/session/devices";
+import { unseal } from "../../src/session/seal";
+import { decide, standInOrigin } from "./support/browser";
+import { TEST_SESSION_SECRET } from "./support/settings";
+import {
+  ENVS,
+  SIGNED_OUT,
+  STORES,
+  expectError,
+  get,
+  inObject,
+  logout,
+  moreSessions,
+  objectRows,
+  send,
+  sessionCookieOf,
+  sessionOf,
+  signInWith,
+  signedSessionCookie,
+} from "./support/stores";
+
+afterEach(() => vi.restoreAllMocks());
+
+/** What X says of these access credentials now (the stand-in checks every signature with oauth-sign). */
+async function xSays(credentials: Credentials): Promise<number> {
+  const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET!, apiBaseUrl: `${standInOrigin()}/1.1/` });
+  const response = await client.request("GET", "account/verify_credentials.json", { token: credentials });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** What X says of the token of the session a device holds. */
+async function tokenStatus(environment: Cloudflare.Env, device: { id: string; shard: string | undefined }): Promise<number> {
+  return xSays((await sessionOf(environment, device))!.credentials);
+}
+
+function expectSignedOutAnswer(response: Response): void {
+  expect(response.status).toBe(303);
+  expect(response.headers.get("Location")).toBe("/");
+  expect(response.headers.getSetCookie().some((cookie) => /^twitter_session=;.*Max-Age=0/.test(cookie))).toBe(true);
+}
+
+async function expectRefused(environment: Cloudflare.Env, cookie: string): Promise<void> {
+  const me = await get(environment, "/me", cookie);
+  expect(me.status).toBe(401);
+  expect(await me.json()).toEqual(SIGNED_OUT);
+}
+
+async function devices(environment: Cloudflare.Env, cookie: string): Promise<Device[]> {
+  const response = await get(environment, "/sessions", cookie);
+  expect(response.status).toBe(200);
+  expect(response.headers.get("Cache-Control")).toBe("no-store");
+  return ((await response.json()) as { sessions: Device[] }).sessions;
+}
+
+describe.each(STORES)("with the %s store", (name) => {
+  const environment = ENVS[name];
+
+  it("keeps a session that /me opens until POST /logout, after which it opens nothing and the token is revoked", async () => {
+    const phone = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_contract`);
+    expect(phone.shard === undefined).toBe(name === "KV");
+    const me = await get(environment, "/me", phone.cookie);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ screenName: `${name === "KV" ? "kv" : "do"}_contract` });
+    expect(await tokenStatus(environment, phone)).toBe(200);
+    const session = (await sessionOf(environment, phone))!;
+
+    expectSignedOutAnswer(await logout(environment, phone.cookie));
+    await expectRefused(environment, phone.cookie);
+    expect(await sessionOf(environment, phone)).toBeUndefined();
+    // The last session of the user ended: X no longer accepts the token.
+    expect(await xSays(session.credentials)).toBe(401);
+  });
+
+  it("takes a pending sign-in once: the callback replayed is refused with 400 expired_sign_in", async () => {
+    const login = await send(environment, "/login");
+    const cookie = login.headers.get("Set-Cookie")!.split(";")[0]!;
+    const back = await decide(new URL(login.headers.get("Location")!).searchParams.get("oauth_token")!, "take_once");
+    expect((await send(environment, back.pathname + back.search, { headers: { Cookie: cookie } })).status).toBe(200);
+    await expectError(await send(environment, back.pathname + back.search, { headers: { Cookie: cookie } }), 400, "expired_sign_in", "This sign-in has expired or was already used. Start again from /login.");
+  });
+
+  it("ends all 406 sessions of a user on ?everywhere=true: a plain 303, and not one of them opens afterwards; another user keeps theirs", async () => {
+    const phone = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_many`);
+    const neighbour = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_neighbour`);
+    const session = (await sessionOf(environment, phone))!;
+    const userId = session.profile.id;
+    const others = await moreSessions(environment, session, 405);
+    expect((await get(environment, "/me", others[404]!.cookie)).status).toBe(200);
+
+    expectSignedOutAnswer(await logout(environment, phone.cookie, "?everywhere=true"));
+    for (const other of [phone, ...others]) await expectRefused(environment, other.cookie);
+    // Sign-out everywhere always revokes the user's token at X.
+    expect(await xSays(session.credentials)).toBe(401);
+    expect((await get(environment, "/me", neighbour.cookie)).status).toBe(200);
+    // Nothing of them is left behind.
+    if (name === "KV") {
+      for (const other of [phone, ...others]) expect(await env.AUTH_KV.get(`session:${other.id}`)).toBeNull();
+      expect((await env.AUTH_KV.list({ prefix: `user-session:${userId}:` })).keys).toEqual([]);
+    } else {
+      expect(await objectRows(phone.shard!)).toEqual([]);
+    }
+  });
+
+  it("caps live sessions per user: signing in beyond MAX_SESSIONS_PER_USER ends the oldest", async () => {
+    const capped = { ...environment, MAX_SESSIONS_PER_USER: "3" };
+    const signedIn = [];
+    for (let index = 0; index < 4; index++) signedIn.push(await signInWith(capped, `${name === "KV" ? "kv" : "do"}_capped`));
+    await expectRefused(capped, signedIn[0]!.cookie);
+    for (const kept of signedIn.slice(1)) expect((await get(capped, "/me", kept.cookie)).status).toBe(200);
+    expect(await devices(capped, signedIn[3]!.cookie)).toHaveLength(3);
+  });
+
+  describe("GET /sessions", () => {
+    it("lists the user's sessions newest first, under public ids, the asker's marked current, with its User-Agent (trimmed) and country", async () => {
+      const agent = `Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 ${"x".repeat(400)}\u0007end`;
+      const laptop = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_devices`, { "User-Agent": agent }, { cf: { country: "DE" } } as RequestInit);
+      const phone = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_devices`, { "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1" });
+      const listed = await devices(environment, laptop.cookie);
+      expect(listed).toEqual([
+        { id: await publicSessionId(phone.id), current: false, createdAt: expect.any(String), lastSeenAt: expect.any(String), userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1", country: null },
+        { id: await publicSessionId(laptop.id), current: true, createdAt: expect.any(String), lastSeenAt: expect.any(String), userAgent: `Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 ${"x".repeat(400)}`.slice(0, 256), country: "DE" },
+      ]);
+      expect(Date.parse(listed[0]!.createdAt!)).toBeGreaterThanOrEqual(Date.parse(listed[1]!.createdAt!));
+      // The listed id is neither the session's id nor anything in its cookie.
+      for (const device of listed) {
+        expect(device.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+        for (const signedIn of [laptop, phone]) expect(decodeURIComponent(signedIn.cookie)).not.toContain(device.id);
+      }
+      expect((await devices(environment, phone.cookie)).map((device) => device.current)).toEqual([true, false]);
+    });
+
+    it("answers 401 not_signed_in without a session, HEAD like GET, and 405 for other methods", async () => {
+      const anonymous = await get(environment, "/sessions");
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.json()).toEqual(SIGNED_OUT);
+      const device = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_head`);
+      const head = await send(environment, "/sessions", { method: "HEAD", headers: { Cookie: device.cookie } });
+      expect(head.status).toBe(200);
+      const post = await send(environment, "/sessions", { method: "POST", headers: { Cookie: device.cookie } });
+      expect(post.headers.get("Allow")).toBe("GET, HEAD");
+      await expectError(post, 405, "method_not_allowed", "Use GET (or HEAD) for /sessions.");
+    });
+
+    it("writes lastSeenAt only when it is some minutes old: reads stay reads", async () => {
+      const device = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_seen`);
+      const [first] = await devices(environment, device.cookie);
+      expect(first!.lastSeenAt).toBe(first!.createdAt);
+      const puts = name === "KV" ? vi.spyOn(env.AUTH_KV, "put") : undefined;
+      for (let index = 0; index < 3; index++) expect((await get(environment, "/me", device.cookie)).status).toBe(200);
+      if (puts) expect(puts).not.toHaveBeenCalled();
+      expect((await devices(environment, device.cookie))[0]!.lastSeenAt).toBe(first!.lastSeenAt);
+
+      // Ten minutes later (the stored lastSeenAt set back): the next request brings it forward.
+      const tenMinutesAgo = Date.now() - 10 * 60_000;
+      if (name === "KV") {
+        const userId = (await sessionOf(environment, device))!.profile.id;
+        const key = `user-session:${userId}:${device.id}`;
+        const { metadata } = await env.AUTH_KV.getWithMetadata<{ createdAt: number }>(key);
+        await env.AUTH_KV.put(key, "", { expirationTtl: 3600, metadata: { ...metadata, lastSeenAt: tenMinutesAgo } });
+      } else {
+        await objectRowsUpdate(device.shard!, tenMinutesAgo);
+      }
+      expect(Date.parse((await devices(environment, device.cookie))[0]!.lastSeenAt!)).toBeGreaterThan(Date.now() - 60_000);
+    });
+  });
+
+  describe("POST /logout?session=<id>", () => {
+    it("ends that one device of the user's: 303, that session opens nothing, this browser stays signed in, the token stays valid", async () => {
+      const laptop = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_end_one`);
+      const phone = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_end_one`);
+      const out = await logout(environment, laptop.cookie, `?session=${await publicSessionId(phone.id)}`);
+      expect(out.status).toBe(303);
+      expect(out.headers.get("Location")).toBe("/");
+      expect(out.headers.getSetCookie()).toEqual([]);
+      await expectRefused(environment, phone.cookie);
+      expect((await get(environment, "/me", laptop.cookie)).status).toBe(200);
+      expect((await devices(environment, laptop.cookie)).map((device) => device.current)).toEqual([true]);
+      expect(await tokenStatus(environment, laptop)).toBe(200);
+    });
+
+    it("treats the asker's own id as an ordinary sign-out: cookie cleared, and the token revoked when it was the last session", async () => {
+      const only = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_end_own`);
+      const session = (await sessionOf(environment, only))!;
+      expectSignedOutAnswer(await logout(environment, only.cookie, `?session=${await publicSessionId(only.id)}`));
+      await expectRefused(environment, only.cookie);
+      expect(await xSays(session.credentials)).toBe(401);
+    });
+
+    it("answers 404 unknown_session for an id that is not one of the user's (another user's, or ended), changing nothing", async () => {
+      const mine = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_not_mine`);
+      const theirs = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_theirs`);
+      const description = "None of your sessions has this id: it has ended, or it is not yours. /sessions lists yours.";
+      await expectError(await logout(environment, mine.cookie, `?session=${await publicSessionId(theirs.id)}`), 404, "unknown_session", description);
+      // The session's own id (the cookie's secret) is not its public id either.
+      await expectError(await logout(environment, mine.cookie, `?session=${mine.id}`), 404, "unknown_session", description);
+      expect((await get(environment, "/me", theirs.cookie)).status).toBe(200);
+      expect((await get(environment, "/me", mine.cookie)).status).toBe(200);
+    });
+
+    it("refuses a malformed id, a second parameter, everywhere beside it, a browser signed out, and another site", async () => {
+      const device = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_bad_end`);
+      const id = await publicSessionId(device.id);
+      await expectError(await logout(environment, device.cookie, "?session=abc"), 400, "invalid_request", "session must be a session's id from /sessions.");
+      await expectError(await logout(environment, device.cookie, `?session=${id}&session=${id}`), 400, "invalid_request", "session is given more than once.");
+      await expectError(await logout(environment, device.cookie, `?session=${id}&everywhere=true`), 400, "invalid_request", "Give session or everywhere=true, not both.");
+      await expectError(
+        await logout(environment, "twitter_session=nothing", `?session=${id}`),
+        401,
+        "not_signed_in",
+        "This browser was no longer signed in, so its sessions could not be found. Sign in at /login, then try again.",
+      );
+      const crossSite = await send(environment, `/logout?session=${id}`, { method: "POST", headers: { Cookie: device.cookie, Origin: "https://evil.example" } });
+      await expectError(crossSite, 403, "cross_site_request");
+      expect((await get(environment, "/me", device.cookie)).status).toBe(200);
+    });
+  });
+
+  it("lists the devices on the landing page, each with a Sign out form, and Sign out of all devices, everything escaped", async () => {
+    const laptop = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_page`, { "User-Agent": 'Mozilla/5.0 (Windows NT 10.0) Chrome/130.0 "<b>' });
+    const phone = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_page`, { "User-Agent": "<script>alert(1)</script>" });
+    const page = await get(environment, "/", laptop.cookie);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<form method="post" action="/logout"><button class="button secondary" id="sign-out" type="submit">Sign out</button></form>');
+    expect(html).toContain(
+      `<form method="post" action="/logout?session=${await publicSessionId(laptop.id)}"><button class="button secondary" type="submit" aria-label="Sign out Chrome on Windows (this device)">Sign out</button></form>`,
+    );
+    expect(html).toContain(
+      `<form method="post" action="/logout?session=${await publicSessionId(phone.id)}"><button class="button secondary" type="submit" aria-label="Sign out &lt;script&gt;alert(1)&lt;/script&gt;">Sign out</button></form>`,
+    );
+    expect(html).toContain('<li id="this-device"><b>Chrome on Windows (this device)</b>');
+    expect(html).toContain("<b>&lt;script&gt;alert(1)&lt;/script&gt;</b>");
+    expect(html).toContain('<form method="post" action="/logout?everywhere=true"><button class="button secondary" id="sign-out-everywhere" type="submit">Sign out of all devices</button></form>');
+    expect(html).not.toMatch(/<script/);
+    expect(page.headers.get("Content-Security-Policy")).toMatch(/^default-src 'none'; style-src 'nonce-[A-Za-z0-9_-]{22}'; img-src [^;]+; form-action 'self'; base-uri 'none'; frame-ancestors 'none'$/);
+  });
+
+  it("keeps a session through a SESSION_SECRET rotation, sealing it again with the newest secret and keeping its cookie's shard", async () => {
+    const NEW = "rotated-secret-B-0123456789abcdefghijklm";
+    const device = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_rotation`);
+    const rotated = { ...environment, SESSION_SECRET: `${NEW},${TEST_SESSION_SECRET}` };
+    const first = await get(rotated, "/me", device.cookie);
+    expect(first.status).toBe(200);
+    const renewed = sessionCookieOf(first);
+    expect(renewed).toEqual({ cookie: await signedSessionCookie(device.id, device.shard, Number(decodeURIComponent(device.cookie).split(".")[1]), NEW), id: device.id, shard: device.shard });
+    const sealed = name === "KV" ? (await env.AUTH_KV.get(`session:${device.id}`))! : String((await objectRows(device.shard!))[0]!.sealed);
+    expect(await unseal(NEW, device.id, sealed)).toMatchObject({ profile: { screenName: `${name === "KV" ? "kv" : "do"}_rotation` } });
+    expect(await unseal(TEST_SESSION_SECRET, device.id, sealed)).toBeUndefined();
+    expect((await get({ ...environment, SESSION_SECRET: NEW }, "/me", renewed.cookie)).status).toBe(200);
+  });
+});
+
+/** Sets a user object's sessions' lastSeenAt (unix ms). */
+async function objectRowsUpdate(shard: string, lastSeenAt: number): Promise<void> {
+  await inObject(`user:${shard}`, (state) => void state.storage.sql.exec("UPDATE sessions SET lastSeenAt = ?", lastSeenAt));
+}
