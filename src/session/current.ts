@@ -21,9 +21,11 @@ export async function currentSession(c: Context<TwitterAuthEnv>, settings: Setti
     const store = storeFor(c.env);
     const session = await readSession(store, settings.sessionSecrets, cookie, settings.sessionTtlSeconds);
     if (session) {
-      if (refresh && cookie.rotated) {
+      // A cookie from before the shard (KV) is given it, so that its next reads take one round trip.
+      const shard = cookie.shard ?? (refresh ? await store.shardOf(session.profile.id) : undefined);
+      if (refresh && (cookie.rotated || shard !== cookie.shard)) {
         const remaining = settings.sessionTtlSeconds - (Math.floor(Date.now() / 1000) - cookie.issuedAt);
-        await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, Math.max(1, remaining), Date.now(), cookie.issuedAt, session.shard);
+        await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, Math.max(1, remaining), Date.now(), cookie.issuedAt, shard);
       }
       // Best effort, after the answer: a failed write is simply tried again on a later request.
       if (refresh && (session.sealedWithOlderSecret || session.legacy)) await afterAnswer(c, resealSession(store, settings.sessionSecret, session));

@@ -1,12 +1,10 @@
 // The sign-in store in Durable Objects (AuthStore, auth-store.ts): what one object answers holds everywhere at once.
 
 import type { AuthStore, SessionRow } from "./auth-store.js";
-import { toBase64Url } from "./base64url.js";
 import { isRandomId } from "./random-id.js";
 import { storage } from "./storage.js";
+import { userShard } from "./shard.js";
 import { LAST_SEEN_INTERVAL_MS, type SignInStore, type StoredDevice } from "./store.js";
-
-const encoder = new TextEncoder();
 
 /**
  * The store over an AuthStore namespace. A user's sessions live in the object named
@@ -25,8 +23,7 @@ export function durableObjectStore(namespace: DurableObjectNamespace<AuthStore>)
   const device = ({ id, createdAt, lastSeenAt, userAgent, country }: SessionRow): StoredDevice => ({ id, createdAt, lastSeenAt, userAgent: userAgent ?? undefined, country: country ?? undefined });
 
   return {
-    // 132 bits of SHA-256 of the user id: the same for every session of the user, and nothing of who they are in the cookie.
-    shardOf: async (userId) => toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(`user:${userId}`))).subarray(0, 16)),
+    shardOf: userShard,
 
     savePendingSignIn: (id, value, ttlSeconds) => storage(() => signInObject(id).savePendingSignIn(id, value, Math.floor(Date.now() / 1000) + ttlSeconds)),
     readPendingSignIn: (id) => storage(() => signInObject(id).readPendingSignIn(id)),

@@ -1,7 +1,8 @@
 // The sign-in store in Workers KV (the default): every entry under its own key with KV's expiry, a per-user index, and a per-user sign-out mark.
 
-import type { Defer, DeviceFields, NewSession, SessionOwner, SessionRef, SignInStore, StoredDevice } from "./store.js";
+import { type Defer, type DeviceFields, LAST_SEEN_INTERVAL_MS, type NewSession, type SessionOwner, type SessionRef, type SignInStore, type StoredDevice } from "./store.js";
 import { isRandomId } from "./random-id.js";
+import { userShard } from "./shard.js";
 import { storage } from "./storage.js";
 
 /** The prefix of request-token (pending sign-in) keys. */
@@ -15,10 +16,11 @@ export const SESSION_KEY_PREFIX = "session:";
  */
 export const USER_SESSION_KEY_PREFIX = "user-session:";
 /**
- * The prefix of the per-user sign-out mark: `user-signed-out:<user id>` holds when the user last
- * signed out everywhere (unix ms), and every session read checks it, so a session that sign-out
- * could not delete (more than an invocation may, or missed by KV's eventually consistent list)
- * opens nothing either.
+ * The prefix of the per-user sign-out mark: `user-signed-out:<user's shard>` holds when the user
+ * last signed out everywhere (unix ms), and every session read checks it, so a session that
+ * sign-out could not delete (more than an invocation may, or missed by KV's eventually consistent
+ * list) opens nothing either. Keyed by the shard (shard.ts), which the session cookie names, so a
+ * read gets the record and the mark side by side.
  */
 export const SIGNED_OUT_KEY_PREFIX = "user-signed-out:";
 
@@ -37,13 +39,17 @@ interface IndexMetadata extends DeviceFields {
 
 // Sessions this isolate has ended: a re-seal or a lastSeenAt write already under way must not write one back.
 const ended = new Set<string>();
+// When this isolate last looked at a session's lastSeenAt (unix ms): it looks again after LAST_SEEN_INTERVAL_MS only, so most reads stay two KV reads.
+const lookedAt = new Map<string, number>();
 // Re-seals under way in this isolate, which a sign-out waits for before deleting.
 const resealing = new Map<string, Promise<void>>();
 
 /** The KV store over one namespace. `operationBudget` bounds what one sign-out everywhere deletes (tests lower it). */
 export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BUDGET): SignInStore {
   const indexKey = (userId: string, sessionId: string) => `${USER_SESSION_KEY_PREFIX}${userId}:${sessionId}`;
-  const signedOut = async (userId: string) => Number((await kv.get(SIGNED_OUT_KEY_PREFIX + userId)) ?? 0);
+  /** When the user whose shard this is last signed out everywhere (unix ms; 0: never). */
+  const signedOut = async (shard: string) => Number((await kv.get(SIGNED_OUT_KEY_PREFIX + shard)) ?? 0);
+  const signedOutUser = async (userId: string) => signedOut(await userShard(userId));
 
   /** Deletes a session's record (from then on it opens nothing); a re-seal already writing is let finish first. */
   const deleteRecord = async (id: string) => {
@@ -78,7 +84,7 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
   const writeIndex = (userId: string, sessionId: string, expiresAt: number, metadata: IndexMetadata) => kv.put(indexKey(userId, sessionId), "", { expiration: expiresAt, metadata });
 
   return {
-    shardOf: async () => undefined,
+    shardOf: userShard,
 
     savePendingSignIn: (id, value, ttlSeconds) => storage(() => kv.put(REQUEST_TOKEN_KEY_PREFIX + id, value, { expirationTtl: ttlSeconds })),
     readPendingSignIn: (id) => storage(() => kv.get(REQUEST_TOKEN_KEY_PREFIX + id)),
@@ -105,16 +111,25 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
       );
     },
 
+    /**
+     * The record and the user's sign-out mark side by side, when the cookie names the user's shard
+     * (it is checked against the record's user once opened); one after the other for a cookie from
+     * before the shard. The devices list's index key is not read here: touchSession reads it, after
+     * the answer.
+     */
     async readSession<T extends SessionOwner>(ref: SessionRef, open: (sealed: string) => Promise<T | undefined>) {
       if (!isRandomId(ref.id)) return undefined;
-      const sealed = await storage(() => kv.get(SESSION_KEY_PREFIX + ref.id));
+      const shard = ref.shard !== undefined && isRandomId(ref.shard) ? ref.shard : undefined;
+      const [sealed, markByCookie] = await storage(() => Promise.all([kv.get(SESSION_KEY_PREFIX + ref.id), shard === undefined ? undefined : signedOut(shard)]));
       if (sealed === null) return undefined;
       const opened = await open(sealed);
       if (!opened) return undefined;
-      // The record names the user: their sign-out mark and this session's index key, side by side.
-      const [mark, index] = await storage(() => Promise.all([signedOut(opened.userId), kv.getWithMetadata<IndexMetadata>(indexKey(opened.userId, ref.id))]));
+      const own = await userShard(opened.userId);
+      // Signed with the session's id, the shard is ours; one that is not the record's user's opens nothing.
+      if (shard !== undefined && shard !== own) return undefined;
+      const mark = markByCookie ?? (await storage(() => signedOut(own)));
       if (opened.createdAt <= mark) return undefined;
-      return { opened, device: index.value === null ? undefined : device(ref.id, index.metadata) };
+      return { opened, device: undefined };
     },
 
     /**
@@ -142,11 +157,22 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
       return work;
     },
 
-    // Only the index key (a record written back could bring an ended session back; a stray key only lists one).
+    /**
+     * Only the index key, and only when its lastSeenAt is older than LAST_SEEN_INTERVAL_MS (this
+     * isolate looks at most that often): a record written back could bring an ended session back; a
+     * stray key only lists one. A session whose key is gone (ended, or from before the index) is
+     * left alone.
+     */
     async touchSession(ref, owner) {
-      if (owner.expiresAt - Date.now() / 1000 < 60 || ended.has(ref.id)) return;
-      const { createdAt, userAgent, country } = owner;
-      await storage(() => writeIndex(owner.userId, ref.id, owner.expiresAt, { createdAt, lastSeenAt: Date.now(), userAgent, country }));
+      const now = Date.now();
+      if (owner.expiresAt - now / 1000 < 60 || ended.has(ref.id) || now - (lookedAt.get(ref.id) ?? 0) < LAST_SEEN_INTERVAL_MS) return;
+      if (lookedAt.size >= 1000) lookedAt.clear();
+      lookedAt.set(ref.id, now);
+      const key = indexKey(owner.userId, ref.id);
+      const index = await storage(() => kv.getWithMetadata<IndexMetadata>(key));
+      if (index.value === null || now - (index.metadata?.lastSeenAt ?? 0) < LAST_SEEN_INTERVAL_MS || ended.has(ref.id)) return;
+      const { createdAt, userAgent, country } = { ...owner, ...index.metadata };
+      await storage(() => writeIndex(owner.userId, ref.id, owner.expiresAt, { createdAt, lastSeenAt: now, userAgent, country }));
     },
 
     // The record first (from then on it opens nothing), its index key after the answer: a failure
@@ -158,7 +184,7 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
     },
 
     async listSessions(userId) {
-      const [{ keys }, mark] = await Promise.all([listIndex(userId, 1), storage(() => signedOut(userId))]);
+      const [{ keys }, mark] = await Promise.all([listIndex(userId, 1), storage(() => signedOutUser(userId))]);
       return keys.filter((key) => !refused(key.metadata, mark)).map((key) => device(key.id, key.metadata));
     },
 
@@ -167,7 +193,7 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
      * session sealed with a removed secret) is no session: its index key is removed.
      */
     async countOtherSessions(userId, _shard, except, open) {
-      const [{ keys }, mark] = await Promise.all([listIndex(userId, 1), storage(() => signedOut(userId))]);
+      const [{ keys }, mark] = await Promise.all([listIndex(userId, 1), storage(() => signedOutUser(userId))]);
       let live = 0;
       for (const { id, metadata } of keys) {
         if (id === except || refused(metadata, mark)) continue;
@@ -193,7 +219,8 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
       const failed = results.find((result) => result.status === "rejected");
       if (failed) throw failed.reason;
       // Refuses every session of the user that began before now, wherever its record still is.
-      await storage(() => kv.put(SIGNED_OUT_KEY_PREFIX + userId, String(Date.now()), { expirationTtl: MARK_TTL_SECONDS }));
+      const shard = await userShard(userId);
+      await storage(() => kv.put(SIGNED_OUT_KEY_PREFIX + shard, String(Date.now()), { expirationTtl: MARK_TTL_SECONDS }));
       await deleteRecord(last);
       await defer(deleteIndexKeys(userId, [last, ...records].slice(0, Math.max(0, deletable - records.length))));
     },

@@ -110,14 +110,14 @@ export async function resealSession(store: SignInStore, sessionSecret: string, s
 }
 
 /**
- * Notes the session's use for the devices list when the store's lastSeenAt is more than a few
- * minutes old (or missing); a session the store lists nowhere (ended elsewhere, or from before the
- * index) is left to resealSession.
+ * Notes the session's use for the devices list unless the read showed a lastSeenAt of the last few
+ * minutes (a store whose read does not show it, KV, looks itself); a session the store lists
+ * nowhere (ended elsewhere, or from before the index) is left to resealSession.
  */
 export async function touchSession(store: SignInStore, session: Session): Promise<void> {
   const { device } = session;
-  if (!device || (device.lastSeenAt !== undefined && Date.now() - device.lastSeenAt < LAST_SEEN_INTERVAL_MS)) return;
-  await store.touchSession(session, { ...owner(session), userAgent: device.userAgent, country: device.country });
+  if (device?.lastSeenAt !== undefined && Date.now() - device.lastSeenAt < LAST_SEEN_INTERVAL_MS) return;
+  await store.touchSession(session, { ...owner(session), userAgent: device?.userAgent, country: device?.country });
 }
 
 /** Ends a session known only by its id (a browser's previous one): read first, so that its user's index forgets it too. */

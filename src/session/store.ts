@@ -55,8 +55,8 @@ export const inPlace: Defer = (work) => work.then(() => undefined);
  * `storage_unavailable` SignInError when the store itself fails, never anything of the failure.
  */
 export interface SignInStore {
-  /** The shard a user's sessions live in, which their cookies name; undefined when the store needs none. */
-  shardOf(userId: string): Promise<string | undefined>;
+  /** The shard a user's sessions live in, which their cookies name (userShard). */
+  shardOf(userId: string): Promise<string>;
 
   /** Stores a pending sign-in under a fresh random id for `ttlSeconds`. */
   savePendingSignIn(id: string, value: string, ttlSeconds: number): Promise<void>;

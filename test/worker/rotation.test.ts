@@ -28,15 +28,22 @@ function sessionCookieOf(response: Response): string | undefined {
 }
 
 /** `<id>.<issued at>` and the signature of a session cookie. */
-function cookieParts(cookie: string): { id: string; issuedAt: number; signature: string } {
-  const [id = "", issuedAt = "", signature = ""] = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1)).split(".");
-  return { id, issuedAt: Number(issuedAt), signature };
+function cookieParts(cookie: string): { id: string; issuedAt: number; shard: string | undefined; signature: string } {
+  const parts = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1)).split(".");
+  const [id = "", issuedAt = ""] = parts;
+  return { id, issuedAt: Number(issuedAt), shard: parts.length === 4 ? parts[2] : undefined, signature: parts.at(-1) ?? "" };
 }
 
-/** hono/cookie's signed value, computed here from its documented shape: `<value>.<base64 HMAC-SHA256(secret, value)>`. */
-async function signedCookie(secret: string, id: string, issuedAt: number): Promise<string> {
+/** A user's shard as docs/behaviour.md describes it: the first 16 bytes of SHA-256("user:" + id), base64url. */
+async function shardOf(userId: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`user:${userId}`))).subarray(0, 16);
+  return btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** hono/cookie's signed value, computed here from its documented shape: `<value>.<base64 HMAC-SHA256(secret, value)>`, the value `<id>.<issued at>[.<shard>]`. */
+async function signedCookie(secret: string, id: string, issuedAt: number, shard?: string): Promise<string> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const value = `${id}.${issuedAt}`;
+  const value = `${id}.${issuedAt}${shard === undefined ? "" : `.${shard}`}`;
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(value)));
   return `twitter_session=${encodeURIComponent(`${value}.${btoa(String.fromCharCode(...mac))}`)}`;
 }
@@ -62,7 +69,9 @@ describe("rotating SESSION_SECRET", () => {
   it("keeps a signed-in user signed in from A to B,A to B, bringing cookie and record forward to B on first use", async () => {
     const { response } = await signIn("rotation_user");
     const cookieA = sessionCookieOf(response)!;
-    const { id, issuedAt } = cookieParts(cookieA);
+    const { id, issuedAt, shard } = cookieParts(cookieA);
+    // The cookie names the user's shard, computed here from its recipe.
+    expect(shard).toBe(await shardOf(JSON.parse(await response.text()).id_str));
     const expiresBefore = await expiration(id);
     expect(expiresBefore).toBeGreaterThan(Date.now() / 1000 + 604_800 - 60);
 
@@ -71,7 +80,7 @@ describe("rotating SESSION_SECRET", () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ screenName: "rotation_user" });
     const cookieB = sessionCookieOf(first)!;
-    expect(cookieB).toBe(await signedCookie(B, id, issuedAt));
+    expect(cookieB).toBe(await signedCookie(B, id, issuedAt, shard));
     const maxAge = Number(/Max-Age=(\d+)/.exec(first.headers.getSetCookie().find((value) => value.startsWith("twitter_session="))!)![1]);
     expect(maxAge).toBeGreaterThan(604_800 - 60);
     expect(maxAge).toBeLessThanOrEqual(604_800);
@@ -101,8 +110,8 @@ describe("rotating SESSION_SECRET", () => {
 
   it("treats a record sealed with a removed secret as no session, even under a cookie signed with the new one", async () => {
     const { response } = await signIn("rotation_record");
-    const { id, issuedAt } = cookieParts(sessionCookieOf(response)!);
-    const forged = await signedCookie(B, id, issuedAt);
+    const { id, issuedAt, shard } = cookieParts(sessionCookieOf(response)!);
+    const forged = await signedCookie(B, id, issuedAt, shard);
     await expectSignedOut(await request("/me", B, forged));
     // With A still listed the same record opens.
     const listed = await request("/me", `${B},${A}`, forged);
@@ -115,8 +124,8 @@ describe("rotating SESSION_SECRET", () => {
     const response = await request(back.pathname + back.search, `${B},${A}`, start.cookie);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ screen_name: "rotation_midway" });
-    const { id, issuedAt } = cookieParts(sessionCookieOf(response)!);
-    expect(sessionCookieOf(response)).toBe(await signedCookie(B, id, issuedAt));
+    const { id, issuedAt, shard } = cookieParts(sessionCookieOf(response)!);
+    expect(sessionCookieOf(response)).toBe(await signedCookie(B, id, issuedAt, shard));
     expect(await unseal(B, id, (await env.AUTH_KV.get(`session:${id}`))!)).toBeDefined();
   });
 
@@ -133,8 +142,8 @@ describe("rotating SESSION_SECRET", () => {
   it("brings the cookie forward on routes that answer with a raw Response, and on the origin's answers in gateway mode", async () => {
     const { response } = await signIn("rotation_raw");
     const cookieA = sessionCookieOf(response)!;
-    const { id, issuedAt } = cookieParts(cookieA);
-    const expected = await signedCookie(B, id, issuedAt);
+    const { id, issuedAt, shard } = cookieParts(cookieA);
+    const expected = await signedCookie(B, id, issuedAt, shard);
     const bindings = { ...env, SESSION_SECRET: `${B},${A}` };
 
     const host = new Hono<TwitterAuthEnv>();
@@ -191,6 +200,8 @@ describe("rotating SESSION_SECRET", () => {
 
     const first = await request("/me", A, legacyCookie);
     expect(first.status).toBe(200);
+    // A cookie from before the shard is given it, same id and age, so its next reads take one round trip.
+    expect(sessionCookieOf(first)).toBe(await signedCookie(A, legacyId, createdAt, await shardOf(current.profile.id)));
     expect(await kvKeys(env.AUTH_KV, `user-session:${current.profile.id}:${legacyId}`)).toEqual([`user-session:${current.profile.id}:${legacyId}`]);
     expect(await unseal(A, legacyId, (await env.AUTH_KV.get(`session:${legacyId}`))!)).toMatchObject({ expiresAt: createdAt + 604_800 });
 

@@ -67,10 +67,11 @@ const kvList = (prefix: string, why: string): Step => ({ call: `KV list ${prefix
 const origin = (why: string): Step => ({ call: "the protected origin", ms: DELAYS.origin, why });
 const object = (call: string, why: string): Step => ({ call: `Durable Object ${call}`, ms: DELAYS.durableObject, why });
 const sessionRead = (why: string): Step[] => [
-  kvGet("session:<id>", why),
-  kvGet("user-signed-out:<user id> ‖ user-session:<user id>:<id>", "the user's sign-out mark (a sign-out everywhere refuses the session) and its index key (when it was last seen), side by side: only the record names the user"),
-];
-const objectSessionRead = (why: string): Step => object("readSession in user:<shard>", `${why}; the cookie names the user's object, so it is the one call`);
+  kvGet(
+    "session:<id> ‖ user-signed-out:<shard>",
+    `${why}; beside it the user's sign-out mark (a sign-out everywhere refuses sessions begun before it), found by the shard the cookie names`,
+  ),
+];const objectSessionRead = (why: string): Step => object("readSession in user:<shard>", `${why}; the cookie names the user's object, so it is the one call`);
 
 /** The target for every route: within this many ms of its minimum at these delays. */
 export const WITHIN_MS = 5;
@@ -165,7 +166,10 @@ export const ROUTES: readonly LatencyRoute[] = [
     objectChain: [objectSessionRead("the profile it answers")],
     off: [
       { call: "the session cookie's HMAC, the record's AES-GCM (CPU)", where: "around the get" },
-      { call: "lastSeenAt's write, at most every five minutes (none here)", where: "KV: after the answer; the Durable Object: within the read" },
+      {
+        call: "lastSeenAt: KV get user-session:<user id>:<id>, and its put when five minutes old (none here)",
+        where: "KV: after the answer, each isolate looking at most every five minutes; the Durable Object: within the read",
+      },
     ],
     contenders: ["worker", "durable-object"],
   },
@@ -205,7 +209,7 @@ export const ROUTES: readonly LatencyRoute[] = [
       ...sessionRead("the user whose sessions end: only the record names them"),
       kvList("user-session:<user id>:", "the user's other sessions, from the index (following its cursor)"),
       kvDelete("session:<other ids>", "every other session's record, side by side"),
-      kvPut("user-signed-out:<user id>", "the mark that refuses every session of the user begun before it (those the list missed or the budget could not reach); after the deletes, so that a failure leaves this browser signed in to try again"),
+      kvPut("user-signed-out:<shard>", "the mark that refuses every session of the user begun before it (those the list missed or the budget could not reach); after the deletes, so that a failure leaves this browser signed in to try again"),
       kvDelete("session:<id>", "this browser's own record last"),
     ],
     objectChain: [objectSessionRead("the user whose sessions end"), object("endUserSessions in user:<shard>", "every session of the user, one statement")],
@@ -215,7 +219,7 @@ export const ROUTES: readonly LatencyRoute[] = [
   {
     id: "landing",
     title: "GET / (signed in)",
-    chain: [...sessionRead("the name and avatar the page shows"), kvList("user-session:<user id>: ‖ KV get user-signed-out:<user id>", "the devices list: the user's index keys and their metadata, and the mark that hides those it refuses")],
+    chain: [...sessionRead("the name and avatar the page shows"), kvList("user-session:<user id>: ‖ KV get user-signed-out:<shard>", "the devices list: the user's index keys and their metadata, and the mark that hides those it refuses")],
     objectChain: [objectSessionRead("as above"), object("listSessions in user:<shard>", "the devices list")],
     off: [],
     contenders: ["worker", "durable-object"],
