@@ -144,13 +144,13 @@ describe("a stranger's Worker that installs the tarball (test/consumer)", () => 
     }
   });
 
-  describe("built by wrangler as a deploy would, and run in workerd", () => {
+  describe.each(["KV", "Durable Object"] as const)("built by wrangler as a deploy would, and run in workerd, with the %s store", (store) => {
     let standIn: StandIn;
     let miniflare: Miniflare;
     let bundle: string;
 
     beforeAll(async () => {
-      const outdir = join(scratch, "consumer-bundle");
+      const outdir = join(scratch, `consumer-bundle-${store === "KV" ? "kv" : "object"}`);
       run(process.execPath, [bin("wrangler", "bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], consumer);
       bundle = readFileSync(join(outdir, "index.js"), "utf8");
       standIn = await startStandIn();
@@ -162,7 +162,8 @@ describe("a stranger's Worker that installs the tarball (test/consumer)", () => 
           compatibilityDate: "2026-11-01",
           cf: false,
           telemetry: { enabled: false },
-          kvNamespaces: ["AUTH_KV"],
+          // The stranger's Worker exports the package's AuthStore: bound as AUTH_STORE, it keeps the sessions (no KV bound then).
+          ...(store === "KV" ? { kvNamespaces: ["AUTH_KV"] } : { durableObjects: { AUTH_STORE: { className: "AuthStore", useSQLite: true } } }),
           bindings: {
             TWITTER_CLIENT_ID: DEFAULT_CONSUMER_KEY,
             TWITTER_CLIENT_SECRET: DEFAULT_CONSUMER_SECRET,
@@ -224,6 +225,8 @@ describe("a stranger's Worker that installs the tarball (test/consumer)", () => 
       expect(await get("/account/profile", { Cookie: session })).toMatchObject({ status: 200, text: "Hello @stranger" });
       expect(JSON.parse((await get("/account/twitter", { Cookie: session })).text)).toEqual({ status: 200, screenName: "stranger" });
       expect(JSON.parse((await get("/auth/twitter/me", { Cookie: session })).text)).toMatchObject({ screenName: "stranger" });
+      // The devices list, from whichever store is bound.
+      expect(JSON.parse((await get("/auth/twitter/sessions", { Cookie: session })).text)).toEqual({ sessions: [expect.objectContaining({ current: true })] });
       expect((await get("/encode/a%20b!")).text).toBe("a%20b%21");
 
       const out = await miniflare.dispatchFetch(`${site}/auth/twitter/logout`, { method: "POST", headers: { Cookie: session, Origin: site }, redirect: "manual" });

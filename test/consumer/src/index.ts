@@ -25,3 +25,5 @@ app.get("/encode/:text", (c) => c.text(percentEncode(c.req.param("text"))));
 app.get("/goodbye", (c) => c.text("Signed out"));
 
 export default app;
+// The package's Durable Object class, for a wrangler.toml that binds AUTH_STORE (package.test.ts runs it both ways).
+export { AuthStore } from "hono-sign-in-with-twitter";
