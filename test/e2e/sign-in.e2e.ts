@@ -240,6 +240,38 @@ describe("Sign in with Twitter, in Chromium", () => {
     }
   });
 
+  test("the devices list: the laptop signs the phone out from its list, and stays signed in", async () => {
+    const phone = await openScenario();
+    const laptop = await browser.newContext({ baseURL: origin });
+    try {
+      laptop.setDefaultTimeout(15_000);
+      const laptopPage = await laptop.newPage();
+      for (const page of [phone.page, laptopPage]) {
+        await page.goto("/login?next=/");
+        await authorize(page, "e2e_erin", "Erin E2E");
+        await page.waitForURL(`${origin}/`);
+        await expectSignedIn(page, "e2e_erin", "Erin E2E");
+      }
+      // The laptop's page lists both sessions, its own marked.
+      await laptopPage.reload();
+      expect(await laptopPage.locator("#devices li").count()).toBe(2);
+      expect(await laptopPage.locator("#this-device").textContent()).toContain("(this device)");
+
+      const logout = workerResponse(laptopPage, "/logout", "POST");
+      await laptopPage.locator("#devices li:not(#this-device) button").click();
+      expect((await logout).status()).toBe(303);
+      await laptopPage.waitForURL(`${origin}/`);
+      await expectSignedIn(laptopPage, "e2e_erin", "Erin E2E");
+      expect(await laptopPage.locator("#devices li").count()).toBe(1);
+
+      // The phone did nothing, and is signed out.
+      await phone.page.reload();
+      await expectSignedOut(phone.page);
+    } finally {
+      await laptop.close();
+    }
+  });
+
   test("Cancel on the consent page: the Worker's error page (403 access_denied), then back to the start", async () => {
     const { context, page } = await openScenario();
     await page.goto("/");
