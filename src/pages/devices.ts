@@ -12,7 +12,16 @@ import { storeFor } from "../session/store.js";
  * one's is an ordinary sign-out), and the form that signs out everywhere.
  */
 export async function devicesSection(c: Context<TwitterAuthEnv>, userId: string, base: string): Promise<HtmlEscapedString> {
-  const devices = await listDevices(storeFor(c.env), userId, c.var.twitterSessionId ?? null);
+  const everywhere = html`<form method="post" action="${base}/logout?everywhere=true"><button class="button secondary" id="sign-out-everywhere" type="submit">Sign out of all devices</button></form>`;
+  let devices: Device[];
+  try {
+    devices = await listDevices(storeFor(c.env), userId, c.var.twitterSessionId ?? null);
+  } catch {
+    // The store could not list them (KV's lists have a daily quota on Workers Free): the page, and signing out everywhere, still work.
+    return html`<h2>Signed in on</h2>
+<p id="devices-unavailable">Your devices cannot be listed just now. Signing out of all of them still works.</p>
+${everywhere}`;
+  }
   return html`<h2>Signed in on</h2>
 <ul class="devices" id="devices">${devices.map((device) => {
     // Each button's accessible name says which device it signs out (the visible text is the same for all).
@@ -20,7 +29,7 @@ export async function devicesSection(c: Context<TwitterAuthEnv>, userId: string,
     return html`<li${device.current ? html` id="this-device"` : ""}><b>${name}</b><br><small>${device.country ? `${device.country}, ` : ""}${when("signed in", device.createdAt)}${when(", last seen", device.lastSeenAt)}</small>
 <form method="post" action="${base}/logout?session=${device.id}"><button class="button secondary" type="submit" aria-label="Sign out ${name}">Sign out</button></form></li>`;
   })}</ul>
-<form method="post" action="${base}/logout?everywhere=true"><button class="button secondary" id="sign-out-everywhere" type="submit">Sign out of all devices</button></form>`;
+${everywhere}`;
 }
 
 /** A browser and system from a User-Agent ("Firefox on Windows"), by the names browsers put in it; the raw string's start otherwise. */

@@ -37,12 +37,10 @@ interface IndexMetadata extends DeviceFields {
   lastSeenAt?: number;
 }
 
-// Sessions this isolate has ended: a re-seal or a lastSeenAt write already under way must not write one back.
+// Sessions this isolate has ended: an index write already under way takes its key back.
 const ended = new Set<string>();
 // When this isolate last looked at a session's lastSeenAt (unix ms): it looks again after LAST_SEEN_INTERVAL_MS only, so most reads stay two KV reads.
 const lookedAt = new Map<string, number>();
-// Re-seals under way in this isolate, which a sign-out waits for before deleting.
-const resealing = new Map<string, Promise<void>>();
 
 /** The KV store over one namespace. `operationBudget` bounds what one sign-out everywhere deletes (tests lower it). */
 export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BUDGET): SignInStore {
@@ -51,11 +49,10 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
   const signedOut = async (shard: string) => Number((await kv.get(SIGNED_OUT_KEY_PREFIX + shard)) ?? 0);
   const signedOutUser = async (userId: string) => signedOut(await userShard(userId));
 
-  /** Deletes a session's record (from then on it opens nothing); a re-seal already writing is let finish first. */
+  /** Deletes a session's record: from then on it opens nothing. */
   const deleteRecord = async (id: string) => {
     if (ended.size >= 1000) ended.clear();
     ended.add(id);
-    await resealing.get(id)?.catch(() => undefined);
     await storage(() => kv.delete(SESSION_KEY_PREFIX + id));
   };
   /** Deletes index keys of sessions whose records are gone; a key left by a failure names a session that no longer opens. */
@@ -82,6 +79,16 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
   const device = (id: string, metadata: IndexMetadata | null): StoredDevice => ({ ...metadata, id });
 
   const writeIndex = (userId: string, sessionId: string, expiresAt: number, metadata: IndexMetadata) => kv.put(indexKey(userId, sessionId), "", { expiration: expiresAt, metadata });
+  /**
+   * Writes an existing session's index key, then takes it back if the session's record is gone by
+   * then: a sign-out that deleted both meanwhile must not find its device listed again. (At another
+   * location KV's reads may lag: such a key lists a session that opens nothing, until it expires or
+   * is signed out from the list.)
+   */
+  const writeLiveIndex = async (userId: string, sessionId: string, expiresAt: number, metadata: IndexMetadata) => {
+    await storage(() => writeIndex(userId, sessionId, expiresAt, metadata));
+    if ((await storage(() => kv.get(SESSION_KEY_PREFIX + sessionId))) === null || ended.has(sessionId)) await storage(() => kv.delete(indexKey(userId, sessionId)));
+  };
 
   return {
     shardOf: userShard,
@@ -133,28 +140,16 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
     },
 
     /**
-     * KV has no conditional write, and a put brings back a record deleted meanwhile. So the write
-     * is skipped when this isolate ended the session (and a sign-out here waits for a re-seal under
-     * way before deleting), and when its index key is gone (a sign-out deletes the record, then
-     * the key; this read is rarely cached, since the key is only ever listed); a session from
-     * before the index (`legacy`) is indexed. What is left: a sign-out at another location
-     * moments before a request here, both within KV's propagation delay.
+     * KV has no conditional write: a put could bring back a record that a sign-out deleted meanwhile
+     * (in another isolate, or at another location), for the session's whole lifetime. So the record
+     * is never written again: it keeps the seal it was made with, which opens while that secret is
+     * listed in SESSION_SECRET, and a rotation waits one session lifetime anyway, by which time it
+     * has expired; only the cookie moves to the newest secret. A session from before the index
+     * (`legacy`) is indexed, as touchSession writes the key.
      */
-    resealSession(ref, owner, sealed) {
-      const work = (async () => {
-        if (owner.expiresAt - Date.now() / 1000 < 60 || ended.has(ref.id)) return;
-        const key = indexKey(owner.userId, ref.id);
-        if (!owner.legacy && (await storage(() => kv.get(key))) === null) return;
-        if (ended.has(ref.id)) return;
-        await storage(() =>
-          Promise.all([
-            kv.put(SESSION_KEY_PREFIX + ref.id, sealed, { expiration: owner.expiresAt }),
-            owner.legacy ? writeIndex(owner.userId, ref.id, owner.expiresAt, { createdAt: owner.createdAt, lastSeenAt: Date.now() }) : undefined,
-          ]),
-        );
-      })().finally(() => resealing.delete(ref.id));
-      resealing.set(ref.id, work);
-      return work;
+    async resealSession(ref, owner) {
+      if (!owner.legacy || owner.expiresAt - Date.now() / 1000 < 60 || ended.has(ref.id)) return;
+      await writeLiveIndex(owner.userId, ref.id, owner.expiresAt, { createdAt: owner.createdAt, lastSeenAt: Date.now() });
     },
 
     /**
@@ -172,7 +167,7 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
       const index = await storage(() => kv.getWithMetadata<IndexMetadata>(key));
       if (index.value === null || now - (index.metadata?.lastSeenAt ?? 0) < LAST_SEEN_INTERVAL_MS || ended.has(ref.id)) return;
       const { createdAt, userAgent, country } = { ...owner, ...index.metadata };
-      await storage(() => writeIndex(owner.userId, ref.id, owner.expiresAt, { createdAt, lastSeenAt: now, userAgent, country }));
+      await writeLiveIndex(owner.userId, ref.id, owner.expiresAt, { createdAt, lastSeenAt: now, userAgent, country });
     },
 
     // The record first (from then on it opens nothing), its index key after the answer: a failure
@@ -205,24 +200,27 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
     },
 
     /**
-     * Every listed session's record but `last`'s (following the list's cursor within the operation
-     * budget), then the mark, then `last`'s record; index keys after the answer, as the budget
-     * allows. A failure before the mark (503) leaves `last` signed in, so its browser can try again.
+     * The mark first: from the moment it is written every session of the user begun before it is
+     * refused, listed or not, so nothing else can make the sign-out partial (a failure before it,
+     * 503, changed nothing and can be tried again). Then, after the answer, the clean-up: `last`'s
+     * record, and every listed session's record and index key, following the list's cursor within
+     * the invocation's operation budget (what it does not reach expires with its TTL, refused).
      */
     async endUserSessions(userId, _shard, last, defer) {
-      const { keys, listed } = await listIndex(userId, Math.ceil(operationBudget / 100));
-      // Each other session: its record now, its index key later; the mark and `last` take two.
-      const others = keys.map((key) => key.id).filter((id) => id !== last);
-      const deletable = Math.max(0, operationBudget - listed - 2);
-      const records = others.slice(0, deletable);
-      const results = await Promise.allSettled(records.map((id) => deleteRecord(id)));
-      const failed = results.find((result) => result.status === "rejected");
-      if (failed) throw failed.reason;
-      // Refuses every session of the user that began before now, wherever its record still is.
       const shard = await userShard(userId);
       await storage(() => kv.put(SIGNED_OUT_KEY_PREFIX + shard, String(Date.now()), { expirationTtl: MARK_TTL_SECONDS }));
-      await deleteRecord(last);
-      await defer(deleteIndexKeys(userId, [last, ...records].slice(0, Math.max(0, deletable - records.length))));
+      ended.add(last);
+      await defer(
+        (async () => {
+          await deleteRecord(last);
+          const { keys, listed } = await listIndex(userId, Math.ceil(operationBudget / 100));
+          // Each listed session: its record, then its index key; the mark, `last`'s record and the lists came first.
+          const ids = keys.map((key) => key.id).filter((id) => id !== last);
+          const records = ids.slice(0, Math.max(0, Math.floor((operationBudget - listed - 3) / 2)));
+          await Promise.allSettled(records.map((id) => deleteRecord(id)));
+          await deleteIndexKeys(userId, [last, ...records]);
+        })(),
+      );
     },
   };
 }
