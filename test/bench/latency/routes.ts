@@ -207,13 +207,18 @@ export const ROUTES: readonly LatencyRoute[] = [
     title: "POST /logout?everywhere=true, two sessions",
     chain: [
       ...sessionRead("the user whose sessions end: only the record names them"),
-      kvList("user-session:<user id>:", "the user's other sessions, from the index (following its cursor)"),
-      kvDelete("session:<other ids>", "every other session's record, side by side"),
-      kvPut("user-signed-out:<shard>", "the mark that refuses every session of the user begun before it (those the list missed or the budget could not reach); after the deletes, so that a failure leaves this browser signed in to try again"),
-      kvDelete("session:<id>", "this browser's own record last"),
+      kvPut(
+        "user-signed-out:<shard>",
+        "the mark: once it is written every session of the user begun before it is refused, listed or not, so it is the sign-out (a failure before it changed nothing and can be tried again)",
+      ),
     ],
     objectChain: [objectSessionRead("the user whose sessions end"), object("endUserSessions in user:<shard>", "every session of the user, one statement")],
-    off: [{ call: "KV delete of every index key, X POST 1.1/oauth/invalidate_token", where: "after the answer (waitUntil), records first then keys" }],
+    off: [
+      {
+        call: "KV delete session:<id>, KV list user-session:<user id>:, KV delete of every listed record and index key (Durable Object: none), X POST 1.1/oauth/invalidate_token",
+        where: "after the answer (waitUntil): clean-up of sessions the mark refuses already, then the revocation",
+      },
+    ],
     contenders: ["worker", "durable-object"],
   },
   {
