@@ -21,6 +21,7 @@ import type { TwitterProfile } from "./twitter/account.js";
 import { type TwitterApi, createTwitterApi } from "./twitter/api.js";
 
 export { AuthStore } from "./session/auth-store.js";
+export { SignInError } from "./errors.js";
 export type { TwitterAuthOptions } from "./config.js";
 export type { Device } from "./session/devices.js";
 export type { Env, TwitterAuthEnv, TwitterAuthVariables } from "./env.js";

@@ -100,6 +100,20 @@ describe("the packed tarball", () => {
     expect(readFileSync(join(installed, bin["hono-sign-in-with-twitter"]!), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 
+  it("exports exactly what docs/api.md promises as public API from the main entry point", () => {
+    const declared = readFileSync(join(installed, "dist", "twitter-auth.d.ts"), "utf8");
+    const exported = new Set<string>();
+    for (const [, names] of declared.matchAll(/^export (?:type )?\{([^}]+)\}/gm)) for (const name of names!.split(",")) exported.add(name.trim());
+    for (const [, name] of declared.matchAll(/^export declare (?:function|class|const) (\w+)/gm)) exported.add(name!);
+    const api = readFileSync(join(root, "docs", "api.md"), "utf8");
+    const promised = api.slice(api.indexOf("**The entry points and what they export**"), api.indexOf("- **The options**"));
+    const named = new Set([...promised.slice(0, promised.indexOf("hono-sign-in-with-twitter/oauth1")).matchAll(/`(\w+)`/g)].map((match) => match[1]!));
+    named.delete("HTTPException");
+    named.delete("code");
+    named.delete("AUTH_STORE");
+    expect([...named].sort()).toEqual([...exported].sort());
+  });
+
   it("gives ./oauth1 an import graph with nothing of Hono and nothing outside dist/oauth1", () => {
     const folder = join(installed, "dist", "oauth1");
     for (const file of readdirSync(folder).filter((name) => name.endsWith(".js"))) {
