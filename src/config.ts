@@ -185,6 +185,8 @@ function endpoint(env: Partial<Env>, name: keyof typeof TWITTER_DEFAULTS): strin
     throw new ConfigurationError(name, "not an absolute URL", FIX_VARIABLE);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigurationError(name, "not an http(s) URL", FIX_VARIABLE);
+  // The API base is a folder: without its `/`, `account/...` would resolve beside `1.1`, not in it.
+  if (name === "TWITTER_API_BASE_URL" && !url.pathname.endsWith("/")) url.pathname += "/";
   return url.href;
 }
 

@@ -50,7 +50,9 @@ export function createTwitterApi(settings: Settings, token: Credentials, endSess
  */
 export function resolveApiPath(apiBaseUrl: string, path: string): string {
   const url = new URL(path.startsWith("2/") ? `../${path}` : path, apiBaseUrl);
-  const origin = new URL(apiBaseUrl).origin;
-  if (url.origin !== origin) throw new TypeError(`twitterApi refuses a URL on ${url.origin}: only X's API (${origin}) gets the user's token. Give a path such as 2/users/me.`);
+  const base = new URL(apiBaseUrl);
+  const origin = base.origin;
+  // The origin alone would let `blob:https://api.x.com/...` through: the scheme must be the base's too.
+  if (url.origin !== origin || url.protocol !== base.protocol) throw new TypeError(`twitterApi refuses a URL on ${url.origin}: only X's API (${origin}) gets the user's token. Give a path such as 2/users/me.`);
   return url.href;
 }

@@ -43,9 +43,18 @@ type Json = Record<string, unknown>;
 /** A non-empty string, or undefined. */
 const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
 
-/** A string from X, for a log line: its first `limit` characters, control characters and any oauth_* value taken out. */
+/**
+ * A string from X, for a log line: its first `limit` characters, control characters taken out, and
+ * anything that may be a token: the value after any `oauth_...` name (however it is quoted,
+ * separated or escaped), and any run of 20 or more letters, digits, `-` and `_` with a digit in it
+ * (X's tokens and verifiers; its messages are words).
+ */
 function bounded(text: string | undefined, limit: number): string | undefined {
-  return text?.replace(/[\0-\x1f\x7f]+/g, " ").replace(/(oauth_\w+["=:\s]+)[^&"\s,]+/g, "$1[redacted]").slice(0, limit);
+  return text
+    ?.replace(/[\0-\x1f\x7f]+/g, " ")
+    .replace(/(oauth_\w+(?:["'\s:=>]|%3D)+)[^&"'\s,<]+/gi, "$1[redacted]")
+    .replace(/[\w-]{20,}/g, (run) => (/\d/.test(run) ? "[redacted]" : run))
+    .slice(0, limit);
 }
 
 /** The first error code in X's `{"errors":[{"code":N,...}]}` answer, if any. */
@@ -134,15 +143,19 @@ export function isAccessRefusal(error: unknown, step: "verify_credentials" | "us
   if (!(error instanceof OAuth1Error) || error.code !== "ERR_OAUTH1_PROVIDER_STATUS") return false;
   const { code } = readProviderError(error.body);
   if (error.status === 403) return code === 453 || code === "client-forbidden" || (step === "users_me" && code === undefined);
-  return step === "verify_credentials" && (error.status === 404 || error.status === 410);
+  // Only X's own error answer says the endpoint is gone: an edge's HTML 404 says nothing of it.
+  return step === "verify_credentials" && (error.status === 404 || error.status === 410) && code !== undefined;
 }
 
 /** The answer when X refused the profile for the app's access level: what to change, not "try again". */
 export function accessLevelError(error: OAuth1Error, step: "verify_credentials" | "users_me"): SignInError {
-  const { code = `HTTP ${error.status}` } = readProviderError(error.body);
+  const { code } = readProviderError(error.body);
   const [endpoint, fix] =
     step === "users_me"
       ? ["2/users/me", "In X's developer console (console.x.com), give the app access to X API v2 (pay-per-use credits or a plan)."]
       : ["account/verify_credentials", "Set TWITTER_PROFILE_ENDPOINT=auto to use X API v2, or raise the app's access in X's developer console (console.x.com)."];
-  return new SignInError(502, "twitter_access_level", `Twitter refused this app GET ${endpoint} at its access level (error ${code}). ${fix} Trying again will not help.`, { cause: error });
+  // X's own code says for certain; a bare 403 (no code) is most likely the access level, not certainly.
+  const said = code === undefined ? `(HTTP ${error.status}, no X error code)` : `(error ${code})`;
+  const certainty = code === undefined ? "If it persists, that is what to change." : "Trying again will not help.";
+  return new SignInError(502, "twitter_access_level", `Twitter refused this app GET ${endpoint} at its access level ${said}. ${fix} ${certainty}`, { cause: error });
 }

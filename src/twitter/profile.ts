@@ -46,9 +46,12 @@ export async function fetchProfile(
         return { ...(await verifyCredentials(client, token, settings)), source: step };
       } catch (error) {
         if (mode !== "auto" || !isAccessRefusal(error, step)) throw error;
+        step = "users_me";
+        const profile = await usersMe(client, token, settings.includeEmail, `${key}\nemail`);
+        // Remembered only once v2 has served the profile: a refusal that v2 cannot stand in for is not worth an hour.
         remember(key);
         logProfileFallback({ fallback: "users_me", ...providerDetails(error) });
-        step = "users_me";
+        return { ...profile, source: step };
       }
     }
     return { ...(await usersMe(client, token, settings.includeEmail, `${key}\nemail`)), source: step };
@@ -60,17 +63,20 @@ export async function fetchProfile(
 
 /**
  * /2/users/me, with `confirmed_email` when the email is wanted. X documents that field for OAuth
- * 2.0 and is silent on OAuth 1.0a: should X refuse the request for it (a 400 or 403 naming it),
- * the sign-in goes on without the email, logged, and the email is not asked for again for an hour.
+ * 2.0 and is silent on OAuth 1.0a, and on how it would refuse it: after any 400 or 403 to the
+ * request that asked for it, the sign-in asks once more without it. When that succeeds, the
+ * refusal was the email's: logged, and the email is not asked for again for an hour; when it
+ * fails too, its own failure is the answer and nothing is remembered.
  */
 async function usersMe(client: OAuth1Client, token: Credentials, includeEmail: boolean, key: string): Promise<VerifiedCredentials> {
   const email = includeEmail && !remembered(key);
   try {
     return await getUsersMe(client, token, { includeEmail: email });
   } catch (error) {
-    if (!email || !(error instanceof OAuth1Error) || (error.status !== 400 && error.status !== 403) || !error.body?.includes("confirmed_email")) throw error;
+    if (!email || !(error instanceof OAuth1Error) || (error.status !== 400 && error.status !== 403)) throw error;
+    const profile = await getUsersMe(client, token);
     remember(key);
     logProfileFallback({ fallback: "without_email", ...providerDetails(error) });
-    return getUsersMe(client, token);
+    return profile;
   }
 }

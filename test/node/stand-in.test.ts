@@ -709,6 +709,7 @@ describe("X API v2: GET /2/users/me", () => {
     const unauthorized = { title: "Unauthorized", type: "about:blank", status: 401, detail: "Unauthorized" };
     const badSignature = await signedFetch({ method: "GET", url: `${standIn.origin}/2/users/me`, token: access.token, tokenSecret: access.secret, tamper: (s) => `x${s}` });
     expect(badSignature.status).toBe(401);
+    expect(badSignature.headers.get("content-type")).toBe("application/problem+json");
     expect(await badSignature.json()).toEqual(unauthorized);
     const unknownToken = await usersMe(standIn, { token: "nobody", secret: "nothing" });
     expect(unknownToken.status).toBe(401);

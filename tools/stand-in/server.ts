@@ -795,7 +795,8 @@ function apiAnswer(object: JsonObject): Answer {
  */
 function usersMe(p: Provider, r: Received): Outcome {
   const verified = verifySignedRequest(p, r, "users_me", lookUpAccessToken(p));
-  if (!verified.ok) return { ...verified.outcome, answer: json(401, V2_UNAUTHORIZED) };
+  // X answers it as an RFC 7807 problem: application/problem+json.
+  if (!verified.ok) return { ...verified.outcome, answer: { ...json(401, V2_UNAUTHORIZED), contentType: "application/problem+json" } };
   const raw = r.query.get("user.fields");
   const fields = raw === null ? [] : raw.split(",");
   const unknown = fields.filter((field) => !(USER_FIELDS as readonly string[]).includes(field));
