@@ -30,8 +30,8 @@ export type { TwitterApi } from "./twitter/api.js";
 
 /**
  * Middleware that reads the session cookie and sets `c.var.twitterUser`, `c.var.twitterApi` and
- * `c.var.twitterSessionId` (null when signed out). One store read when a session cookie is present
- * (KV: the record, then the user's sign-out mark and its index key side by side).
+ * `c.var.twitterSessionId` (null when signed out). One store round trip when a session cookie is
+ * present (KV: the record and the user's sign-out mark side by side; the Durable Object: one call).
  *
  * @example app.use(twitterSession()); app.get("/", (c) => c.text(c.var.twitterUser?.name ?? "anonymous"));
  */

@@ -1,4 +1,4 @@
-// Signed cookies that hold only a random id, when it was issued and, for a session in a Durable Object, its shard (HMAC-SHA256 with SESSION_SECRET), in hono/cookie's signed format.
+// Signed cookies that hold only a random id, when it was issued and, for a session, its user's shard (HMAC-SHA256 with SESSION_SECRET), in hono/cookie's signed format.
 
 import type { Context } from "hono";
 import { generateCookie, generateSignedCookie, getCookie } from "hono/cookie";

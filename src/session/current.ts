@@ -6,6 +6,7 @@ import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SESSION_COOKIE, clearIdCookie, readIdCookie, setIdCookie } from "./cookie.js";
 import { type Session, readSession, resealSession, touchSession } from "./session-store.js";
+import { userShard } from "./shard.js";
 import { type Defer, storeFor } from "./store.js";
 
 /**
@@ -22,7 +23,7 @@ export async function currentSession(c: Context<TwitterAuthEnv>, settings: Setti
     const session = await readSession(store, settings.sessionSecrets, cookie, settings.sessionTtlSeconds);
     if (session) {
       // A cookie from before the shard (KV) is given it, so that its next reads take one round trip.
-      const shard = cookie.shard ?? (refresh ? await store.shardOf(session.profile.id) : undefined);
+      const shard = cookie.shard ?? (refresh ? await userShard(session.profile.id) : undefined);
       if (refresh && (cookie.rotated || shard !== cookie.shard)) {
         const remaining = settings.sessionTtlSeconds - (Math.floor(Date.now() / 1000) - cookie.issuedAt);
         await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, Math.max(1, remaining), Date.now(), cookie.issuedAt, shard);

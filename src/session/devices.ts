@@ -2,6 +2,7 @@
 
 import type { Context } from "hono";
 import { toBase64Url } from "./base64url.js";
+import { userShard } from "./shard.js";
 import type { DeviceFields, SignInStore } from "./store.js";
 
 /** The longest User-Agent kept (browsers send 100 to 200 characters). */
@@ -36,7 +37,7 @@ export async function publicSessionId(sessionId: string): Promise<string> {
 
 /** The user's sessions, newest first, `current` marking the one with id `currentId`. */
 export async function listDevices(store: SignInStore, userId: string, currentId: string | null): Promise<Device[]> {
-  const stored = await store.listSessions(userId, await store.shardOf(userId));
+  const stored = await store.listSessions(userId, await userShard(userId));
   const time = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   const devices = await Promise.all(
     stored
@@ -55,7 +56,7 @@ export async function listDevices(store: SignInStore, userId: string, currentId:
 
 /** The id of the user's session whose public id is `publicId`; undefined when none of theirs has it. */
 export async function findSession(store: SignInStore, userId: string, publicId: string): Promise<string | undefined> {
-  for (const session of await store.listSessions(userId, await store.shardOf(userId))) {
+  for (const session of await store.listSessions(userId, await userShard(userId))) {
     if ((await publicSessionId(session.id)) === publicId) return session.id;
   }
   return undefined;

@@ -23,8 +23,6 @@ export function durableObjectStore(namespace: DurableObjectNamespace<AuthStore>)
   const device = ({ id, createdAt, lastSeenAt, userAgent, country }: SessionRow): StoredDevice => ({ id, createdAt, lastSeenAt, userAgent: userAgent ?? undefined, country: country ?? undefined });
 
   return {
-    shardOf: userShard,
-
     savePendingSignIn: (id, value, ttlSeconds) => storage(() => signInObject(id).savePendingSignIn(id, value, Math.floor(Date.now() / 1000) + ttlSeconds)),
     readPendingSignIn: (id) => storage(() => signInObject(id).readPendingSignIn(id)),
     takePendingSignIn: (id) => storage(() => signInObject(id).takePendingSignIn(id)),
@@ -42,7 +40,10 @@ export function durableObjectStore(namespace: DurableObjectNamespace<AuthStore>)
       return { opened, device: device(row) };
     },
 
-    resealSession: (ref, _owner, sealed) => storage(() => userObject(ref.shard)!.resealSession(ref.id, sealed)),
+    resealSession: async (ref, _owner, sealed) => {
+      const record = await sealed();
+      await storage(() => userObject(ref.shard)!.resealSession(ref.id, record));
+    },
     touchSession: async (ref) => void (await storage(() => userObject(ref.shard)!.touchSession(ref.id))),
     endSession: async (ref) => void (await storage(async () => userObject(ref.shard)?.endSession(ref.id))),
     listSessions: async (userId, shard) => (await storage(() => userObject(shard)!.listSessions(userId))).map(device),

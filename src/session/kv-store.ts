@@ -91,8 +91,6 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
   };
 
   return {
-    shardOf: userShard,
-
     savePendingSignIn: (id, value, ttlSeconds) => storage(() => kv.put(REQUEST_TOKEN_KEY_PREFIX + id, value, { expirationTtl: ttlSeconds })),
     readPendingSignIn: (id) => storage(() => kv.get(REQUEST_TOKEN_KEY_PREFIX + id)),
     takePendingSignIn: (id) => storage(() => kv.delete(REQUEST_TOKEN_KEY_PREFIX + id)).then(() => true),

@@ -4,6 +4,7 @@ import type { Credentials } from "../oauth1/index.js";
 import type { TwitterProfile } from "../twitter/account.js";
 import { randomId } from "./random-id.js";
 import { seal, unseal } from "./seal.js";
+import { userShard } from "./shard.js";
 import { type Defer, type DeviceFields, LAST_SEEN_INTERVAL_MS, type SessionOwner, type SessionRef, type SignInStore, type StoredDevice } from "./store.js";
 
 /** A session's record, sealed in the store: a dump of it gives no one the user's Twitter access, and a write to it cannot forge or alter one. */
@@ -59,7 +60,7 @@ export async function createSession(
   const createdAt = Math.floor(now / 1000);
   const expiresAt = createdAt + options.ttlSeconds;
   const record: SessionRecord = { profile, token: credentials.token, tokenSecret: credentials.tokenSecret, createdAt, createdAtMs: now, expiresAt };
-  const [sealed, shard] = await Promise.all([seal(sessionSecret, id, record), store.shardOf(profile.id)]);
+  const [sealed, shard] = await Promise.all([seal(sessionSecret, id, record), userShard(profile.id)]);
   await store.createSession({ id, userId: profile.id, sealed, createdAt: now, expiresAt, ...options.device }, shard, options.limit, options.defer);
   return { id, shard };
 }
@@ -106,7 +107,7 @@ function owner(session: Session): SessionOwner {
 export async function resealSession(store: SignInStore, sessionSecret: string, session: Session): Promise<void> {
   const { profile, credentials, createdAt, createdAtMs, expiresAt } = session;
   const record: SessionRecord = { profile, token: credentials.token, tokenSecret: credentials.tokenSecret, createdAt, createdAtMs, expiresAt };
-  await store.resealSession(session, { ...owner(session), legacy: session.legacy }, await seal(sessionSecret, session.id, record));
+  await store.resealSession(session, { ...owner(session), legacy: session.legacy }, () => seal(sessionSecret, session.id, record));
 }
 
 /**

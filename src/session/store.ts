@@ -55,9 +55,6 @@ export const inPlace: Defer = (work) => work.then(() => undefined);
  * `storage_unavailable` SignInError when the store itself fails, never anything of the failure.
  */
 export interface SignInStore {
-  /** The shard a user's sessions live in, which their cookies name (userShard). */
-  shardOf(userId: string): Promise<string>;
-
   /** Stores a pending sign-in under a fresh random id for `ttlSeconds`. */
   savePendingSignIn(id: string, value: string, ttlSeconds: number): Promise<void>;
   /** The pending sign-in's value, or null (expired, taken, never stored). */
@@ -76,8 +73,11 @@ export interface SignInStore {
    * began. `device` is what the devices list holds for it; `lastSeenAt` may be minutes old.
    */
   readSession<T extends SessionOwner>(ref: SessionRef, open: (sealed: string) => Promise<T | undefined>): Promise<{ opened: T; device: StoredDevice | undefined } | undefined>;
-  /** Writes the record sealed again (a rotated secret) while the session lives; never brings an ended one back. */
-  resealSession(ref: SessionRef, owner: SessionOwner & { legacy: boolean }, sealed: string): Promise<void>;
+  /**
+   * Writes the record sealed again (a rotated secret) while the session lives, sealing it with
+   * `sealed()` only if it writes it; never brings an ended one back.
+   */
+  resealSession(ref: SessionRef, owner: SessionOwner & { legacy: boolean }, sealed: () => Promise<string>): Promise<void>;
   /** Notes that the session was used now (the devices list's lastSeenAt). */
   touchSession(ref: SessionRef, owner: SessionOwner & DeviceFields): Promise<void>;
   /** Ends a session: from the answer on it opens nothing (KV: at this location; elsewhere within its propagation delay). */

@@ -1,6 +1,7 @@
 // What X's error answers mean, turned into the service's errors (502/504, or the visitor's 4xx).
 
 import { SignInError } from "../errors.js";
+import type { ProviderFields } from "../log.js";
 import { OAuth1Error } from "../oauth1/index.js";
 
 // X's error codes that the sign-in meets (https://docs.x.com/x-api/fundamentals/response-codes-and-errors;
@@ -67,7 +68,7 @@ export function twitterErrorCode(body: string | undefined): number | undefined {
  * What a failed call to X puts in a log line: X's status, and its code and message when it
  * answered an error (fields left undefined are left out of the JSON line).
  */
-export function providerDetails(error: OAuth1Error): { providerStatus?: number; providerCode?: number | string; providerMessage?: string } {
+export function providerDetails(error: OAuth1Error): ProviderFields {
   // Only an error answer is X's own words; a malformed 2xx (a token answer) is never read for them.
   const { code, message } = error.code === "ERR_OAUTH1_PROVIDER_STATUS" ? readProviderError(error.body) : {};
   return { providerStatus: error.status, providerCode: code, providerMessage: message };

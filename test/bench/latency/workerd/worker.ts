@@ -32,6 +32,7 @@ import { type Contender, DELAYS, type Info, type Measurement, ROUTES, type Route
 import { MemoryKv } from "../../memory-kv";
 import type { AuthStore } from "../../../../src/session/auth-store";
 import { inPlace, storeFor } from "../../../../src/session/store";
+import { userShard } from "../../../../src/session/shard";
 import { authInOrderBeforeIssue12 } from "./auth-before";
 
 export { AuthStore } from "../../../../src/index";
@@ -313,7 +314,7 @@ async function measure(route: RouteId, contender: Contender, envs: Record<"kv" |
   kv.clear();
   // The bench user's object, emptied: every scenario starts with no session of theirs.
   const store = storeFor(envs.object);
-  await store.endUserSessions(provider!.USER_ID, await store.shardOf(provider!.USER_ID), "", inPlace);
+  await store.endUserSessions(provider!.USER_ID, await userShard(provider!.USER_ID), "", inPlace);
   const prepared = await SCENARIOS[route](env, index);
   await Promise.all(waiting.splice(0));
   spans = [];
