@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GatewayEnv } from "../../src/env";
 import { type TwitterAuthEnv, twitterAuth } from "../../src/twitter-auth";
-import { decide, kvKeys, standInOrigin } from "./support/browser";
+import { kvKeys, standInOrigin } from "./support/browser";
 import { clearFaults, completeSignIn, faultyEnv, setFault } from "./support/faulty";
 import { echoed, gateway, send as sendToGateway } from "./support/gateway";
 import { ENVS, STORES, expectError, get, send, sessionCookieOf, sessionOf } from "./support/stores";
@@ -17,12 +17,18 @@ async function standInStats(origin = standInOrigin()): Promise<StandInStats> {
   return (await (await fetch(`${origin}/__stand-in/stats`)).json()) as StandInStats;
 }
 
-/** A sign-in through /login, the consent form and /auth; /auth's answer (not followed). */
-async function signIn(environment: Cloudflare.Env, screenName: string): Promise<Response> {
-  const login = await send(environment, "/login");
+/** A sign-in through /login, the consent form of whichever stand-in /login sent the browser to, and /auth; /auth's answer (not followed). */
+async function signIn(environment: Cloudflare.Env, screenName: string, on?: Hono<TwitterAuthEnv>): Promise<Response> {
+  const login = await send(environment, "/login", {}, on);
   expect(login.status).toBe(302);
-  const back = await decide(new URL(login.headers.get("Location")!).searchParams.get("oauth_token")!, screenName);
-  return send(environment, back.pathname + back.search, { headers: { Cookie: login.headers.get("Set-Cookie")!.split(";")[0]! } });
+  const location = new URL(login.headers.get("Location")!);
+  const consent = await fetch(`${location.origin}/oauth/authorize`, {
+    method: "POST",
+    body: new URLSearchParams({ oauth_token: location.searchParams.get("oauth_token")!, screen_name: screenName, action: "allow" }),
+    redirect: "manual",
+  });
+  const back = new URL(consent.headers.get("Location")!);
+  return send(environment, back.pathname + back.search, { headers: { Cookie: login.headers.get("Set-Cookie")!.split(";")[0]! } }, on);
 }
 
 /** The id X gives this screen name, read from verify_credentials' id_str through an ordinary (auto) sign-in: the oracle for the token answer's user_id. */
@@ -92,7 +98,7 @@ describe("TWITTER_PROFILE_ENDPOINT=none when X's token answer names no user", ()
   const withNone = () => none(faultyEnv());
 
   /** A sign-in on the faulty stand-in with `none`; /auth's answer. */
-  const signInOnFaulty = (screenName: string) => completeSignInWith(withNone(), screenName);
+  const signInOnFaulty = (screenName: string) => signIn(withNone(), screenName);
 
   for (const omit of [["user_id"], ["screen_name"], ["user_id", "screen_name"]]) {
     it(`answers 502 twitter_bad_response, and stores no session, without ${omit.join(" and ")}`, async () => {
@@ -105,27 +111,16 @@ describe("TWITTER_PROFILE_ENDPOINT=none when X's token answer names no user", ()
     });
   }
 
-  it("answers 502 twitter_bad_response for a user_id that is not digits", async () => {
-    await setFault("access_token", {
-      kind: "status",
-      status: 200,
-      contentType: "application/x-www-form-urlencoded",
-      body: "oauth_token=1-abc&oauth_token_secret=def&user_id=12a4&screen_name=someone",
-      times: 1,
+  for (const [what, user] of [
+    ["a user_id that is not digits", "user_id=12a4&screen_name=someone"],
+    ["an empty screen_name", "user_id=1234&screen_name="],
+  ] as const) {
+    it(`answers 502 twitter_bad_response for ${what}`, async () => {
+      const body = `oauth_token=1-abc&oauth_token_secret=def&${user}`;
+      await setFault("access_token", { kind: "status", status: 200, contentType: "application/x-www-form-urlencoded", body, times: 1 });
+      await expectError(await signInOnFaulty(`none_bad_${user.length}`), 502, "twitter_bad_response", DESCRIPTION);
     });
-    await expectError(await signInOnFaulty("none_bad_id"), 502, "twitter_bad_response", DESCRIPTION);
-  });
-
-  it("answers 502 twitter_bad_response for an empty screen_name", async () => {
-    await setFault("access_token", {
-      kind: "status",
-      status: 200,
-      contentType: "application/x-www-form-urlencoded",
-      body: "oauth_token=1-abc&oauth_token_secret=def&user_id=1234&screen_name=",
-      times: 1,
-    });
-    await expectError(await signInOnFaulty("none_empty_name"), 502, "twitter_bad_response", DESCRIPTION);
-  });
+  }
 
   it("with auto, the same token answer without user_id and screen_name still signs in (the profile call names the user)", async () => {
     await setFault("access_token", { kind: "missing-fields", omit: ["user_id", "screen_name"], times: 1 });
@@ -153,24 +148,8 @@ describe("TWITTER_PROFILE_ENDPOINT=none and the email", () => {
 
   it("the profileEndpoint option none overrides the setting", async () => {
     const host = new Hono<TwitterAuthEnv>().route("/", twitterAuth({ profileEndpoint: "none" }));
-    const login = await send(ENVS.KV, "/login", {}, host);
-    const back = await decide(new URL(login.headers.get("Location")!).searchParams.get("oauth_token")!, "none_option");
-    const response = await send(ENVS.KV, back.pathname + back.search, { headers: { Cookie: login.headers.get("Set-Cookie")!.split(";")[0]! } }, host);
+    const response = await signIn(ENVS.KV, "none_option", host);
     expect(response.status).toBe(200);
     expect(response.headers.get("X-Twitter-Profile-Source")).toBe("access_token");
   });
 });
-
-/** completeSignIn's steps on the faulty stand-in, with these bindings. */
-async function completeSignInWith(environment: Cloudflare.Env, screenName: string): Promise<Response> {
-  const login = await send(environment, "/login");
-  expect(login.status).toBe(302);
-  const location = new URL(login.headers.get("Location")!);
-  const consent = await fetch(`${location.origin}/oauth/authorize`, {
-    method: "POST",
-    body: new URLSearchParams({ oauth_token: location.searchParams.get("oauth_token")!, screen_name: screenName, action: "allow" }),
-    redirect: "manual",
-  });
-  const back = new URL(consent.headers.get("Location")!);
-  return send(environment, back.pathname + back.search, { headers: { Cookie: login.headers.get("Set-Cookie")!.split(";")[0]! } });
-}

@@ -336,6 +336,22 @@ async function signIn(contender: Contender, env: unknown, index: number): Promis
     .join("; ");
 }
 
+/** What `run` does for each key, counted from zero (an empty KV each time), or the error it threw. */
+async function countEach<K extends string>(keys: readonly K[], run: (key: K) => Promise<unknown>): Promise<Partial<Record<K, Counts | { error: string }>>> {
+  const all: Partial<Record<K, Counts | { error: string }>> = {};
+  for (const key of keys) {
+    counts = emptyCounts();
+    kv.clear();
+    try {
+      await run(key);
+      all[key] = counts;
+    } catch (error) {
+      all[key] = { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  return all;
+}
+
 /** The real Worker's sign-outs, counted: each scenario from a fresh store, the sign-ins before it not counted. */
 export type SignOutCounts = Record<"anotherSessionOpen" | "lastSession" | "everywhereOfTwo", Counts>;
 
@@ -427,34 +443,12 @@ export default {
 
     if (url.pathname === "/count") {
       // One sign-in per contender, counted from zero.
-      const all: Partial<Record<Contender, Counts | { error: string }>> = {};
-      for (const contender of CONTENDERS) {
-        counts = emptyCounts();
-        kv.clear();
-        try {
-          await signIn(contender, environment(contender, env), 1);
-          all[contender] = counts;
-        } catch (error) {
-          all[contender] = { error: error instanceof Error ? error.message : String(error) };
-        }
-      }
-      return Response.json(all);
+      return Response.json(await countEach(CONTENDERS, (contender) => signIn(contender, environment(contender, env), 1)));
     }
 
     if (url.pathname === "/count-profiles") {
       // One real sign-in per TWITTER_PROFILE_ENDPOINT choice, its calls to X counted from zero.
-      const all: Partial<Record<ProfileEndpoint, Counts | { error: string }>> = {};
-      for (const choice of PROFILE_ENDPOINTS) {
-        counts = emptyCounts();
-        kv.clear();
-        try {
-          await signIn("real", environment("real", env, choice), 1);
-          all[choice] = counts;
-        } catch (error) {
-          all[choice] = { error: error instanceof Error ? error.message : String(error) };
-        }
-      }
-      return Response.json(all);
+      return Response.json(await countEach(PROFILE_ENDPOINTS, (choice) => signIn("real", environment("real", env, choice), 1)));
     }
 
     if (url.pathname === "/count-stores") {
