@@ -87,6 +87,11 @@ describe.each(STORES)("TWITTER_PROFILE_ENDPOINT=none with the %s store", (store)
     const device = sessionCookieOf(await signIn(environment(), `${screenName}_gw`));
     const seen = await echoed(await sendToGateway(gateway({ TWITTER_PROFILE_ENDPOINT: "none" }, ENVS[store]), "/account", { Cookie: device.cookie }));
     expect([seen.headers["x-twitter-user-id"], seen.headers["x-twitter-screen-name"], seen.headers["x-twitter-name"]]).toEqual([id, `${screenName}_gw`, `${screenName}_gw`]);
+    // The allow-lists read the same id and screen name.
+    for (const list of [{ ALLOWED_USER_IDS: id }, { ALLOWED_SCREEN_NAMES: `${screenName}_GW` }]) {
+      expect((await sendToGateway(gateway({ TWITTER_PROFILE_ENDPOINT: "none", ...list }, ENVS[store]), "/account", { Cookie: device.cookie })).status).toBe(200);
+    }
+    await expectError(await sendToGateway(gateway({ TWITTER_PROFILE_ENDPOINT: "none", ALLOWED_USER_IDS: "1" }, ENVS[store]), "/account", { Cookie: device.cookie }), 403, "not_allowed");
   });
 });
 
