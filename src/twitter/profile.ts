@@ -92,7 +92,7 @@ async function usersMe(client: OAuth1Client, token: Credentials, includeEmail: b
  *
  * @throws {SignInError} 502 `twitter_bad_response`
  */
-export function profileOfTokenAnswer(token: TokenResponse): VerifiedCredentials & { source: "access_token" } {
+function profileOfTokenAnswer(token: TokenResponse): VerifiedCredentials & { source: "access_token" } {
   const profile = userOfTokenAnswer(token.parameters);
   if (!profile) {
     throw new SignInError(

@@ -1,5 +1,5 @@
 // The figures docs/ quotes, checked against what the code computes where that is cheap: X's share of a sign-in's cost, the bundle budget, and the links between the two cost pages (the settings' defaults: test/worker/docs-defaults.test.ts).
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROFILE_CHOICES, X_PRICES, xPerMonth, xShareMarkdown } from "../bench/cost/x-share.ts";
@@ -38,6 +38,13 @@ describe("X's share of a sign-in's cost", () => {
     });
     // Half of them repeats within the UTC day: X bills half.
     expect(xPerMonth(PROFILE_CHOICES[0]!, 1_000_000, 0.5)).toBe(5_000);
+  });
+
+  it("quotes X's price of a user read, wherever docs/ and the README name it, as x-share.ts prices it", () => {
+    const files = ["README.md", ...readdirSync(join(root, "docs")).map((name) => `docs/${name}`)];
+    const quoted = files.flatMap((file) => [...doc(file).matchAll(/\$(\d+\.\d+) (?:per resource|per user and UTC day|for a user not seen)/g)].map((match) => `${file}: $${match[1]}`));
+    expect(quoted.length).toBeGreaterThanOrEqual(4);
+    expect(quoted.filter((quote) => !quote.endsWith(`$${X_PRICES.userRead.toFixed(3)}`))).toEqual([]);
   });
 
   it("Cloudflare's cost page and X's link to each other, to headings that exist", () => {
