@@ -1,4 +1,4 @@
-// X's two endpoints for the signed-in user's profile, v1.1 account/verify_credentials and v2 GET /2/users/me, each answer passed on exactly as X wrote it.
+// X's two endpoints for the signed-in user's profile, v1.1 account/verify_credentials and v2 GET /2/users/me, each answer passed on exactly as X wrote it; and the user its token answer names.
 
 import { type Credentials, type OAuth1Client, ProviderResponseError, ProviderStatusError } from "../oauth1/index.js";
 

@@ -1,4 +1,4 @@
-// The signed-in user's profile from whichever endpoint X allows the app: v1.1 verify_credentials, or X API v2 /2/users/me.
+// The signed-in user's profile from whichever endpoint X allows the app: v1.1 verify_credentials, or X API v2 /2/users/me; or, with `none`, from X's token answer.
 
 import type { Settings } from "../config.js";
 import { SignInError } from "../errors.js";
