@@ -23,6 +23,9 @@ export interface TwitterAuthOptions {
    * Where the profile comes from. Env `TWITTER_PROFILE_ENDPOINT`. Default `auto`: v1.1
    * `account/verify_credentials`, and v2 `GET /2/users/me` when X refuses v1.1 at the app's access
    * level (remembered for an hour). `verify_credentials` or `users_me`: that endpoint only.
+   * `none` (OAuth 1.0a only): no profile call at all, so nothing billed at X; the id and screen name
+   * come from X's `oauth/access_token` answer, the name is the screen name, no avatar and no email
+   * (not with `includeEmail`); `/auth` answers `{"id","screenName"}`. See docs/behaviour.md#the-profile.
    */
   profileEndpoint?: ProfileEndpoint;
   /** `x_auth_access_type` on the request token. Env `TWITTER_ACCESS_TYPE`. Default: the app's own permission. */
@@ -50,8 +53,8 @@ export interface TwitterAuthOptions {
 }
 
 /** The settings of TWITTER_PROFILE_ENDPOINT / profileEndpoint. */
-export type ProfileEndpoint = "auto" | "verify_credentials" | "users_me";
-const PROFILE_ENDPOINTS: readonly ProfileEndpoint[] = ["auto", "verify_credentials", "users_me"];
+export type ProfileEndpoint = "auto" | "verify_credentials" | "users_me" | "none";
+const PROFILE_ENDPOINTS: readonly ProfileEndpoint[] = ["auto", "verify_credentials", "users_me", "none"];
 
 /** Seven days. */
 export const DEFAULT_SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -124,7 +127,7 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     throw new ConfigurationError(missing, "not set", `Locally, add to .dev.vars: ${lines}, then restart wrangler dev. Deployed, run npx wrangler secret put NAME for each.`);
   }
   const sessionSecrets = sessionSecretList(env.SESSION_SECRET!);
-  return {
+  const settings: Settings = {
     consumerKey: env.TWITTER_CLIENT_ID!,
     consumerSecret: env.TWITTER_CLIENT_SECRET!,
     sessionSecret: sessionSecrets[0]!,
@@ -144,7 +147,12 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     revokeOnLogout: options.revokeOnLogout ?? oneOf("TWITTER_REVOKE_ON_LOGOUT", env.TWITTER_REVOKE_ON_LOGOUT, ["true", "false"]) !== "false",
     publicOrigin: siteOrigin("PUBLIC_ORIGIN", options.publicOrigin ?? env.PUBLIC_ORIGIN),
   };
+  if (settings.profileEndpoint === "none" && settings.includeEmail) throw variableError("TWITTER_PROFILE_ENDPOINT", `none while TWITTER_INCLUDE_EMAIL is true ${NO_PROFILE_NO_EMAIL}`);
+  return settings;
 }
+
+/** `none` reads no profile, so there is no email to read: the two settings (or options) contradict each other. */
+const NO_PROFILE_NO_EMAIL = "(none reads no profile, so no email: choose auto or users_me for the email)";
 
 /**
  * SESSION_SECRET as a list, newest first: one secret, or several separated by commas during a
@@ -237,6 +245,7 @@ export function checkOptions(options: TwitterAuthOptions): void {
   oneOf("accessType", options.accessType, ["read", "write"], optionError);
   oneOf("authorizePage", options.authorizePage, ["authenticate", "authorize"], optionError);
   oneOf("profileEndpoint", options.profileEndpoint, PROFILE_ENDPOINTS, optionError);
+  if (options.profileEndpoint === "none" && options.includeEmail) throw optionError("profileEndpoint", `none while includeEmail is true ${NO_PROFILE_NO_EMAIL}`);
   if (options.afterLogout !== undefined && safeNextPath(options.afterLogout) === undefined) {
     throw optionError("afterLogout", "not a path on this site, such as /");
   }

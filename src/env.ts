@@ -30,7 +30,7 @@ export interface Env {
   TWITTER_TIMEOUT_MS?: string | number;
   /** true (or "true") to ask X for the user's email (needs X's email permission). */
   TWITTER_INCLUDE_EMAIL?: string | boolean;
-  /** Where the profile comes from: "auto" (default: v1.1 verify_credentials, v2 users/me when X refuses v1.1 at the app's access level), "verify_credentials" or "users_me". */
+  /** Where the profile comes from: "auto" (default: v1.1 verify_credentials, v2 users/me when X refuses v1.1 at the app's access level), "verify_credentials", "users_me", or "none" (OAuth 1.0a only: the id and screen name from X's access_token answer, no profile call, nothing billed at X). */
   TWITTER_PROFILE_ENDPOINT?: string;
   /** "read" or "write": `x_auth_access_type` on the request token. Default: the app's permission. */
   TWITTER_ACCESS_TYPE?: string;

@@ -28,8 +28,8 @@ const TOKEN_CHARACTERS = /^[\x21\x23-\x7e]+$/;
  * cookie is cleared; a callback without it, or with another token, changes nothing. On success a
  * session starts (its own random id and cookie, ending the session the browser had before, if
  * any) and the answer is X's profile JSON exactly as X sent it (verify_credentials', or
- * /2/users/me's when X allows the app only v2: see fetchProfile), or a 303 to the `next` path
- * /login was given.
+ * /2/users/me's when X allows the app only v2: see fetchProfile; `{"id","screenName"}` from X's
+ * token answer with TWITTER_PROFILE_ENDPOINT=none), or a 303 to the `next` path /login was given.
  */
 export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
   const denied = tokenParameter(c, "denied");
@@ -113,7 +113,7 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   await afterAnswer(c, Promise.allSettled(later));
   c.header("Cache-Control", "no-store");
   if (pending.next !== undefined) return c.redirect(pending.next, 303);
-  // X's JSON as it came: v1.1's user object, or v2's {"data":{...}}; the header says which.
+  // X's JSON as it came: v1.1's user object, or v2's {"data":{...}}; with `none`, {"id","screenName"}. The header says which.
   return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8", "X-Twitter-Profile-Source": source });
 }
 

@@ -1,4 +1,4 @@
-// X's two endpoints for the signed-in user's profile, v1.1 account/verify_credentials and v2 GET /2/users/me, each answer passed on exactly as X wrote it.
+// X's two endpoints for the signed-in user's profile, v1.1 account/verify_credentials and v2 GET /2/users/me, each answer passed on exactly as X wrote it; and the user its token answer names.
 
 import { type Credentials, type OAuth1Client, ProviderResponseError, ProviderStatusError } from "../oauth1/index.js";
 
@@ -71,8 +71,25 @@ function readProfile(json: string, [object, ...names]: Fields): TwitterProfile |
   } catch {
     return undefined;
   }
+  return readUser(user, names);
+}
+
+/**
+ * The user X names in its OAuth 1.0a `oauth/access_token` answer, `user_id` and `screen_name`
+ * (X's extension of RFC 5849 section 2.3), for TWITTER_PROFILE_ENDPOINT=none: no profile call.
+ * The name is the screen name; no avatar, no email. Undefined when either is missing or the id is
+ * not digits.
+ * @see https://docs.x.com/resources/fundamentals/authentication/api-reference
+ */
+export function userOfTokenAnswer(parameters: URLSearchParams): TwitterProfile | undefined {
+  return readUser(Object.fromEntries(parameters), TOKEN_ANSWER_FIELDS);
+}
+/** The id and screen name; the token answer has no name, avatar or email. */
+const TOKEN_ANSWER_FIELDS = ["user_id", "screen_name", undefined, undefined, undefined] as const;
+
+function readUser(user: Record<string, unknown>, names: readonly (string | undefined)[]): TwitterProfile | undefined {
   const [id, screenName, name, image, email] = names.map((name) => {
-    const value = user[name];
+    const value = name === undefined ? undefined : user[name];
     // Well-formed: a lone surrogate from X would break encodeURIComponent, TextEncoder round trips and headers downstream.
     return typeof value === "string" && value !== "" ? value.toWellFormed() : undefined;
   });

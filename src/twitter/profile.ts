@@ -1,13 +1,14 @@
-// The signed-in user's profile from whichever endpoint X allows the app: v1.1 verify_credentials, or X API v2 /2/users/me.
+// The signed-in user's profile from whichever endpoint X allows the app: v1.1 verify_credentials, or X API v2 /2/users/me; or, with `none`, from X's token answer.
 
 import type { Settings } from "../config.js";
+import { SignInError } from "../errors.js";
 import { logProfileFallback } from "../log.js";
-import { type Credentials, type OAuth1Client, OAuth1Error } from "../oauth1/index.js";
-import { type VerifiedCredentials, getUsersMe, verifyCredentials } from "./account.js";
+import { type Credentials, type OAuth1Client, OAuth1Error, type TokenResponse } from "../oauth1/index.js";
+import { type VerifiedCredentials, getUsersMe, userOfTokenAnswer, verifyCredentials } from "./account.js";
 import { type ProviderFailureContext, accessLevelError, explainProviderFailure, isAccessRefusal, providerDetails } from "./errors.js";
 
-/** Which endpoint served the profile (the `X-Twitter-Profile-Source` header of /auth's answer). */
-export type ProfileSource = "verify_credentials" | "users_me";
+/** Which endpoint served the profile (the `X-Twitter-Profile-Source` header of /auth's answer): `access_token` with `none`. */
+export type ProfileSource = "verify_credentials" | "users_me" | "access_token";
 
 /** How long a refusal is remembered before v1.1 (or the email) is asked for again: the app may have been upgraded. */
 export const REMEMBER_REFUSAL_MS = 60 * 60 * 1000;
@@ -26,17 +27,19 @@ const remember = (key: string) => refusals.until.set(key, refusals.now() + REMEM
  * JSON is what /auth has always answered); when X refuses it at the app's access level (403 error
  * 453; 404 or 410 once retired), v2 `GET /2/users/me` with the same token, and for the next hour
  * v2 straight away. `verify_credentials`, `users_me`: that one only. Refused at the access level
- * with nothing left to try: 502 `twitter_access_level`.
+ * with nothing left to try: 502 `twitter_access_level`. `none`: no call; the user X named in
+ * the token answer (see profileOfTokenAnswer).
  *
  * @throws {SignInError} the explained failure of the last call to X
  */
 export async function fetchProfile(
   client: OAuth1Client,
-  token: Credentials,
+  token: TokenResponse,
   settings: Pick<Settings, "consumerKey" | "apiBaseUrl" | "includeEmail" | "profileEndpoint">,
   context: ProviderFailureContext,
 ): Promise<VerifiedCredentials & { source: ProfileSource }> {
   const mode = settings.profileEndpoint;
+  if (mode === "none") return profileOfTokenAnswer(token);
   const key = `${settings.consumerKey}\n${settings.apiBaseUrl}`;
   let step: ProfileSource = "users_me";
   try {
@@ -79,4 +82,24 @@ async function usersMe(client: OAuth1Client, token: Credentials, includeEmail: b
     logProfileFallback({ fallback: "without_email", ...providerDetails(error) });
     return profile;
   }
+}
+
+/**
+ * TWITTER_PROFILE_ENDPOINT=none: the user from X's `oauth/access_token` answer, with no call to X
+ * (nothing billed). The JSON /auth answers is `{"id","screenName"}`, the id a string: the names
+ * /me uses, as X sent no profile to pass on. An answer without a `user_id` of digits and a
+ * `screen_name` is X's fault: 502 `twitter_bad_response`, and no session starts.
+ *
+ * @throws {SignInError} 502 `twitter_bad_response`
+ */
+function profileOfTokenAnswer(token: TokenResponse): VerifiedCredentials & { source: "access_token" } {
+  const profile = userOfTokenAnswer(token.parameters);
+  if (!profile) {
+    throw new SignInError(
+      502,
+      "twitter_bad_response",
+      "Twitter's answer (access_token) names no user (a user_id of digits and a screen_name), which TWITTER_PROFILE_ENDPOINT=none signs in with. Try again later; if it persists, set TWITTER_PROFILE_ENDPOINT=auto.",
+    );
+  }
+  return { json: JSON.stringify({ id: profile.id, screenName: profile.screenName }), profile, source: "access_token" };
 }

@@ -344,11 +344,11 @@ describe("TWITTER_PROFILE_ENDPOINT", () => {
     const auth = await signIn(freeEnv({ TWITTER_PROFILE_ENDPOINT: "verify_credentials" }), "option_user", host);
     expect(auth.headers.get("X-Twitter-Profile-Source")).toBe("users_me");
 
-    expect(() => twitterAuth({ profileEndpoint: "v2" as never })).toThrow(new TypeError("twitterAuth()/twitterSession() option profileEndpoint is not one of: auto, verify_credentials, users_me."));
+    expect(() => twitterAuth({ profileEndpoint: "v2" as never })).toThrow(new TypeError("twitterAuth()/twitterSession() option profileEndpoint is not one of: auto, verify_credentials, users_me, none."));
     const misconfigured = await send(freeEnv({ TWITTER_PROFILE_ENDPOINT: "v2" }), "/login");
     await expectError(misconfigured, 500, {
       error: "server_misconfigured",
-      error_description: "The server's TWITTER_PROFILE_ENDPOINT setting is not one of: auto, verify_credentials, users_me. Fix it in wrangler.toml [vars] or .dev.vars.",
+      error_description: "The server's TWITTER_PROFILE_ENDPOINT setting is not one of: auto, verify_credentials, users_me, none. Fix it in wrangler.toml [vars] or .dev.vars.",
     });
   });
 });

@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { BUNDLE_BUDGET_BYTES } from "../../support/bundle-budget.ts";
+import { writeBlock } from "../../support/generated-block.ts";
 import { codeBlock } from "../../support/markdown.ts";
+import { describeMachine } from "../signin/machine.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 const require = createRequire(import.meta.url);
@@ -90,6 +92,32 @@ What the package adds to a host Worker (the README's example minus the same app 
   Whole README example: ${kib(builds["with-hono"]!.gzipped)} with "hono", ${kib(builds["with-tiny"]!.gzipped)} with "hono/tiny".
 This repository's deployed Worker (landing page, gateway mode): ${deployed.gzipped} bytes gzipped against its budget of
 ${BUNDLE_BUDGET_BYTES} (test/node/bundle-size.test.ts holds it there; information here, never a verdict).`);
+
+  // The figures the docs quote, written where they quote them (test/node/docs-figures.test.ts checks they agree).
+  const bytes = (b: number) => `${kib(b)} (${b.toLocaleString("en-US")} bytes)`;
+  const [withHono, withTiny] = [adds("with-hono", "without-hono"), adds("with-tiny", "without-tiny")];
+  const from = `From \`npm run bench:bundle\`, ${new Date().toISOString().slice(0, 10)}, commit ${describeMachine().commit}`;
+  const blocks: [string, string][] = [
+    [
+      "docs/benchmarks.md",
+      [
+        `${from}; built by \`wrangler deploy --dry-run\` (\`minify = true\`), gzipped at level 9 (wrangler's own figure beside it):`,
+        "",
+        "| Bundle | gzipped | |",
+        "| --- | --- | --- |",
+        `| This repository's deployed Worker | ${bytes(deployed.gzipped)} | budget ${BUNDLE_BUDGET_BYTES / 1024} KiB (${BUNDLE_BUDGET_BYTES.toLocaleString("en-US")} bytes, held by \`npm test\`, which prints the figure): ${(BUNDLE_BUDGET_BYTES - deployed.gzipped).toLocaleString("en-US")} bytes left |`,
+        `| What the package adds to a host Worker (the README's example minus the same app without the sign-in) | ${bytes(withHono)} on \`hono\`, ${bytes(withTiny)} on \`hono/tiny\` | the package's routes are built on \`hono/tiny\` |`,
+        `| The README's example, whole | ${kib(builds["with-hono"]!.gzipped)} with \`hono\`, ${kib(builds["with-tiny"]!.gzipped)} with \`hono/tiny\` (wrangler's own count: ${builds["with-hono"]!.wranglerGzipKiB} and ${builds["with-tiny"]!.wranglerGzipKiB} KiB) | the bare app ${kib(builds["without-hono"]!.gzipped)} and ${kib(builds["without-tiny"]!.gzipped)}: the app's own Hono is what differs |`,
+      ].join("\n"),
+    ],
+    [
+      "docs/library.md",
+      `the package adds **${kib(withHono)} gzipped** to an app on \`hono\` and ${kib(withTiny)} to one on \`hono/tiny\` (its own routes are ` +
+        `built on \`hono/tiny\`); the whole example is ${kib(builds["with-hono"]!.gzipped)} with \`hono\`, ${kib(builds["with-tiny"]!.gzipped)} with \`hono/tiny\` ` +
+        `(${from.slice(5)}; [benchmarks.md](benchmarks.md#the-bundle) has the run).`,
+    ],
+  ];
+  for (const [file, block] of blocks) if (writeBlock(file, "bundle", block)) console.log(`(wrote the figures into ${file})`);
 } finally {
   rmSync(project, { recursive: true, force: true });
 }

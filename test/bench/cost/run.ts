@@ -23,7 +23,9 @@ import { PROJECT_ROOT } from "../../../tools/dev/dev-server.ts";
 import type { SignInBenchResult } from "../signin/run.ts";
 import { describeMachine, runId } from "../signin/machine.ts";
 // Types only: worker.ts runs inside workerd, never in Node.
-import type { Contender, Counts, Info, RoundResult, SignOutCounts, StoreCounts } from "./worker.ts";
+import type { Contender, Counts, Info, ProfileEndpoint, RoundResult, SignOutCounts, StoreCounts } from "./worker.ts";
+import { writeBlock } from "../../support/generated-block.ts";
+import { PROFILE_CHOICES, SIGN_INS_PER_MONTH as X_SIGN_INS, X_PRICES, X_PRICE_SOURCE, usd, xPerMonth, xPerSignIn, xShareMarkdown } from "./x-share.ts";
 
 /** Published prices as of this writing (November 2026); see PRICE_SOURCES. USD. */
 export const PRICES = {
@@ -202,6 +204,7 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
     }
 
     // 4. Prices.
+    const figures: Partial<CloudflareFigures> = { workerCpuMs: result.workerCpuMs, skeletonCpuMs: result.skeletonCpuMs };
     const realCounts = result.counts.real;
     const minimum: PerSignIn = { ...perOperation(undefined), requests: 2, reads: 1, writes: 1, deletes: 1, cpuMs: Math.ceil(10 * (result.skeletonCpuMs ?? 0.1)) / 10 };
     if (realCounts) {
@@ -246,6 +249,7 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       if (objectSignIn) {
         print(`  each further million sign-ins once every allowance is used up: KV $${fixed(marginal(perSignIn), 2)}, Durable Object store $${fixed(marginal(objectSignIn), 2)}`);
       }
+      Object.assign(figures, { signIns: { kv: [real.total, marginal(perSignIn)], object: object && objectSignIn && [object.total, marginal(objectSignIn)] }, minimum: floor.total });
       if (!("error" in stores)) {
         // Session reads alone (the Worker's requests and CPU are the same with either store: not counted here).
         const readsOf = (c: Counts) => ({ ...perOperation(c), requests: 0, cpuMs: 0 });
@@ -265,9 +269,17 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
           for (const line of priceLines(`${label}, per read`, reads[name], bills[name])) print(line);
         }
         print(`  each further million session reads once every allowance is used up: KV $${fixed(marginal(reads.kv), 2)}, Durable Object store $${fixed(marginal(reads.object), 2)}`);
+        figures.reads = { kv: [bills.kv.total, marginal(reads.kv)], object: [bills.object.total, marginal(reads.object)] };
       }
     }
-    // 5. Before anyone signs in: what the limiter lets one network spend on /login's KV write.
+    const block = cloudflareMarkdown(figures, `${new Date(started).toISOString().slice(0, 10)}, commit ${commit}`);
+    if (block && writeBlock("docs/benchmarks.md", "cloudflare-cost", block)) print("  (wrote these prices into docs/benchmarks.md)");
+    // 5. X's share beside the Worker's, per protocol and profile choice.
+    const profiles = await call<Partial<Record<ProfileEndpoint, Counts | { error: string }>>>("/count-profiles");
+    for (const line of xShareLines(profiles, result.monthly)) print(line);
+    for (const file of ["docs/x-app.md", "docs/benchmarks.md"]) if (writeBlock(file, "x-share", xShareMarkdown())) print(`  (wrote the table into ${file})`);
+
+    // 6. Before anyone signs in: what the limiter lets one network spend on /login's KV write.
     for (const line of loginSpendLines(result.counts.real)) print(line);
   } catch (error) {
     if (result.errors.length === 0) result.errors.push(error instanceof Error ? error.message : String(error));
@@ -376,6 +388,70 @@ function operationsTable(counts: Partial<Record<Contender, Counts>>): string[] {
   }
   if (real.kv.list > 0) extra.push(`${real.kv.list} KV list after the answer: the cap (MAX_SESSIONS_PER_USER), the user's sessions listed to end the oldest beyond it`);
   lines.push(`beyond the protocol's minimum (3 calls to X, one KV put, get and delete): ${extra.length === 0 ? "nothing" : extra.join("; ")}`);
+  return lines;
+}
+
+/** What docs/benchmarks.md quotes of part 3: each a month's total and each further million's, USD. */
+interface CloudflareFigures {
+  signIns: { kv: [number, number]; object: [number, number] | undefined };
+  reads: { kv: [number, number]; object: [number, number] };
+  minimum: number;
+  workerCpuMs: number | undefined;
+  skeletonCpuMs: number | undefined;
+}
+
+/** The Markdown block docs/benchmarks.md quotes, from this run's figures; undefined when a figure is missing (the docs keep the last complete run's). */
+function cloudflareMarkdown(f: Partial<CloudflareFigures>, from: string): string | undefined {
+  if (!f.signIns?.object || !f.reads || f.minimum === undefined || f.workerCpuMs === undefined || f.skeletonCpuMs === undefined) return undefined;
+  const dollars = (value: number) => `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const pair = ([month, further]: [number, number]) => `${dollars(month)} (further million: ${dollars(further)})`;
+  return [
+    `From \`npm run bench:cost\`, ${from}:`,
+    "",
+    "| A month on Workers Paid, at Cloudflare's published prices | KV | Durable Object store |",
+    "| --- | --- | --- |",
+    `| ${SIGN_INS_PER_MONTH.toLocaleString("en-US")} sign-ins | ${pair(f.signIns.kv)} | ${pair(f.signIns.object)} |`,
+    `| ${SESSION_READS_PER_MONTH.toLocaleString("en-US")} session reads, the store's part | ${pair(f.reads.kv)} | ${pair(f.reads.object)} |`,
+    `| the protocol's minimum (the skeleton, KV), ${SIGN_INS_PER_MONTH.toLocaleString("en-US")} sign-ins | ${dollars(f.minimum)} | |`,
+    `| Worker CPU per sign-in (its own code, I/O answered at once) | ${fixed(f.workerCpuMs, 2)} ms (skeleton ${fixed(f.skeletonCpuMs, 2)} ms) | the same code |`,
+  ].join("\n");
+}
+
+/** The billed profile reads X's answer to each endpoint counts as (a User: Read, by our inference: see x-share.ts). */
+const PROFILE_PATHS = ["GET /1.1/account/verify_credentials.json", "GET /2/users/me"];
+
+/**
+ * X's share beside the Worker's: for each protocol and profile choice, the calls to X one sign-in
+ * made here (OAuth 1.0a, counted per TWITTER_PROFILE_ENDPOINT; OAuth 2.0 is not in this harness),
+ * the billed reads x-share.ts declares (a disagreement with the count is printed), and the month
+ * at SIGN_INS_PER_MONTH sign-ins, each its user's first of the UTC day (X's highest bill).
+ */
+function xShareLines(profiles: Partial<Record<ProfileEndpoint, Counts | { error: string }>>, monthly: CostResult["monthly"]): string[] {
+  const worker = monthly ? `KV ${usd(monthly.real)}, Durable Object store ${monthly.object === undefined ? "n/a" : usd(monthly.object)}` : "n/a";
+  const lines = [
+    "",
+    `X's share beside the Worker's, per protocol and profile choice, for ${X_SIGN_INS.toLocaleString("en-US")} sign-ins a month: X at its published pay-per-use price ` +
+      `(User: Read ${usd(X_PRICES.userRead)} per resource, deduplicated per UTC day; ${X_PRICE_SOURCE}), assuming every sign-in is its user's first of that UTC day ` +
+      `(X's highest bill; a user's further sign-ins that day add nothing at X); the OAuth endpoints carry no price in X's table. The Worker's month is the same for every ` +
+      `choice (a profile call is a subrequest, which Workers do not bill): ${worker}.`,
+  ];
+  const rows = [["protocol", "profile", "calls to X per sign-in (counted)", "billed reads", "X per sign-in", "X per month", "Worker per month (KV)"]];
+  const problems: string[] = [];
+  for (const choice of PROFILE_CHOICES) {
+    const setting = choice.protocol === "OAuth 1.0a" ? (choice.profile.split(" ")[0] as ProfileEndpoint) : undefined;
+    const counted = setting && profiles[setting];
+    let calls = "not in this harness";
+    if (counted && "error" in counted) calls = `error: ${counted.error}`;
+    else if (counted) {
+      calls = Object.entries(counted.subrequests).map(([path, n]) => `${n}× ${path}`).join(", ");
+      const reads = PROFILE_PATHS.reduce((sum, path) => sum + (counted.subrequests[path] ?? 0), 0);
+      if (reads !== choice.userReads) problems.push(`${choice.protocol} ${setting}: ${reads} profile call(s) counted, ${choice.userReads} declared in x-share.ts`);
+    }
+    const workerMonth = !setting ? "not measured here" : monthly ? usd(monthly.real) : "n/a";
+    rows.push([choice.protocol, choice.profile, calls, String(choice.userReads), usd(xPerSignIn(choice)), usd(xPerMonth(choice)), workerMonth]);
+  }
+  lines.push(...table(rows).map((line) => `  ${line}`));
+  for (const problem of problems) lines.push(`  MISMATCH: ${problem}`);
   return lines;
 }
 

@@ -3,8 +3,9 @@
 // It drives whole sign-ins (GET /login, then GET /auth with the cookie and X's callback query)
 // straight into a Worker's fetch handler, in this isolate, with every binding and the network
 // replaced by counting stand-ins that answer at once:
-//   - fetch (globalThis.fetch): answers X's request_token, access_token and verify_credentials as
-//     X does (form bodies; the user object run.ts passes in), and counts every call by method and path;
+//   - fetch (globalThis.fetch): answers X's request_token, access_token, verify_credentials and
+//     /2/users/me as X does (form bodies; the user object run.ts passes in), and counts every call by
+//     method and path (/count-profiles: per TWITTER_PROFILE_ENDPOINT choice);
 //   - KV: an in-memory namespace that counts get, put, delete, list and getWithMetadata;
 //   - the Durable Object store: the real AuthStore (exported below as a subclass that counts the
 //     SQLite rows its statements read and write, as Cloudflare bills them, its alarms and storage
@@ -28,6 +29,9 @@ import { MemoryKv } from "../memory-kv.ts";
 import skeleton from "../skeleton/worker.ts";
 
 export type Contender = "real" | "skeleton" | "harness";
+/** The TWITTER_PROFILE_ENDPOINT choices /count-profiles signs in with (the first, auto, at an app with v1.1 access). */
+export type ProfileEndpoint = "auto" | "verify_credentials" | "users_me" | "none";
+export const PROFILE_ENDPOINTS: readonly ProfileEndpoint[] = ["auto", "verify_credentials", "users_me", "none"];
 export const CONTENDERS: readonly Contender[] = ["real", "skeleton", "harness"];
 
 export interface Counts {
@@ -236,6 +240,9 @@ async function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<
   if (url.startsWith(`${X}/1.1/account/verify_credentials.json`)) {
     return new Response(p.VERIFY_CREDENTIALS_BODY, { status: 200, headers: { "Content-Type": "application/json;charset=utf-8" } });
   }
+  if (url.startsWith(`${X}/2/users/me`)) {
+    return Response.json({ data: { id: p.USER_ID, name: p.SCREEN_NAME, username: p.SCREEN_NAME } });
+  }
   return new Response('{"errors":[{"code":34,"message":"Sorry, that page does not exist."}]}', { status: 404, headers: { "Content-Type": "application/json" } });
 }
 
@@ -254,9 +261,9 @@ const harness: Handler = {
 
 const HANDLERS: Record<Contender, Handler> = { real, skeleton: skeleton as Handler, harness };
 
-function environment(contender: Contender, p: HarnessEnv): unknown {
+function environment(contender: Contender, p: HarnessEnv, profileEndpoint?: ProfileEndpoint): unknown {
   const credentials = { TWITTER_CLIENT_ID: p.CONSUMER_KEY, TWITTER_CLIENT_SECRET: p.CONSUMER_SECRET };
-  if (contender === "real") return { ...credentials, SESSION_SECRET: p.SESSION_SECRET, AUTH_KV: kv, LOGIN_RATE_LIMITER: rateLimiter };
+  if (contender === "real") return { ...credentials, SESSION_SECRET: p.SESSION_SECRET, AUTH_KV: kv, LOGIN_RATE_LIMITER: rateLimiter, TWITTER_PROFILE_ENDPOINT: profileEndpoint };
   if (contender === "skeleton") {
     return {
       ...credentials,
@@ -318,7 +325,8 @@ async function signIn(contender: Contender, env: unknown, index: number): Promis
   const auth = await handler.fetch(new Request(callback, { headers: cookie ? { ...headers, Cookie: cookie } : headers }), env, executionContext);
   const body = await auth.text();
   counts.statuses.push(`auth ${auth.status}`);
-  if (auth.status !== 200 || !body.includes(`"screen_name":"${provider!.SCREEN_NAME}"`)) throw new Error(`${contender}: /auth answered ${auth.status}: ${body.slice(0, 200)}`);
+  // The screen name as v1.1 (screen_name), v2 (username) or TWITTER_PROFILE_ENDPOINT=none (screenName) names it.
+  if (auth.status !== 200 || !new RegExp(`"(screen_name|username|screenName)":"${provider!.SCREEN_NAME}"`).test(body)) throw new Error(`${contender}: /auth answered ${auth.status}: ${body.slice(0, 200)}`);
   if (pending.length > 0) await Promise.all(pending.splice(0));
   counts.signIns += 1;
   return auth.headers
@@ -326,6 +334,22 @@ async function signIn(contender: Contender, env: unknown, index: number): Promis
     .map((c) => c.slice(0, c.indexOf(";") === -1 ? undefined : c.indexOf(";")))
     .filter((c) => !/=$/.test(c))
     .join("; ");
+}
+
+/** What `run` does for each key, counted from zero (an empty KV each time), or the error it threw. */
+async function countEach<K extends string>(keys: readonly K[], run: (key: K) => Promise<unknown>): Promise<Partial<Record<K, Counts | { error: string }>>> {
+  const all: Partial<Record<K, Counts | { error: string }>> = {};
+  for (const key of keys) {
+    counts = emptyCounts();
+    kv.clear();
+    try {
+      await run(key);
+      all[key] = counts;
+    } catch (error) {
+      all[key] = { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  return all;
 }
 
 /** The real Worker's sign-outs, counted: each scenario from a fresh store, the sign-ins before it not counted. */
@@ -419,18 +443,12 @@ export default {
 
     if (url.pathname === "/count") {
       // One sign-in per contender, counted from zero.
-      const all: Partial<Record<Contender, Counts | { error: string }>> = {};
-      for (const contender of CONTENDERS) {
-        counts = emptyCounts();
-        kv.clear();
-        try {
-          await signIn(contender, environment(contender, env), 1);
-          all[contender] = counts;
-        } catch (error) {
-          all[contender] = { error: error instanceof Error ? error.message : String(error) };
-        }
-      }
-      return Response.json(all);
+      return Response.json(await countEach(CONTENDERS, (contender) => signIn(contender, environment(contender, env), 1)));
+    }
+
+    if (url.pathname === "/count-profiles") {
+      // One real sign-in per TWITTER_PROFILE_ENDPOINT choice, its calls to X counted from zero.
+      return Response.json(await countEach(PROFILE_ENDPOINTS, (choice) => signIn("real", environment("real", env, choice), 1)));
     }
 
     if (url.pathname === "/count-stores") {
@@ -456,6 +474,6 @@ export default {
       return Response.json(result);
     }
 
-    return new Response("cost harness: /info, /count, /count-stores, POST /round\n", { status: 404 });
+    return new Response("cost harness: /info, /count, /count-profiles, /count-stores, POST /round\n", { status: 404 });
   },
 };
