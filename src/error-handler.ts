@@ -39,7 +39,7 @@ const NOT_CONFIGURED = new SignInError(500, "server_misconfigured", "This site's
  * True when the request was sent to the developer's own machine (localhost, *.localhost, 127.x,
  * [::1], as `wrangler dev` serves): only there does the answer name the settings at fault.
  */
-function isLocalDevelopment(c: Context): boolean {
+export function isLocalDevelopment(c: Context): boolean {
   const { hostname } = new URL(c.req.url);
   return hostname === "localhost" || hostname.endsWith(".localhost") || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

@@ -158,5 +158,5 @@ export function accessLevelError(error: OAuth1Error, step: "verify_credentials" 
   // X's own code says for certain; a bare 403 (no code) is most likely the access level, not certainly.
   const said = code === undefined ? `(HTTP ${error.status}, no X error code)` : `(error ${code})`;
   const certainty = code === undefined ? "If it persists, that is what to change." : "Trying again will not help.";
-  return new SignInError(502, "twitter_access_level", `Twitter refused this app GET ${endpoint} at its access level ${said}. ${fix} ${certainty}`, { cause: error });
+  return new SignInError(502, "twitter_access_level", `Twitter does not let this app call GET ${endpoint} at its access level ${said}. ${fix} ${certainty}`, { cause: error });
 }
