@@ -1,6 +1,6 @@
 // A newcomer's first hour with the Worker itself: the landing page's sign-in comes back to it, and the pages and messages met on localhost say what to do.
 import { env, exports } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import app from "../../src/index";
 import { callback, decide, nextClientIp, startLogin } from "./support/browser";
 
@@ -105,5 +105,53 @@ describe("messages on localhost", () => {
     const remote = await send("https://evil.example/login", deployed);
     expect(remote.status).toBe(400);
     expect(await remote.json()).toEqual({ error: "wrong_host", error_description: "This sign-in is served at https://login.example.org. Open it there." });
+  });
+});
+
+describe("a stand-in that is not running", () => {
+  const closed = () => inject("closedTestOrigin");
+
+  beforeEach(() => {
+    // Miniflare's outbound service answers a refused connection with a 500 of its own: the
+    // runtime's rejection (what wrangler dev gives for a stopped stand-in) is played by a stub.
+    const real = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      const refused = url.startsWith(closed()) || url.startsWith("https://api.unreachable.example/");
+      return refused ? Promise.reject(new TypeError("Network connection lost.")) : real(input, init);
+    });
+  });
+
+  it("names, on localhost, the address that did not answer and the setting that points at it", async () => {
+    const bindings = { ...env, TWITTER_REQUEST_TOKEN_URL: `${closed()}/oauth/request_token` };
+    for (const origin of [SITE, "http://127.0.0.1:8787"]) {
+      const response = await send(`${origin}/login`, bindings);
+      expect(response.status).toBe(502);
+      expect(await response.json()).toEqual({
+        error: "twitter_unreachable",
+        error_description: `Twitter could not be reached (request_token). Nothing answered at ${closed()}/oauth/request_token (the TWITTER_REQUEST_TOKEN_URL setting). Is the local X stand-in running? Try again.`,
+      });
+    }
+  });
+
+  it("names a loopback address from any host (only a developer's stand-in lives there), never a secret or a query", async () => {
+    const bindings = { ...env, TWITTER_REQUEST_TOKEN_URL: `${closed()}/oauth/request_token?key=not-to-be-shown` };
+    const response = await send("https://login.example.org/login", bindings);
+    expect(response.status).toBe(502);
+    const body = await response.json<{ error: string; error_description: string }>();
+    expect(body.error_description).toContain(`Nothing answered at ${closed()}/oauth/request_token (the TWITTER_REQUEST_TOKEN_URL setting).`);
+    for (const value of ["not-to-be-shown", env.TWITTER_CLIENT_SECRET, env.SESSION_SECRET, env.TWITTER_CLIENT_ID]) expect(JSON.stringify(body)).not.toContain(value);
+  });
+
+  it("keeps the address of X to itself for a deployed site's visitors", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const bindings = { ...env, TWITTER_REQUEST_TOKEN_URL: "https://api.unreachable.example/oauth/request_token" };
+    const deployed = await send("https://login.example.org/login", bindings);
+    expect(deployed.status).toBe(502);
+    expect(await deployed.json()).toEqual({ error: "twitter_unreachable", error_description: "Twitter could not be reached (request_token). Try again." });
+    const local = await send(`${SITE}/login`, bindings);
+    expect(((await local.json()) as { error_description: string }).error_description).toBe(
+      "Twitter could not be reached (request_token). Nothing answered at https://api.unreachable.example/oauth/request_token (the TWITTER_REQUEST_TOKEN_URL setting). Try again.",
+    );
   });
 });
