@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { codeBlock } from "../support/markdown.ts";
+import { run } from "./run.ts";
 
 /** A package of this repository's own install. */
 const packageRoot = (name: string) => join(import.meta.dirname, "..", "..", "node_modules", name);
@@ -18,20 +19,7 @@ const WORKER_SOURCE = codeBlock("README.md", "ts", "// src/index.ts");
 const project = mkdtempSync(join(tmpdir(), "library-files-"));
 
 /** Runs a command in the project; its output when it fails. */
-function run(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, {
-      cwd: project,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
-      timeout: 120_000,
-    });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(" ")} failed:\n${stdout ?? ""}\n${stderr ?? ""}`);
-  }
-}
+const inProject = (command: string, args: string[]) => run(command, args, project);
 
 beforeAll(() => {
   writeFileSync(join(project, "package.json"), PACKAGE_JSON);
@@ -62,8 +50,8 @@ describe("docs/library.md's whole files for a stranger's Worker", () => {
   });
 
   it("type-check as written (npm run check), the package's types from the tarball", () => {
-    run(process.execPath, [tsc, "-p", "tsconfig.json"]);
-    const files = run(process.execPath, [tsc, "-p", "tsconfig.json", "--listFilesOnly"]).split("\n");
+    inProject(process.execPath, [tsc, "-p", "tsconfig.json"]);
+    const files = inProject(process.execPath, [tsc, "-p", "tsconfig.json", "--listFilesOnly"]).split("\n");
     expect(files.some((file) => file.includes("node_modules/hono-sign-in-with-twitter/dist/twitter-auth.d.ts"))).toBe(true);
     expect(files.some((file) => /lib\.dom\.d\.ts$/.test(file))).toBe(false);
   });
@@ -72,12 +60,12 @@ describe("docs/library.md's whole files for a stranger's Worker", () => {
     const { compilerOptions, ...rest } = JSON.parse(TSCONFIG_JSON) as { compilerOptions: Record<string, unknown> };
     const { lib: _lib, target: _target, ...withoutLib } = compilerOptions;
     writeFileSync(join(project, "tsconfig.no-lib.json"), JSON.stringify({ ...rest, compilerOptions: withoutLib }));
-    expect(() => run(process.execPath, [tsc, "-p", "tsconfig.no-lib.json"])).toThrow(/error TS/);
+    expect(() => inProject(process.execPath, [tsc, "-p", "tsconfig.no-lib.json"])).toThrow(/error TS/);
   });
 
   it("bundle with wrangler as written (wrangler.toml, src/index.ts)", () => {
     const wrangler = join(packageRoot("wrangler"), "bin", "wrangler.js");
-    const out = run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", "dist"]);
+    const out = inProject(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", "dist"]);
     expect(out).toContain("env.AUTH_KV");
     expect(out).toContain("--dry-run: exiting now.");
   });
