@@ -124,7 +124,7 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
   const missing = SECRETS.filter((name) => typeof env[name] !== "string" || env[name].trim() === "");
   if (missing.length > 0) {
     const lines = missing.map((name) => `${name}=<${SECRET_HINTS[name]}>`).join(", ");
-    throw new ConfigurationError(missing, "not set", `Locally, add to .dev.vars: ${lines}, then restart wrangler dev. Deployed, run npx wrangler secret put NAME for each.`);
+    throw new ConfigurationError(missing, "not set", `Locally, add to .dev.vars: ${lines}, then restart wrangler dev. Deployed, run ${missing.map((name) => `npx wrangler secret put ${name}`).join(", ")}.`);
   }
   const sessionSecrets = sessionSecretList(env.SESSION_SECRET!);
   const settings: Settings = {

@@ -6,6 +6,7 @@ import { type Settings, type TwitterAuthOptions, checkOptions, settingsReader } 
 import type { TwitterAuthEnv } from "./env.js";
 import { SignInError } from "./errors.js";
 import { handleError, logged } from "./error-handler.js";
+import { isLocalDevelopment } from "./local-development.js";
 import { rateLimitLogin } from "./middleware/rate-limit.js";
 import { requestLimits } from "./middleware/request-limits.js";
 import { secureHeaders } from "./middleware/secure-headers.js";
@@ -99,7 +100,9 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
       const { publicOrigin } = settingsOf(c.env);
       // Set in production: the callback is built from it, and no forged Host can choose another.
       if (publicOrigin !== undefined && new URL(c.req.url).origin !== publicOrigin) {
-        throw new SignInError(400, "wrong_host", `This sign-in is served at ${publicOrigin}. Open it there.`);
+        // On the developer's own machine, the usual cause is wrangler.toml's deployed PUBLIC_ORIGIN: say the documented fix.
+        const local = isLocalDevelopment(c) ? " To sign in locally instead, add the line PUBLIC_ORIGIN= (empty) to .dev.vars and restart wrangler dev." : "";
+        throw new SignInError(400, "wrong_host", `This sign-in is served at ${publicOrigin}. Open it there.${local}`);
       }
       // Hono answers HEAD as GET: on /login and /auth that would start or use up a sign-in.
       if (c.req.method === "HEAD" && !methods.includes("HEAD")) methodNotAllowed(c, path);

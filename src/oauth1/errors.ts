@@ -65,8 +65,13 @@ export class CallbackNotConfirmedError extends OAuth1Error {
 
 /** The request could not reach the provider (DNS, connection refused, reset...). */
 export class NetworkError extends OAuth1Error {
+  /** The endpoint that could not be reached, by origin and path only (never its query). */
+  readonly endpoint: string;
+
   constructor(url: string, cause: unknown) {
-    super("ERR_OAUTH1_NETWORK", `${describeEndpoint(url)} could not be reached`, { cause });
+    const endpoint = describeEndpoint(url);
+    super("ERR_OAUTH1_NETWORK", `${endpoint} could not be reached`, { cause });
+    this.endpoint = endpoint;
   }
 }
 

@@ -2,10 +2,12 @@
 
 import type { Context } from "hono";
 import { html } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
 import type { SignInError } from "../errors.js";
 import { renderPage } from "./layout.js";
 
 const TITLES: Record<number, string> = {
+  401: "You are not signed in",
   403: "Sign-in cancelled",
   404: "Nothing here",
   429: "Too many attempts",
@@ -20,12 +22,22 @@ export function errorPage(c: Context, error: SignInError, home = "/"): Response 
     {
       title,
       body: html`<h1>${title}</h1>
-<p id="error-description">${error.message}</p>
+<p id="error-description">${linkSignInPath(error.message)}</p>
 <a class="button" href="${home}">Back to the start</a>
 <p><code id="error-code">${error.code}</code></p>`,
     },
     error.status,
   );
+}
+
+/** A sign-in path the message names ("Sign in at /auth/twitter/login.") as a link; the rest as text. */
+const SIGN_IN_PATH = /(?<=\s|^)((?:\/[A-Za-z0-9._~-]+)*\/login)(?=[.,\s]|$)/;
+
+function linkSignInPath(message: string): HtmlEscapedString | Promise<HtmlEscapedString> {
+  const match = SIGN_IN_PATH.exec(message);
+  if (!match) return html`${message}`;
+  const path = match[1]!;
+  return html`${message.slice(0, match.index)}<a href="${path}">${path}</a>${message.slice(match.index + path.length)}`;
 }
 
 /** True when the client prefers HTML (a browser navigating) over JSON (an API client). */

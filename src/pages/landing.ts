@@ -1,4 +1,4 @@
-// GET /: signed out, a "Sign in with Twitter" link; signed in, the avatar, name, @screen name, "Sign out", the user's devices and "Sign out of all devices".
+// GET /: signed out, a "Sign in with Twitter" link that comes back here (next=/); signed in, the avatar, name, @screen name, "Sign out", the user's devices and "Sign out of all devices".
 
 import type { Context } from "hono";
 import { html } from "hono/html";
@@ -14,7 +14,7 @@ export async function landingPage(c: Context<TwitterAuthEnv>, user: TwitterProfi
       title: "Sign in with Twitter",
       body: html`<h1>Welcome</h1>
 <p>Sign in with your Twitter account. We only read your public profile.</p>
-<a class="button" id="sign-in" href="${base}/login">Sign in with Twitter</a>`,
+<a class="button" id="sign-in" href="${base}/login?next=/">Sign in with Twitter</a>`,
     });
   }
   const avatarOrigin = imageOrigin(user.profileImageUrl, c.req.url);

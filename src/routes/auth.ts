@@ -5,6 +5,7 @@ import { afterAnswer } from "../after-answer.js";
 import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
+import { isLocalDevelopment } from "../local-development.js";
 import { SESSION_COOKIE, clearIdCookie, readIdCookie, requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { constantTimeEqual } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
@@ -77,14 +78,15 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     throw new SignInError(400, "invalid_callback", `The callback lacks oauth_token or oauth_verifier. ${startAgain}.`);
   }
   const pending = taken.pending;
+  const failureContext = { startAgain, local: isLocalDevelopment(c) };
 
   const signedIn = (async () => {
     const token = await callTwitter(
       "access_token",
       () => client.fetchTokenCredentials(settings.accessTokenUrl, { token: pending.token, tokenSecret: pending.tokenSecret, verifier }),
-      { startAgain },
+      failureContext,
     );
-    return { token, ...(await fetchProfile(client, token, settings, { startAgain })) };
+    return { token, ...(await fetchProfile(client, token, settings, failureContext)) };
   })();
   // The delete runs beside both calls to X. A failed delete answers 503, whatever X said, and
   // starts no session: a sign-in finishes only once its request token is gone from the store (X, which

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
+import { isLocalDevelopment } from "../local-development.js";
 import { safeNextPath } from "../next-path.js";
 import { requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.js";
@@ -50,7 +51,7 @@ export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Pro
         callback: callbackUrl,
         ...(settings.accessType ? { parameters: { x_auth_access_type: settings.accessType } } : {}),
       }),
-    { callbackUrl, startAgain: `Start again from ${prefix}/login` },
+    { callbackUrl, startAgain: `Start again from ${prefix}/login`, local: isLocalDevelopment(c) },
   );
   const id = await saveRequestToken(storeFor(c.env), {
     token: temporary.token,

@@ -2,7 +2,7 @@
 
 import { SignInError } from "../errors.js";
 import type { ProviderFields } from "../log.js";
-import { OAuth1Error } from "../oauth1/index.js";
+import { NetworkError, OAuth1Error } from "../oauth1/index.js";
 
 // X's error codes that the sign-in meets (https://docs.x.com/x-api/fundamentals/response-codes-and-errors;
 // each is explained in docs/x-app.md): 32 could not authenticate you, 89 invalid or expired token,
@@ -80,6 +80,8 @@ export type TwitterStep = "request_token" | "access_token" | "verify_credentials
 /** What the explanations may name: the callback URL /login asked for, and where to start again. */
 export interface ProviderFailureContext {
   callbackUrl?: string;
+  /** The request came to the developer's own machine: a failure may name the address and the setting behind it. */
+  local?: boolean;
   /** e.g. "Start again from /auth/twitter/login"; default "Start again from /login". */
   startAgain?: string;
 }
@@ -96,7 +98,7 @@ export function explainProviderFailure(error: OAuth1Error, step: TwitterStep, co
     case "ERR_OAUTH1_TIMEOUT":
       return new SignInError(504, "twitter_timeout", `Twitter did not answer in time (${what}). Try again.`, { cause: error });
     case "ERR_OAUTH1_NETWORK":
-      return new SignInError(502, "twitter_unreachable", `Twitter could not be reached (${what}). Try again.`, { cause: error });
+      return new SignInError(502, "twitter_unreachable", `Twitter could not be reached (${what}).${whereLocally(error, step, context)} Try again.`, { cause: error });
     case "ERR_OAUTH1_CALLBACK_NOT_CONFIRMED":
       return new SignInError(502, "twitter_bad_response", "Twitter did not confirm the callback (oauth_callback_confirmed). Try again later.", { cause: error });
     case "ERR_OAUTH1_PROVIDER_RESPONSE":
@@ -106,6 +108,26 @@ export function explainProviderFailure(error: OAuth1Error, step: TwitterStep, co
     case "ERR_OAUTH1_INVALID_INPUT":
       return new SignInError(400, "invalid_request", `This sign-in cannot be sent to Twitter. ${startAgain}.`, { cause: error });
   }
+}
+
+/** The setting that points each step at X. */
+const STEP_SETTINGS: Record<TwitterStep, string> = {
+  request_token: "TWITTER_REQUEST_TOKEN_URL",
+  access_token: "TWITTER_ACCESS_TOKEN_URL",
+  verify_credentials: "TWITTER_API_BASE_URL",
+  users_me: "TWITTER_API_BASE_URL",
+};
+
+/**
+ * In local development (a request to the developer's machine, or X's address on loopback: a
+ * stand-in), the address that did not answer and the setting that points at it; nothing otherwise.
+ */
+function whereLocally(error: OAuth1Error, step: TwitterStep, context: ProviderFailureContext): string {
+  if (!(error instanceof NetworkError)) return "";
+  const loopback = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\//.test(error.endpoint);
+  if (!loopback && !context.local) return "";
+  const standIn = loopback ? " Is the local X stand-in running?" : "";
+  return ` Nothing answered at ${error.endpoint} (the ${STEP_SETTINGS[step]} setting).${standIn}`;
 }
 
 function explainStatus(error: OAuth1Error, step: TwitterStep, what: string, callbackUrl: string | undefined, startAgain: string): SignInError {
@@ -158,5 +180,5 @@ export function accessLevelError(error: OAuth1Error, step: "verify_credentials" 
   // X's own code says for certain; a bare 403 (no code) is most likely the access level, not certainly.
   const said = code === undefined ? `(HTTP ${error.status}, no X error code)` : `(error ${code})`;
   const certainty = code === undefined ? "If it persists, that is what to change." : "Trying again will not help.";
-  return new SignInError(502, "twitter_access_level", `Twitter refused this app GET ${endpoint} at its access level ${said}. ${fix} ${certainty}`, { cause: error });
+  return new SignInError(502, "twitter_access_level", `Twitter does not let this app call GET ${endpoint} at its access level ${said}. ${fix} ${certainty}`, { cause: error });
 }

@@ -126,9 +126,31 @@ describe("Sign in with Twitter, in Chromium", () => {
     const requestTokenCookie = await cookieNamed(context, REQUEST_TOKEN_COOKIE);
     expect(requestTokenCookie, "the request-token cookie after /login").toMatchObject({ httpOnly: true, sameSite: "Lax" });
 
-    // "Authorize app": back on /auth. The stand-in runs at the `free` access level, as npm run dev's
-    // does (X as it answers a new app today): v1.1 verify_credentials is refused with 403 code 453,
-    // and /auth answers X API v2's /2/users/me JSON, saying so in X-Twitter-Profile-Source.
+    // "Authorize app": /auth starts the session and sends the browser back to the landing page
+    // (the button asked /login for next=/), signed in: name, @screen name, the avatar (loaded from
+    // the stand-in), "Sign out".
+    const back = await authorize(page, "e2e_alice", "Alice E2E");
+    expect(back.status()).toBe(303);
+    expect(back.headers()["location"]).toBe("/");
+    await page.waitForURL(`${origin}/`);
+    await expectSignedIn(page, "e2e_alice", "Alice E2E");
+    // The sign-in cookie is spent; the session cookie is HttpOnly and not readable by the page's scripts.
+    const sessionCookie = await cookieNamed(context, SESSION_COOKIE);
+    expect(sessionCookie, "the session cookie after /auth").toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/", secure: false });
+    expect(await cookieNamed(context, REQUEST_TOKEN_COOKIE), "the request-token cookie after /auth").toBeUndefined();
+    expect(await page.evaluate(() => document.cookie)).not.toContain(SESSION_COOKIE);
+    const avatar = page.locator("img.avatar");
+    expect(new URL((await avatar.getAttribute("src")) ?? "").origin).toBe(standInOrigin);
+    await expect
+      .poll(() => avatar.evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : -1)), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await page.screenshot({ path: join(SCREENSHOTS, "signed-in-landing.png") });
+
+    // /login without next, as a program (curl) starts it: /auth answers X's profile JSON. The stand-in
+    // runs at the `free` access level, as npm run dev's does (X as it answers a new app today): v1.1
+    // verify_credentials is refused with 403 code 453, and /auth answers X API v2's /2/users/me JSON,
+    // saying so in X-Twitter-Profile-Source.
+    await page.goto("/login");
     const auth = await authorize(page, "e2e_alice", "Alice E2E");
     await page.waitForURL((url) => url.origin === origin && url.pathname === "/auth");
     expect(auth.status()).toBe(200);
@@ -144,21 +166,6 @@ describe("Sign in with Twitter, in Chromium", () => {
     // X's JSON byte for byte: v2 writes the 64-bit id as a string.
     expect(account.id).toMatch(/^\d{19}$/);
     expect(raw).toContain(`"id":"${account.id}",`);
-    // The sign-in cookie is spent; the session cookie is HttpOnly and not readable by the page's scripts.
-    const sessionCookie = await cookieNamed(context, SESSION_COOKIE);
-    expect(sessionCookie, "the session cookie after /auth").toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/", secure: false });
-    expect(await cookieNamed(context, REQUEST_TOKEN_COOKIE), "the request-token cookie after /auth").toBeUndefined();
-
-    // The landing page, signed in: name, @screen name, the avatar (loaded from the stand-in), "Sign out".
-    await page.goto("/");
-    await expectSignedIn(page, "e2e_alice", "Alice E2E");
-    expect(await page.evaluate(() => document.cookie)).not.toContain(SESSION_COOKIE);
-    const avatar = page.locator("img.avatar");
-    expect(new URL((await avatar.getAttribute("src")) ?? "").origin).toBe(standInOrigin);
-    await expect
-      .poll(() => avatar.evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : -1)), { timeout: 10_000 })
-      .toBeGreaterThan(0);
-    await page.screenshot({ path: join(SCREENSHOTS, "signed-in-landing.png") });
 
     // /me in the browser: the profile.
     const me = await page.goto("/me");

@@ -1,6 +1,6 @@
 // A stranger's first hour, at both ends of the supported range: a brand-new Worker project installs the packed
-// tarball, takes the README's src/index.ts and docs/library.md's wrangler.toml as written, runs the stand-in with
-// `npx hono-sign-in-with-twitter stand-in`, starts its own `npx wrangler dev` and signs in with the documented
+// tarball, takes the README's src/index.ts and docs/library.md's package.json, tsconfig.json and wrangler.toml as
+// written, runs the stand-in with `npx hono-sign-in-with-twitter stand-in --write-dev-vars`, starts its own `npx wrangler dev` and signs in with the documented
 // curl-style consent. Nothing of this repository is used but the tarball and the two documents.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
@@ -47,6 +47,8 @@ const WORKER_SOURCE = codeBlock("README.md", "ts", "// src/index.ts");
 // docs/library.md repeats the README's code: one text, so neither drifts.
 if (codeBlock("docs/library.md", "ts", "// src/index.ts") !== WORKER_SOURCE) throw new Error("docs/library.md's src/index.ts differs from the README's");
 const WRANGLER_TOML = codeBlock("docs/library.md", "toml", 'binding = "AUTH_KV"');
+const PACKAGE_JSON = JSON.parse(codeBlock("docs/library.md", "json", '"type": "module"')) as Record<string, unknown>;
+const TSCONFIG_JSON = codeBlock("docs/library.md", "json", '"compilerOptions"');
 
 for (const { end, node, wrangler, hono, workersTypes } of ENDS) {
   describe(`a stranger's own Worker, ${end} end (Node.js ${node}, wrangler ${wrangler}, Hono ${hono})`, () => {
@@ -85,7 +87,7 @@ for (const { end, node, wrangler, hono, workersTypes } of ENDS) {
     };
 
     beforeAll(async () => {
-      writeFileSync(join(project, "package.json"), JSON.stringify({ name: `my-worker-${end}`, private: true, type: "module" }, null, 2));
+      writeFileSync(join(project, "package.json"), JSON.stringify({ ...PACKAGE_JSON, name: `my-worker-${end}` }, null, 2));
       // Node.js first, so that every later step (npm itself, npx, wrangler, the stand-in) runs on it.
       npm(["install", "--save-dev", "--no-audit", "--no-fund", `node@${node}`]);
       nodeBin = join(project, "node_modules", ".bin", "node");
@@ -95,22 +97,17 @@ for (const { end, node, wrangler, hono, workersTypes } of ENDS) {
       mkdirSync(join(project, "src"));
       writeFileSync(join(project, "src", "index.ts"), WORKER_SOURCE);
       writeFileSync(join(project, "wrangler.toml"), WRANGLER_TOML);
-      writeFileSync(
-        join(project, "tsconfig.json"),
-        JSON.stringify({ compilerOptions: { target: "ES2024", lib: ["ES2024"], module: "ESNext", moduleResolution: "bundler", types: ["@cloudflare/workers-types"], strict: true, noEmit: true }, include: ["src"] }),
-      );
+      writeFileSync(join(project, "tsconfig.json"), TSCONFIG_JSON);
 
-      // The local X, from the installed package, printing the .dev.vars lines for it.
+      // The local X, from the installed package, setting its lines in .dev.vars (a SESSION_SECRET
+      // too, the file having none); its JSON line comes once the file is written.
       const standInPort = await freePort();
-      const standIn = npx(["hono-sign-in-with-twitter", "stand-in", "--port", String(standInPort), "--dev-vars"]);
-      const devVars: string[] = [];
-      for await (const line of standIn.lines) {
-        devVars.push(line);
-        if (line.startsWith("TWITTER_API_BASE_URL=")) break;
-      }
-      if (!devVars.some((line) => line.startsWith("TWITTER_API_BASE_URL="))) throw new Error(`the stand-in did not start:\n${standIn.stderr()}`);
-      standInOrigin = `http://127.0.0.1:${standInPort}`;
-      writeFileSync(join(project, ".dev.vars"), [...devVars, "SESSION_SECRET=a-strangers-own-session-secret-0123456789"].join("\n") + "\n");
+      const standIn = npx(["hono-sign-in-with-twitter", "stand-in", "--port", String(standInPort), "--write-dev-vars"]);
+      const first = await standIn.lines[Symbol.asyncIterator]().next();
+      if (first.done) throw new Error(`the stand-in did not start:\n${standIn.stderr()}`);
+      standInOrigin = (JSON.parse(String(first.value)) as { origin: string }).origin;
+      expect(standInOrigin).toBe(`http://127.0.0.1:${standInPort}`);
+      expect(readFileSync(join(project, ".dev.vars"), "utf8")).toMatch(/^SESSION_SECRET=.{40,}$/m);
 
       const port = await freePort();
       site = `http://127.0.0.1:${port}`;
@@ -154,7 +151,7 @@ for (const { end, node, wrangler, hono, workersTypes } of ENDS) {
       expect(JSON.parse(readFileSync(join(project, "node_modules", "hono", "package.json"), "utf8")).version).toBe(hono);
     });
 
-    it("type-checks the README's code against the installed package", () => {
+    it("type-checks the README's code with docs/library.md's tsconfig.json against the installed package", () => {
       const tsc = join(dirname(createRequire(import.meta.url).resolve("typescript/package.json")), "bin", "tsc");
       run(process.execPath, [tsc, "-p", join(project, "tsconfig.json")]);
     });

@@ -1,5 +1,4 @@
 // The npm package as a stranger gets it: packed, linted (publint, attw), installed into test/consumer, type-checked, built by wrangler and signed in with inside workerd.
-import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -8,6 +7,7 @@ import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { publint } from "publint";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { npmCommand } from "./global-setup.ts";
+import { run } from "./run.ts";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, startStandIn } from "../../tools/stand-in/server.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -18,22 +18,6 @@ const require = createRequire(import.meta.url);
 const bin = (name: string, path: string) => join(dirname(require.resolve(`${name}/package.json`)), path);
 
 const tarball = inject("tarball");
-
-/** Runs a command as a new user would type it; its output is shown only when it fails. */
-function run(command: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(command, args, {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
-      timeout: 120_000,
-    });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${stdout ?? ""}\n${stderr ?? ""}`);
-  }
-}
 
 /** npm itself: the one running `npm test` when there is one. */
 function npm(args: string[], cwd: string): string {

@@ -250,7 +250,7 @@ describe("nothing left to try", () => {
     await expectError(response, 502, {
       error: "twitter_access_level",
       error_description:
-        "Twitter refused this app GET 2/users/me at its access level (error 453). In X's developer console (console.x.com), give the app access to X API v2 (pay-per-use credits or a plan). Trying again will not help.",
+        "Twitter does not let this app call GET 2/users/me at its access level (error 453). In X's developer console (console.x.com), give the app access to X API v2 (pay-per-use credits or a plan). Trying again will not help.",
     });
     expect(line("twitter_sign_in", "auth")).toEqual({
       event: "twitter_sign_in",
@@ -270,7 +270,7 @@ describe("nothing left to try", () => {
     const response = await nothingStored(() => signIn(freeEnv(), "forbidden_v2"));
     await expectError(response, 502, {
       error: "twitter_access_level",
-      error_description: expect.stringMatching(/^Twitter refused this app GET 2\/users\/me at its access level \(error client-forbidden\)\. In X's developer console/),
+      error_description: expect.stringMatching(/^Twitter does not let this app call GET 2\/users\/me at its access level \(error client-forbidden\)\. In X's developer console/),
     });
     expect(line("twitter_sign_in", "auth")).toMatchObject({
       error: "twitter_access_level",
@@ -332,7 +332,7 @@ describe("TWITTER_PROFILE_ENDPOINT", () => {
       await expectError(result, 502, {
         error: "twitter_access_level",
         error_description:
-          "Twitter refused this app GET account/verify_credentials at its access level (error 453). Set TWITTER_PROFILE_ENDPOINT=auto to use X API v2, or raise the app's access in X's developer console (console.x.com). Trying again will not help.",
+          "Twitter does not let this app call GET account/verify_credentials at its access level (error 453). Set TWITTER_PROFILE_ENDPOINT=auto to use X API v2, or raise the app's access in X's developer console (console.x.com). Trying again will not help.",
       });
       expect(calls).toMatchObject({ verify_credentials: 1, users_me: 0 });
     }

@@ -223,7 +223,7 @@ describe("configuration", () => {
         error_description:
           "The server's SESSION_SECRET, TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET settings are not set. Locally, add to .dev.vars: " +
           "SESSION_SECRET=<32+ random characters, e.g. from openssl rand -base64 32>, TWITTER_CLIENT_ID=<your X app's API Key>, " +
-          "TWITTER_CLIENT_SECRET=<its API Key Secret>, then restart wrangler dev. Deployed, run npx wrangler secret put NAME for each.",
+          "TWITTER_CLIENT_SECRET=<its API Key Secret>, then restart wrangler dev. Deployed, run npx wrangler secret put SESSION_SECRET, npx wrangler secret put TWITTER_CLIENT_ID, npx wrangler secret put TWITTER_CLIENT_SECRET.",
       });
     }
   });

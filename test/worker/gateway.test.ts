@@ -79,14 +79,14 @@ describe("gateway mode off", () => {
   it("keeps the landing page and the root sign-in routes when PROTECT_ORIGIN is unset", async () => {
     const landing = await send(env, "/", { headers: { Accept: HTML } });
     expect(landing.status).toBe(200);
-    expect(await landing.text()).toContain('href="/login"');
+    expect(await landing.text()).toContain('href="/login?next=/"');
     const missing = await send(env, "/page");
     await expectError(missing, 404, { error: "not_found", error_description: "There is nothing here. Sign in at /login." });
   });
 
   it("moves only the sign-in routes when SIGN_IN_PREFIX is set alone", async () => {
     const moved = { ...env, SIGN_IN_PREFIX: "/account" } as Cloudflare.Env;
-    expect(await (await send(moved, "/", { headers: { Accept: HTML } })).text()).toContain('href="/account/login"');
+    expect(await (await send(moved, "/", { headers: { Accept: HTML } })).text()).toContain('href="/account/login?next=/"');
     const me = await send(moved, "/account/me");
     await expectError(me, 401, { error: "not_signed_in", error_description: "Nobody is signed in. Sign in at /account/login." });
   });

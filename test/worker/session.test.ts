@@ -198,7 +198,7 @@ describe("pages for people", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("Content-Type")).toMatch(/^text\/html/);
     const html = await page.text();
-    expect(html).toMatch(/<a class="button" id="sign-in" href="\/login">Sign in with Twitter<\/a>/);
+    expect(html).toMatch(/<a class="button" id="sign-in" href="\/login\?next=\/">Sign in with Twitter<\/a>/);
     const csp = page.headers.get("Content-Security-Policy")!;
     expect(csp).toMatch(/^default-src 'none'; style-src 'nonce-[A-Za-z0-9_-]{22}'; img-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'$/);
     const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;

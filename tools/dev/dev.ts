@@ -1,5 +1,6 @@
 // `npm run dev`: the Worker under wrangler dev; with no Twitter credentials, against the local Twitter stand-in.
 import { startLines, readyLines } from "./banner.ts";
+import { checkDevVars, refusal, unknownSettingsLines } from "./dev-vars-check.ts";
 import { type DevAddress, type DevServer, PortInUseError, devAddress, hasTwitterCredentials, readDevVars, startDevServer } from "./dev-server.ts";
 import { isPortFree } from "./free-port.ts";
 
@@ -37,8 +38,13 @@ try {
 }
 if (!(await isPortFree(address.ip, address.port))) portInUse(address.port, address.ip);
 
-const facts = { browserUrl: address.browserUrl, standIn: !hasTwitterCredentials(), devVars: readDevVars(), demoOrigin };
-console.log(startLines(facts).join("\n"));
+const devVars = readDevVars();
+// A credential without the other, or a misspelt name, would otherwise mean the stand-in without a word.
+const problems = checkDevVars(devVars);
+const refused = refusal(problems);
+if (refused) fail(refused);
+const facts = { browserUrl: address.browserUrl, standIn: !hasTwitterCredentials(devVars), devVars, demoOrigin };
+console.log([...unknownSettingsLines(problems), ...startLines(facts)].join("\n"));
 
 // Ctrl+C while wrangler dev starts stops it too (it runs in a process group of its own).
 const starting = new AbortController();
