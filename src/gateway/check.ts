@@ -5,6 +5,8 @@ import { siteOrigin } from "../config.js";
 import type { GatewayEnv, TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
 import { secureHeaders } from "../middleware/secure-headers.js";
+import { safeNextPath } from "../next-path.js";
+import { errorPage, prefersHtml } from "../pages/error-page.js";
 import { type TwitterAuthOptions, twitterSession } from "../twitter-auth.js";
 import { ASSERTION_HEADER, type AssertionSettings, JWKS_PATH, jwksResponse, readAssertionSettings, signAssertion } from "./assertion.js";
 import { isAdmitted } from "./gateway.js";
@@ -36,7 +38,9 @@ export function checkSettingsReader(): (env: Partial<GatewayEnv> | undefined) =>
  * Traefik and Caddy send GET too): 200 with an empty body, X-Twitter-User-Id,
  * X-Twitter-Screen-Name, X-Twitter-Name (percent-encoded UTF-8) and, with GATEWAY_JWT_KEYS,
  * X-Twitter-Jwt-Assertion, for a signed-in user the allow-lists admit; 401 `not_signed_in`
- * otherwise; 403 `not_allowed` for someone the lists do not name. Always `Cache-Control: no-store`.
+ * otherwise (for a browser, a page whose link signs in and comes back to X-Forwarded-Uri, as Traefik
+ * and Caddy send it, or X-Original-URI); 403 `not_allowed` for someone the lists do not name.
+ * Always `Cache-Control: no-store`.
  *
  * `/.well-known/jwks.json`: the public keys of GATEWAY_JWT_KEYS (see jwksResponse); 404 without it.
  *
@@ -60,7 +64,13 @@ export function addCheckRoutes(app: Hono<TwitterAuthEnv>, prefix: string, option
     const failed = await session(c, async () => {});
     if (failed) return failed;
     const user = c.var.twitterUser;
-    if (!user) throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${prefix}/login.`);
+    if (!user) {
+      const failure = new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${prefix}/login.`);
+      if (!prefersHtml(c)) throw failure;
+      // Traefik and Caddy show this answer to the browser: its link signs in and comes back to the page asked for.
+      const asked = safeNextPath(c.req.header("X-Forwarded-Uri") ?? c.req.header("X-Original-URI") ?? "");
+      return errorPage(c, failure, `${prefix}/login${asked ? `?next=${encodeURIComponent(asked)}` : ""}`);
+    }
     if (!isAdmitted(settings, user)) throw new SignInError(403, "not_allowed", `Signed in as @${user.screenName}, who may not enter this site. Sign out with POST ${prefix}/logout.`);
     c.header("X-Twitter-User-Id", user.id);
     c.header("X-Twitter-Screen-Name", encodeURIComponent(user.screenName));

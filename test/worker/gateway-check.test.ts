@@ -12,8 +12,8 @@ type ErrorBody = { error: string; error_description: string };
 /**
  * The request nginx sends upstream for `auth_request /_twitter_check;` with the location of
  * docs/gateway.md (`proxy_pass <SITE>/_auth/check; proxy_pass_request_body off;
- * proxy_set_header Content-Length ""; proxy_set_header X-Original-URI $request_uri;
- * proxy_set_header X-Original-Method $request_method;`), as nginx builds it:
+ * proxy_set_header Content-Length "";`, and the X-Original-URI and X-Original-Method that many
+ * recipes add, which the Worker reads only to link a signed-out browser back), as nginx builds it:
  * - ngx_http_subrequest() makes the subrequest a GET (`sr->method = NGX_HTTP_GET`,
  *   `method_name = ngx_http_core_get_method`) with the main request's headers (`headers_in` copied);
  * - ngx_http_auth_request_module gives it an empty body and `header_only`: only the status and
@@ -107,6 +107,20 @@ describe("nginx auth_request", () => {
 });
 
 describe("<prefix>/check", () => {
+  it("shows a signed-out browser (Traefik and Caddy pass the answer on) a link that signs in and comes back to X-Forwarded-Uri", async () => {
+    // Traefik's ForwardAuth and Caddy's forward_auth: a GET carrying the browser's headers and X-Forwarded-Method, -Proto, -Host, -Uri.
+    const forwarded = { Accept: "text/html,application/xhtml+xml", "X-Forwarded-Method": "GET", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "localhost:8787" };
+    const page = await worker.request(`${SITE}/_auth/check`, { headers: { ...forwarded, "X-Forwarded-Uri": "/reports/2026?tab=a%20b&x=1" } }, gateway());
+    expect(page.status).toBe(401);
+    expect(page.headers.get("Cache-Control")).toBe("no-store");
+    const html = await page.text();
+    expect(html).toContain('<code id="error-code">not_signed_in</code>');
+    expect(html).toContain(`href="/_auth/login?next=${encodeURIComponent("/reports/2026?tab=a%20b&x=1")}"`);
+    // Never a link elsewhere: an X-Forwarded-Uri that is not a path on this site is left out.
+    const elsewhere = await worker.request(`${SITE}/_auth/check`, { headers: { ...forwarded, "X-Forwarded-Uri": "//evil.example/x" } }, gateway());
+    expect(await elsewhere.text()).toContain('href="/_auth/login"');
+  });
+
   it("answers any method the same (Traefik and Caddy send GET, a proxy may keep the original)", async () => {
     const cookie = await sessionCookie("gw_check_verbs");
     for (const method of ["GET", "HEAD", "POST"]) {
