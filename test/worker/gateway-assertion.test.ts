@@ -3,10 +3,9 @@ import { type JWK, calculateJwkThumbprint, createRemoteJWKSet, customFetch, deco
 import { describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
 import type { GatewayEnv } from "../../src/env";
-import { SITE, echoed, gateway, send, sessionCookie } from "./support/gateway";
+import { SITE, echoed, expectError, gateway, send, sessionCookie } from "./support/gateway";
 
 const JWKS_URL = `${SITE}/_auth/.well-known/jwks.json`;
-type ErrorBody = { error: string; error_description: string };
 
 /** A new ES256 key pair as JWKs: the private one for GATEWAY_JWT_KEYS, the public one as a verifier sees it. */
 async function newKey(kid?: string): Promise<{ private: JWK; public: JWK }> {
@@ -31,12 +30,6 @@ async function assertionFor(bindings: Cloudflare.Env, cookie: string): Promise<s
   const assertion = seen.headers["x-twitter-jwt-assertion"];
   expect(typeof assertion).toBe("string");
   return assertion as string;
-}
-
-async function expectError(response: Response, status: number, body: ErrorBody): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual(body);
-  expect(response.headers.get("Cache-Control")).toBe("no-store");
 }
 
 describe("the assertion the origin receives", () => {

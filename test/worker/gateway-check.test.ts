@@ -5,9 +5,8 @@ import { describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
 import type { GatewayEnv } from "../../src/env";
 import { nextClientIp } from "./support/browser";
-import { SITE, gateway, sessionCookie } from "./support/gateway";
+import { SITE, expectError, gateway, sessionCookie } from "./support/gateway";
 
-type ErrorBody = { error: string; error_description: string };
 
 /**
  * The request nginx sends upstream for `auth_request /_twitter_check;` with the location of
@@ -62,12 +61,6 @@ async function check(bindings: Cloudflare.Env, subrequest: Request): Promise<Res
 
 async function newKey(): Promise<JWK> {
   return exportJWK((await generateKeyPair("ES256", { extractable: true })).privateKey);
-}
-
-async function expectError(response: Response, status: number, body: ErrorBody): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual(body);
-  expect(response.headers.get("Cache-Control")).toBe("no-store");
 }
 
 describe("nginx auth_request", () => {

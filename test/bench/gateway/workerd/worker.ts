@@ -17,6 +17,7 @@ export { AuthStore } from "../../../../src/index.ts";
 import type { GatewayEnv } from "../../../../src/env.ts";
 import { readAssertionSettings, signAssertion } from "../../../../src/gateway/assertion.ts";
 import { MemoryKv } from "../../memory-kv.ts";
+import { nextTick } from "../../clock.ts";
 import type { Contender, Info, RoundResult } from "../contenders.ts";
 
 interface HarnessEnv {
@@ -114,13 +115,6 @@ async function once(contender: Contender, cookie: string, envs: GatewayEnvs, key
   await drain();
   if (response.status !== 200) throw new Error(`${contender}: GET /page answered ${response.status}`);
   return body.byteLength;
-}
-
-function nextTick(): number {
-  const start = performance.now();
-  let now = start;
-  for (let spins = 0; spins < 50_000_000 && now === start; spins += 1) now = performance.now();
-  return now;
 }
 
 export default {
