@@ -1,4 +1,4 @@
-// `npm run bench`: the five parts of the benchmark report, one after the other so they never share the cores.
+// `npm run bench`: the six parts of the benchmark report, one after the other so they never share the cores.
 // 1. signing inside workerd (test/bench/sign), 2. whole sign-ins through wrangler dev against the
 // protocol's bare skeleton (test/bench/signin), 3. the cost of a sign-in (test/bench/cost), 4. the
 // latency of each route with X and KV answering after set delays (test/bench/latency), 5. what the package adds to a
