@@ -3,6 +3,7 @@
 import { Hono } from "hono/tiny";
 import { SignInError } from "./errors.js";
 import { handleError } from "./error-handler.js";
+import { addCheckRoutes, checkSettingsReader } from "./gateway/check.js";
 import { protectOrigin } from "./gateway/gateway.js";
 import { readGatewaySettings, readSignInPrefix } from "./gateway/settings.js";
 import { secureHeaders } from "./middleware/secure-headers.js";
@@ -39,6 +40,7 @@ function configuredApp(env: Partial<GatewayEnv>, options: TwitterAuthOptions): H
     // The sign-in's own routes answer with its secure headers, without HSTS: that binds the whole
     // host and its subdomains, a decision for the protected site, whose answers carry its own.
     app.route(settings.prefix || "/", twitterAuth(options));
+    addCheckRoutes(app, settings.prefix, options, () => settings);
     const [ownHeaders, guard] = protectOrigin(settings, options);
     app.all("*", ownHeaders, guard);
     app.onError((error, c) => handleError(error, c));
@@ -60,6 +62,7 @@ function siteApp(options: TwitterAuthOptions, prefix: string): Hono<TwitterAuthE
   // This Worker is the whole site: its answers carry HSTS too.
   app.use(secureHeaders({ strictTransportSecurity: true }));
   app.route(prefix || "/", twitterAuth(options));
+  addCheckRoutes(app, prefix, options, checkSettingsReader());
   app.get("/", twitterSession(options), (c) => {
     c.header("Cache-Control", "no-store");
     return landingPage(c, c.var.twitterUser, prefix);

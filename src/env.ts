@@ -64,6 +64,10 @@ export interface GatewayEnv extends Env {
   ORIGIN_SHARED_SECRET?: string;
   /** Milliseconds allowed for the origin's response headers, 100 to 100000. Default 30000. */
   ORIGIN_TIMEOUT_MS?: string | number;
+  /** Secret. An EC P-256 private JWK, or a JSON array of them newest first: X-Twitter-Jwt-Assertion (ES256) on each identified request, public keys at <prefix>/.well-known/jwks.json. */
+  GATEWAY_JWT_KEYS?: string;
+  /** The assertion's `aud`. Default: PROTECT_ORIGIN (for <prefix>/check without it: the site's public origin). */
+  GATEWAY_JWT_AUDIENCE?: string;
 }
 
 /** Context variables set by `twitterSession()` (and so on `/me` and `/logout`). */

@@ -10,6 +10,7 @@ import { prefersHtml } from "../pages/error-page.js";
 import { notAllowedPage } from "../pages/not-allowed.js";
 import type { TwitterProfile } from "../twitter/account.js";
 import { type TwitterAuthOptions, twitterSession } from "../twitter-auth.js";
+import { ASSERTION_HEADER, signAssertion } from "./assertion.js";
 import type { GatewaySettings } from "./settings.js";
 import { signForwarded } from "./signature.js";
 
@@ -117,7 +118,7 @@ function withoutOurCookies(header: string, ours: ReadonlySet<string>): string {
 }
 
 /** With no list set, anyone signed in; otherwise being on either list (screen names in any case, ids as strings). */
-function isAdmitted({ screenNames, userIds }: GatewaySettings, user: TwitterProfile): boolean {
+export function isAdmitted({ screenNames, userIds }: Pick<GatewaySettings, "screenNames" | "userIds">, user: TwitterProfile): boolean {
   if (!screenNames && !userIds) return true;
   return !!(screenNames?.has(user.screenName.toLowerCase()) || userIds?.has(user.id));
 }
@@ -157,6 +158,7 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     headers.set("X-Twitter-Name", identity[2]!);
   }
   if (settings.sharedSecret) headers.set("X-Twitter-Signature", await signForwarded(settings.sharedSecret, [request.method, target, ...identity]));
+  if (user && settings.assertion) headers.set(ASSERTION_HEADER, await signAssertion(settings.assertion, user, site.origin, settings.origin));
 
   // The timeout covers the wait for the response headers only: a long streamed body is never cut.
   const started = Date.now();

@@ -4,6 +4,7 @@ import { siteOrigin, variableError, wholeNumber } from "../config.js";
 import { ConfigurationError } from "../errors.js";
 import type { GatewayEnv } from "../env.js";
 import { PLAIN_PATH } from "../routes/paths.js";
+import { type AssertionSettings, readAssertionSettings } from "./assertion.js";
 
 /** What the gateway needs to guard an origin. */
 export interface GatewaySettings {
@@ -23,6 +24,8 @@ export interface GatewaySettings {
   sharedSecret: string | undefined;
   /** Time allowed for the origin's response headers (a long body is never cut). */
   timeoutMs: number;
+  /** GATEWAY_JWT_KEYS and GATEWAY_JWT_AUDIENCE: X-Twitter-Jwt-Assertion on each identified request when set. */
+  assertion: AssertionSettings | undefined;
 }
 
 /** Where the sign-in routes live in gateway mode unless SIGN_IN_PREFIX says otherwise. */
@@ -60,11 +63,19 @@ export function readGatewaySettings(env: Partial<GatewayEnv>): GatewaySettings {
     origin,
     publicOrigin: URL.parse(env.PUBLIC_ORIGIN ?? "")?.origin,
     prefix: readSignInPrefix(env),
-    screenNames: allowList(env.ALLOWED_SCREEN_NAMES, "ALLOWED_SCREEN_NAMES", /^@?\w{1,15}$/, (name) => name.replace("@", "").toLowerCase()),
-    userIds: allowList(env.ALLOWED_USER_IDS, "ALLOWED_USER_IDS", /^0*\d{1,20}$/, (id) => id.replace(/^0+(?=\d)/, "")),
+    ...readAllowLists(env),
     publicPaths,
     sharedSecret: secret,
     timeoutMs: wholeNumber("ORIGIN_TIMEOUT_MS", env.ORIGIN_TIMEOUT_MS, 100, 100_000, DEFAULT_ORIGIN_TIMEOUT_MS),
+    assertion: readAssertionSettings(env),
+  };
+}
+
+/** ALLOWED_SCREEN_NAMES and ALLOWED_USER_IDS: read in gateway mode, and by `<prefix>/check` in every mode. */
+export function readAllowLists(env: Partial<GatewayEnv>): Pick<GatewaySettings, "screenNames" | "userIds"> {
+  return {
+    screenNames: allowList(env.ALLOWED_SCREEN_NAMES, "ALLOWED_SCREEN_NAMES", /^@?\w{1,15}$/, (name) => name.replace("@", "").toLowerCase()),
+    userIds: allowList(env.ALLOWED_USER_IDS, "ALLOWED_USER_IDS", /^0*\d{1,20}$/, (id) => id.replace(/^0+(?=\d)/, "")),
   };
 }
 

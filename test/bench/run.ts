@@ -1,8 +1,8 @@
-// `npm run bench`: the five parts of the benchmark report, one after the other so they never share the cores.
+// `npm run bench`: the six parts of the benchmark report, one after the other so they never share the cores.
 // 1. signing inside workerd (test/bench/sign), 2. whole sign-ins through wrangler dev against the
 // protocol's bare skeleton (test/bench/signin), 3. the cost of a sign-in (test/bench/cost), 4. the
 // latency of each route with X and KV answering after set delays (test/bench/latency), 5. what the package adds to a
-// host Worker's bundle (test/bench/bundle).
+// host Worker's bundle (test/bench/bundle), 6. gateway mode's CPU per forwarded request with and without the JWT (test/bench/gateway).
 // Figures are information: timing never fails this script; it fails only when a part does
 // (e.g. cross-talk between users, or a part that could not run).
 import { spawn } from "node:child_process";
@@ -16,6 +16,7 @@ const parts = [
   { title: "3. Cost of a sign-in", script: join(here, "cost", "run.ts") },
   { title: "4. Latency of each route", script: join(here, "latency", "run.ts") },
   { title: "5. What the package adds to a Worker's bundle", script: join(here, "bundle", "run.ts") },
+  { title: "6. Gateway mode: CPU per forwarded request, with and without the JWT", script: join(here, "gateway", "run.ts") },
 ];
 
 let current: ReturnType<typeof spawn> | undefined;

@@ -102,6 +102,7 @@ async function start(project: TestProject, chromium: string): Promise<void> {
   }
   project.provide("e2eGatewayOrigin", `http://localhost:${gatewayPort}`);
   project.provide("e2eGatewayStandInOrigin", gateway.standIn!.origin);
+  project.provide("e2eGatewayProtectedOrigin", gateway.demoOrigin!.origin);
   process.env.TMPDIR = browserTmp;
 }
 

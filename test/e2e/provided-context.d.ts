@@ -10,6 +10,8 @@ declare module "vitest" {
     e2eGatewayOrigin: string;
     /** The stand-in that Worker signs in against. */
     e2eGatewayStandInOrigin: string;
+    /** The demo origin that Worker protects (its PROTECT_ORIGIN: the assertion's audience). */
+    e2eGatewayProtectedOrigin: string;
     /** The Chromium binary, checked to be there. */
     e2eChromium: string;
   }

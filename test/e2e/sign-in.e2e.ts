@@ -4,11 +4,12 @@
 // A person's clicks: the landing page, the stand-in's consent page, back to the Worker; then /me,
 // "Sign out", "Sign out of all devices" across two browsers, and the Cancel path. No CSP violation
 // may show up on the Worker's pages, and the session cookie must be HttpOnly. In gateway mode: a
-// protected page, the consent page, back on it.
+// protected page, the consent page, back on it, with an X-Twitter-Jwt-Assertion that verifies against the Worker's JWKS.
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
+import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
 import { type Watch, launchChromium, watchContext } from "./browser.ts";
 
@@ -317,7 +318,7 @@ describe("Sign in with Twitter, in Chromium", () => {
 });
 
 describe("Gateway mode (npm run dev -- --demo-origin), in Chromium", () => {
-  test("a protected page, the stand-in's consent page, back on that page, which shows the identity headers it received", async () => {
+  test("a protected page, the stand-in's consent page, back on that page, which shows the identity headers it received and a JWT that verifies against the JWKS", async () => {
     const gatewayOrigin = inject("e2eGatewayOrigin");
     const gatewayStandIn = inject("e2eGatewayStandInOrigin");
     const context = await browser.newContext({ baseURL: gatewayOrigin });
@@ -341,6 +342,11 @@ describe("Gateway mode (npm run dev -- --demo-origin), in Chromium", () => {
     expect(await page.locator("#row-2").textContent()).toBe("e2e_gateway");
     expect(await page.locator("#row-4").textContent()).toBe("Gâteway Ünïcode");
     expect(await page.locator("#row-5").textContent()).toBe("yes");
+    // The signed assertion verifies against the JWKS the Worker serves, fetched over the network by jose.
+    const assertion = (await page.locator("#row-6").textContent()) ?? "";
+    const jwks = createRemoteJWKSet(new URL(`${gatewayOrigin}/_auth/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(assertion, jwks, { issuer: gatewayOrigin, audience: inject("e2eGatewayProtectedOrigin"), algorithms: ["ES256"] });
+    expect(payload).toMatchObject({ sub: await page.locator("#row-1").textContent(), preferred_username: "e2e_gateway", name: "Gâteway Ünïcode" });
     expect(watch.cspOn(gatewayOrigin), "CSP violations on the protected page").toEqual([]);
   });
 });

@@ -3,6 +3,6 @@
 /**
  * The budget for the whole service (flow, sessions in either store with the devices list, pages,
  * middleware, revocation, gateway, and the profile from X API v2 for apps on X's Free and
- * pay-per-use access), gzipped: 30 KiB.
+ * pay-per-use access), gzipped: 31.5 KiB (30 KiB until the gateway's signed assertion and forward-auth check).
  */
-export const BUNDLE_BUDGET_BYTES = 30 * 1024;
+export const BUNDLE_BUDGET_BYTES = 31.5 * 1024;

@@ -9,6 +9,8 @@ export interface DemoOrigin {
   origin: string;
   /** The Worker's ORIGIN_SHARED_SECRET, made fresh for each run. */
   sharedSecret: string;
+  /** The Worker's GATEWAY_JWT_KEYS (a private EC P-256 JWK), made fresh for each run. */
+  jwtKeys: string;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ const escape = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${ch
 /** Starts the demo origin on 127.0.0.1 (an ephemeral port): every path is a "protected page" listing the identity headers. */
 export async function startDemoOrigin(): Promise<DemoOrigin> {
   const sharedSecret = randomBytes(32).toString("base64url");
+  const { privateKey } = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const { kty, crv, x, y, d } = await crypto.subtle.exportKey("jwk", privateKey);
   const server = createServer((request, response) => {
     const header = (name: string) => String(request.headers[name] ?? "");
     const rows = [
@@ -39,6 +43,8 @@ export async function startDemoOrigin(): Promise<DemoOrigin> {
       ["X-Twitter-Name", header("x-twitter-name")],
       ["X-Twitter-Name, decoded", decodeURIComponent(header("x-twitter-name"))],
       ["Signature verified", verifySignature(request, sharedSecret) ? "yes" : "no"],
+      // Verify it against the Worker's <prefix>/.well-known/jwks.json (docs/gateway.md shows how).
+      ["X-Twitter-Jwt-Assertion", header("x-twitter-jwt-assertion")],
     ];
     response.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
     response.end(`<!doctype html>
@@ -53,6 +59,7 @@ export async function startDemoOrigin(): Promise<DemoOrigin> {
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     sharedSecret,
+    jwtKeys: JSON.stringify({ kty, crv, x, y, d }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -29,7 +29,7 @@ export interface DevServerOptions {
    * the sign-in served by X API v2's /2/users/me).
    */
   standInOptions?: StandInOptions;
-  /** Gateway mode: start the demo origin (tools/dev/demo-origin.ts) and protect it (PROTECT_ORIGIN, ORIGIN_SHARED_SECRET). */
+  /** Gateway mode: start the demo origin (tools/dev/demo-origin.ts) and protect it (PROTECT_ORIGIN, ORIGIN_SHARED_SECRET, GATEWAY_JWT_KEYS). */
   demoOrigin?: boolean;
   /** Extra arguments for `wrangler dev`: any of its flags (`--port`, `--ip` and their `--name=value` forms included). */
   wranglerArgs?: string[];
@@ -217,6 +217,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     demoOrigin = await startDemoOrigin();
     vars.PROTECT_ORIGIN = demoOrigin.origin;
     vars.ORIGIN_SHARED_SECRET = demoOrigin.sharedSecret;
+    vars.GATEWAY_JWT_KEYS = demoOrigin.jwtKeys;
   }
   Object.assign(vars, options.vars);
 

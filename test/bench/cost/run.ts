@@ -556,7 +556,7 @@ function millions(value: number): string {
   return value >= 1_000_000 ? `${+(value / 1_000_000).toFixed(2)}M` : value.toLocaleString("en-US");
 }
 
-function table(rows: string[][]): string[] {
+export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
   return rows.map((row) => row.map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("   ").trimEnd());
 }

@@ -26,6 +26,7 @@
 // another; run.ts sizes batches to about 100 ticks.
 import real, { AuthStore as RealAuthStore } from "worker-under-test";
 import { MemoryKv } from "../memory-kv.ts";
+import { nextTick } from "../clock.ts";
 import skeleton from "../skeleton/worker.ts";
 
 export type Contender = "real" | "skeleton" | "harness";
@@ -409,14 +410,6 @@ async function countSignOuts(env: unknown): Promise<SignOutCounts> {
 }
 
 // ---------------------------------------------------------------- endpoints
-
-/** Waits for the clock's next tick: a batch then starts on a tick edge. */
-function nextTick(): number {
-  const start = performance.now();
-  let now = start;
-  for (let spins = 0; spins < 50_000_000 && now === start; spins += 1) now = performance.now();
-  return now;
-}
 
 export default {
   async fetch(request: Request, env: HarnessEnv): Promise<Response> {

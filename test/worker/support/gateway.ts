@@ -38,3 +38,10 @@ export async function echoed(response: Response): Promise<Echo> {
 export function answer(status: number, ...headers: string[]): string {
   return `/answer?${new URLSearchParams([["status", String(status)], ...headers.map((header): [string, string] => ["h", header])])}`;
 }
+
+/** An answer in the Worker's error format: this status, exactly this JSON body, never stored. */
+export async function expectError(response: Response, status: number, body: { error: string; error_description: string }): Promise<void> {
+  expect(response.status).toBe(status);
+  expect(await response.json()).toEqual(body);
+  expect(response.headers.get("Cache-Control")).toBe("no-store");
+}
