@@ -10,6 +10,7 @@ import { prefersHtml } from "../pages/error-page.js";
 import { notAllowedPage } from "../pages/not-allowed.js";
 import type { TwitterProfile } from "../twitter/account.js";
 import { type TwitterAuthOptions, twitterSession } from "../twitter-auth.js";
+import { boundOriginCookies, rewriteOriginAddress } from "./origin-answer.js";
 import type { GatewaySettings } from "./settings.js";
 import { signForwarded } from "./signature.js";
 
@@ -44,6 +45,12 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
       if (settings.publicOrigin && url.origin !== settings.publicOrigin) {
         throw new SignInError(400, "wrong_host", `This site is served at ${settings.publicOrigin}. Open it there.`);
       }
+      // TRACE and TRACK echo the request (its cookies and the identity headers) back to any script
+      // that can read the answer; CONNECT asks for a tunnel. None is a request for the site.
+      if (REFUSED_METHODS.has(c.req.method)) {
+        c.header("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+        throw new SignInError(405, "method_not_allowed", `${c.req.method} is not served through this gateway.`);
+      }
       if (isPublicPath(settings.publicPaths, url.pathname)) return forward(c, settings, ours, url, null);
       const failed = await session(c, async () => {});
       if (failed) return failed;
@@ -67,6 +74,9 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
   ];
 }
 
+/** Methods never forwarded. */
+const REFUSED_METHODS = new Set(["TRACE", "TRACK", "CONNECT"]);
+
 /** The requests whose answer is the origin's. */
 const forwarded = new WeakSet<Request>();
 
@@ -76,9 +86,14 @@ const forwarded = new WeakSet<Request>();
  * X-Twitter-User-Id; nginx and Apache drop such names too); the client's identity claims; what
  * only a proxy may say (the forwarding headers, the client's address or scheme); what makes some
  * origins serve another path or method than the one signed (X-Original-URL and kin); and the
- * hop-by-hop headers (RFC 9110 7.6.1). A deny-list by family: see docs/gateway.md for why not an allow-list.
+ * hop-by-hop headers (RFC 9110 7.6.1); the identity other gateways assert (oauth2-proxy, Authelia,
+ * Pomerium, Authentik, Grafana's auth proxy, Cloudflare Access, Google IAP, AWS ALB) and the
+ * client certificate a TLS-terminating proxy describes, which a site moved from one of them may
+ * still trust; and Next.js's X-Middleware-* (CVE-2025-29927: X-Middleware-Subrequest skips its
+ * middleware). A deny-list by family: see docs/gateway.md for why not an allow-list.
  */
-const NOT_FORWARDED = /[^a-z\d-]|^(x-twitter-.*|forwarded|x-forwarded-.*|x-original-.*|x-rewrite-url|x-(http-)?method(-override)?|(.+-)?client-ip|x-real-ip|x-originating-ip|x-remote-(ip|addr)|x-proxyuser-ip|x-host|front-end-https|x-url-scheme|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
+const NOT_FORWARDED =
+  /[^a-z\d-]|^(x-twitter-.*|forwarded|x-forwarded-.*|x-original-.*|x-rewrite-url|x-(http-)?method(-override)?|(.+-)?client-ip|x-real-ip|x-originating-ip|x-remote-(ip|addr)|x-proxyuser-ip|x-host|front-end-https|x-url-scheme|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|remote-(user|email|groups|name)|x-auth-request-.*|x-webauth-.*|gap-(auth|signature)|x-pomerium-.*|x-authentik-.*|x-goog-(authenticated-user-.*|iap-jwt-assertion)|x-amzn-oidc-.*|cf-access-.*|x-client-cert.*|x-ssl-client-.*|ssl-client-.*|x-arr-clientcert|x-middleware-.*)$/;
 
 /** The sign-in's cookie names under this prefix, as the origin must never see or set them. */
 function ourCookies(prefix: string): Set<string> {
@@ -187,12 +202,15 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
   forwarded.add(request);
   const answer = new Response(response.body, response);
   // The origin may neither set nor clear the sign-in's cookies (a forced sign-out, a planted session).
-  const setCookies = answer.headers.getSetCookie();
-  const isOurs = (header: string) => ours.has(header.split("=")[0]!.trim());
-  if (setCookies.some(isOurs)) {
+  // Nor flood the jar to evict them: at most MAX_ORIGIN_SET_COOKIES in one answer, none ranked above ours.
+  const bounded = boundOriginCookies(answer.headers.getSetCookie(), (header) => ours.has(header.split("=")[0]!.trim()));
+  if (bounded) {
     answer.headers.delete("Set-Cookie");
-    for (const header of setCookies) if (!isOurs(header)) answer.headers.append("Set-Cookie", header);
+    for (const header of bounded.kept) answer.headers.append("Set-Cookie", header);
+    if (bounded.overBound) console.warn(JSON.stringify({ event: "origin_cookies_dropped", dropped: bounded.overBound, kept: bounded.kept.length }));
   }
+  // Next.js's internal answers (X-Middleware-Rewrite names internal URLs) are not the browser's.
+  for (const name of [...answer.headers.keys()]) if (name.startsWith("x-middleware-")) answer.headers.delete(name);
   // Nor sign anyone out in the browser: Clear-Site-Data loses "cookies" and "*" (what is left, such as "cache" or "storage", is the site's own).
   const clear = answer.headers.get("Clear-Site-Data");
   if (clear !== null) {
@@ -202,11 +220,8 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
   }
   // The origin knows only its own host: a URL on it (any scheme, absolute or scheme-relative, as a
   // browser resolves it) in Location, Content-Location or Refresh goes to the site's public address instead.
-  const originName = new URL(settings.origin).hostname;
-  const toPublic = (value: string) => {
-    const target = URL.parse(value.trim(), site);
-    return target?.hostname === originName && site.hostname !== originName ? site.origin + target.pathname + target.search + target.hash : value;
-  };
+  const origin = new URL(settings.origin);
+  const toPublic = (value: string) => rewriteOriginAddress(value, origin, site);
   for (const name of ["Location", "Content-Location"]) {
     const value = answer.headers.get(name);
     if (value) answer.headers.set(name, toPublic(value));
