@@ -64,6 +64,8 @@ export interface GatewayEnv extends Env {
   ORIGIN_SHARED_SECRET?: string;
   /** Milliseconds allowed for the origin's response headers, 100 to 100000. Default 30000. */
   ORIGIN_TIMEOUT_MS?: string | number;
+  /** Comma-separated origins of other sites whose pages may open a WebSocket through the gateway, e.g. https://app.example.com; the site's own always may. */
+  GATEWAY_WEBSOCKET_ORIGINS?: string;
 }
 
 /** Context variables set by `twitterSession()` (and so on `/me` and `/logout`). */

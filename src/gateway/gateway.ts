@@ -36,6 +36,8 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
     async (c, next) => {
       await next();
       if (!forwarded.has(c.req.raw)) await ownHeaders(c, async () => {});
+      // The origin's 101 goes back exactly as it came: a rebuilt Response loses its webSocket.
+      if (c.res.status === 101) return;
       // The session cookie signed again with the newest secret, or cleared, also on the origin's answers.
       keepCookies(c);
     },
@@ -51,6 +53,11 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
         c.header("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
         throw new SignInError(405, "method_not_allowed", `${c.req.method} is not served through this gateway.`);
       }
+      // A WebSocket client reads no page: its refusals are JSON, whatever it accepts.
+      const upgrade = isWebSocketUpgrade(c.req.raw);
+      if (upgrade && !isWebSocketOriginAllowed(c.req.header("Origin"), settings.publicOrigin ?? url.origin, settings.websocketOrigins)) {
+        return new SignInError(403, "websocket_origin_not_allowed", "This site accepts WebSockets from its own pages only. Its operator can allow another site's in GATEWAY_WEBSOCKET_ORIGINS.").getResponse();
+      }
       if (isPublicPath(settings.publicPaths, url.pathname)) return forward(c, settings, ours, url, null);
       const failed = await session(c, async () => {});
       if (failed) return failed;
@@ -58,20 +65,43 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
       // Our own answers (the redirect, the 403 page) are never cached.
       c.header("Cache-Control", "no-store");
       if (!user) {
-        if ((c.req.method === "GET" || c.req.method === "HEAD") && prefersHtml(c)) {
+        // A WebSocket cannot follow a redirect to a sign-in page.
+        if (!upgrade && (c.req.method === "GET" || c.req.method === "HEAD") && prefersHtml(c)) {
           // Back to this very page after signing in (its query too, when /login can carry it).
           const back = safeNextPath(url.pathname + url.search) ?? safeNextPath(url.pathname);
           return c.redirect(`${prefix}/login${back ? `?next=${encodeURIComponent(back)}` : ""}`, 302);
         }
-        throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${prefix}/login.`);
+        const signedOut = new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${prefix}/login.`);
+        if (upgrade) return signedOut.getResponse();
+        throw signedOut;
       }
       if (!isAdmitted(settings, user)) {
+        const notAllowed = new SignInError(403, "not_allowed", `Signed in as @${user.screenName}, who may not enter this site. Sign out with POST ${prefix}/logout.`);
+        if (upgrade) return notAllowed.getResponse();
         if (prefersHtml(c)) return notAllowedPage(c, user, prefix);
-        throw new SignInError(403, "not_allowed", `Signed in as @${user.screenName}, who may not enter this site. Sign out with POST ${prefix}/logout.`);
+        throw notAllowed;
       }
       return forward(c, settings, ours, url, user);
     },
   ];
+}
+
+/** A WebSocket handshake (RFC 6455 4.1): a GET asking to upgrade to `websocket`. */
+function isWebSocketUpgrade(request: Request): boolean {
+  return request.method === "GET" && request.headers.get("Upgrade")?.trim().toLowerCase() === "websocket";
+}
+
+/**
+ * False for a WebSocket opened from another site's page (cross-site WebSocket hijacking: the
+ * browser sends our session cookie with it, and no CORS rule applies to WebSockets). Allowed: the
+ * site's own origin and GATEWAY_WEBSOCKET_ORIGINS. No Origin at all is a client that is not a
+ * browser (every browser sends one on a WebSocket, RFC 6455 4.1), which no other site's page can
+ * steer: allowed. `Origin: null` (a sandboxed frame, a file) is not.
+ */
+function isWebSocketOriginAllowed(origin: string | undefined, site: string, allowed: ReadonlySet<string>): boolean {
+  if (origin === undefined) return true;
+  const normalised = URL.parse(origin.trim())?.origin;
+  return !!normalised && normalised !== "null" && (normalised === site || allowed.has(normalised));
 }
 
 /** Methods never forwarded. */
@@ -151,6 +181,9 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
   const hopByHop = (request.headers.get("Connection") ?? "").toLowerCase().split(",").map((name) => name.trim());
   const headers = new Headers();
   for (const [name, value] of request.headers) if (!NOT_FORWARDED.test(name) && !hopByHop.includes(name)) headers.append(name, value);
+  // A WebSocket handshake keeps asking for its upgrade (the runtime's fetch then opens the socket).
+  const upgrade = isWebSocketUpgrade(request);
+  if (upgrade) headers.set("Upgrade", "websocket");
   const cookies = withoutOurCookies(headers.get("Cookie") ?? "", ours);
   if (cookies) headers.set("Cookie", cookies);
   else headers.delete("Cookie");
@@ -200,6 +233,9 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     clearTimeout(timer);
   }
   forwarded.add(request);
+  // The origin accepted the WebSocket: its 101 as it is (new Response() would drop `webSocket`,
+  // and the handshake would never complete). It has no body, and nothing in it to rewrite.
+  if (upgrade && response.status === 101 && response.webSocket) return response;
   const answer = new Response(response.body, response);
   // The origin may neither set nor clear the sign-in's cookies (a forced sign-out, a planted session).
   // Nor flood the jar to evict them: at most MAX_ORIGIN_SET_COOKIES in one answer, none ranked above ours.

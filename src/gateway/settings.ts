@@ -23,6 +23,8 @@ export interface GatewaySettings {
   sharedSecret: string | undefined;
   /** Time allowed for the origin's response headers (a long body is never cut). */
   timeoutMs: number;
+  /** Other sites' origins whose pages may open a WebSocket through the gateway (the site's own always may). */
+  websocketOrigins: Set<string>;
 }
 
 /** Where the sign-in routes live in gateway mode unless SIGN_IN_PREFIX says otherwise. */
@@ -65,6 +67,7 @@ export function readGatewaySettings(env: Partial<GatewayEnv>): GatewaySettings {
     publicPaths,
     sharedSecret: secret,
     timeoutMs: wholeNumber("ORIGIN_TIMEOUT_MS", env.ORIGIN_TIMEOUT_MS, 100, 100_000, DEFAULT_ORIGIN_TIMEOUT_MS),
+    websocketOrigins: new Set(list(env.GATEWAY_WEBSOCKET_ORIGINS).map((origin) => siteOrigin("GATEWAY_WEBSOCKET_ORIGINS", origin, variableError, "https://app.example.com")!)),
   };
 }
 

@@ -204,3 +204,30 @@ describe("ALLOWED_USER_IDS written as a TOML number", () => {
     expect(me.id).not.toBe("12");
   });
 });
+
+describe("GATEWAY_WEBSOCKET_ORIGINS (the WebSockets themselves: test/node/gateway-websocket.test.ts)", () => {
+  it("refuses an entry that is not an origin with a 500 naming the setting", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const value of ["app.example.com", "https://app.example.com/chat", "https://a.example, ftp://b.example"]) {
+      const response = await send(gateway({ GATEWAY_WEBSOCKET_ORIGINS: value }), "/");
+      expect(response.status, value).toBe(500);
+      expect(await response.json()).toEqual({
+        error: "server_misconfigured",
+        error_description: "The server's GATEWAY_WEBSOCKET_ORIGINS setting is not an origin such as https://app.example.com (scheme and host, no path). Fix it in wrangler.toml [vars] or .dev.vars.",
+      });
+    }
+  });
+
+  it("refuses another site's WebSocket before the origin or the session store is asked, signed out or in", async () => {
+    const cookie = await sessionCookie("gw_ws_origin");
+    for (const headers of [{ Cookie: cookie }, {}]) {
+      const response = await send(gateway(), "/ws", { ...headers, Upgrade: "websocket", Connection: "Upgrade", Origin: "https://evil.example", Accept: "text/html" });
+      expect(response.status).toBe(403);
+      expect(response.headers.get("Cache-Control")).toBe("no-store");
+      expect(await response.json()).toEqual({
+        error: "websocket_origin_not_allowed",
+        error_description: "This site accepts WebSockets from its own pages only. Its operator can allow another site's in GATEWAY_WEBSOCKET_ORIGINS.",
+      });
+    }
+  });
+});
