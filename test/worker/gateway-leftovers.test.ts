@@ -220,7 +220,7 @@ describe("GATEWAY_WEBSOCKET_ORIGINS (the WebSockets themselves: test/node/gatewa
 
   it("refuses another site's WebSocket before the origin or the session store is asked, signed out or in", async () => {
     const cookie = await sessionCookie("gw_ws_origin");
-    for (const headers of [{ Cookie: cookie }, {}]) {
+    for (const headers of [{ Cookie: cookie }, {}] as Record<string, string>[]) {
       const response = await send(gateway(), "/ws", { ...headers, Upgrade: "websocket", Connection: "Upgrade", Origin: "https://evil.example", Accept: "text/html" });
       expect(response.status).toBe(403);
       expect(response.headers.get("Cache-Control")).toBe("no-store");
