@@ -10,7 +10,7 @@ import { prefersHtml } from "../pages/error-page.js";
 import { notAllowedPage } from "../pages/not-allowed.js";
 import type { TwitterProfile } from "../twitter/account.js";
 import { type TwitterAuthOptions, twitterSession } from "../twitter-auth.js";
-import { boundOriginCookies, rewriteOriginAddress } from "./origin-answer.js";
+import { guardOriginHeaders } from "./origin-answer.js";
 import type { GatewaySettings } from "./settings.js";
 import { signForwarded } from "./signature.js";
 
@@ -233,38 +233,18 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     clearTimeout(timer);
   }
   forwarded.add(request);
-  // The origin accepted the WebSocket: its 101 as it is (new Response() would drop `webSocket`,
-  // and the handshake would never complete). It has no body, and nothing in it to rewrite.
-  if (upgrade && response.status === 101 && response.webSocket) return response;
-  const answer = new Response(response.body, response);
-  // The origin may neither set nor clear the sign-in's cookies (a forced sign-out, a planted session).
-  // Nor flood the jar to evict them: at most MAX_ORIGIN_SET_COOKIES in one answer, none ranked above ours.
-  const bounded = boundOriginCookies(answer.headers.getSetCookie(), (header) => ours.has(header.split("=")[0]!.trim()));
-  if (bounded) {
-    answer.headers.delete("Set-Cookie");
-    for (const header of bounded.kept) answer.headers.append("Set-Cookie", header);
-    if (bounded.overBound) console.warn(JSON.stringify({ event: "origin_cookies_dropped", dropped: bounded.overBound, kept: bounded.kept.length }));
-  }
-  // Next.js's internal answers (X-Middleware-Rewrite names internal URLs) are not the browser's.
-  for (const name of [...answer.headers.keys()]) if (name.startsWith("x-middleware-")) answer.headers.delete(name);
-  // Nor sign anyone out in the browser: Clear-Site-Data loses "cookies" and "*" (what is left, such as "cache" or "storage", is the site's own).
-  const clear = answer.headers.get("Clear-Site-Data");
-  if (clear !== null) {
-    const kept = clear.split(",").filter((type) => !/^\s*"?(cookies|\*)"?\s*$/i.test(type)).join(",").trim();
-    if (kept) answer.headers.set("Clear-Site-Data", kept);
-    else answer.headers.delete("Clear-Site-Data");
-  }
-  // The origin knows only its own host: a URL on it (any scheme, absolute or scheme-relative, as a
-  // browser resolves it) in Location, Content-Location or Refresh goes to the site's public address instead.
   const origin = new URL(settings.origin);
-  const toPublic = (value: string) => rewriteOriginAddress(value, origin, site);
-  for (const name of ["Location", "Content-Location"]) {
-    const value = answer.headers.get(name);
-    if (value) answer.headers.set(name, toPublic(value));
+  // The origin accepted the WebSocket: its 101 as it is (new Response(body, response) would drop
+  // `webSocket`, and the handshake would never complete). Only when a rule below changes one of its
+  // headers (a cookie of ours, say) is it made again, handing its webSocket on explicitly.
+  if (upgrade && response.status === 101 && response.webSocket) {
+    const headers = new Headers(response.headers);
+    guardOriginHeaders(headers, ours, origin, site);
+    if (JSON.stringify([...headers]) === JSON.stringify([...response.headers])) return response;
+    return new Response(null, { status: 101, headers, webSocket: response.webSocket });
   }
-  // Refresh as HTML reads it: seconds, then `;` or `,`, `url=`, the URL (quoted or not).
-  const refresh = answer.headers.get("Refresh");
-  if (refresh) answer.headers.set("Refresh", refresh.replace(/^(\s*[\d.]+\s*[;,]?\s*(?:url\s*=\s*)?["']?)([^"']+)/i, (_, head: string, target: string) => head + toPublic(target)));
+  const answer = new Response(response.body, response);
+  guardOriginHeaders(answer.headers, ours, origin, site);
   if (user) {
     // No cache in front may follow a header aimed at it alone (RFC 9213's CDN-Cache-Control, the
     // vendors' own, Surrogate-Control): they go, so the Cache-Control below rules.

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { PROJECT_ROOT } from "../../tools/dev/dev-server.ts";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, startStandIn } from "../../tools/stand-in/server.ts";
+import { PROJECT_ROOT, standInVars } from "../../tools/dev/dev-server.ts";
+import { type StandIn, startStandIn } from "../../tools/stand-in/server.ts";
 import { bundleWorker } from "../bench/harness.ts";
 import { TEST_SESSION_SECRET } from "../worker/support/settings.ts";
 import { type TestOrigin, startTestOrigin } from "./test-origin.ts";
@@ -76,12 +76,7 @@ beforeAll(async () => {
         ALLOWED_SCREEN_NAMES: "ws_alice,ws_other",
         GATEWAY_WEBSOCKET_ORIGINS: "https://app.example.com",
         SESSION_SECRET: TEST_SESSION_SECRET,
-        TWITTER_CLIENT_ID: DEFAULT_CONSUMER_KEY,
-        TWITTER_CLIENT_SECRET: DEFAULT_CONSUMER_SECRET,
-        TWITTER_REQUEST_TOKEN_URL: standIn.urls.requestToken,
-        TWITTER_AUTHORIZE_URL: standIn.urls.authenticate,
-        TWITTER_ACCESS_TOKEN_URL: standIn.urls.accessToken,
-        TWITTER_API_BASE_URL: standIn.urls.apiBase,
+        ...standInVars(standIn),
       },
     }),
   );
@@ -119,6 +114,23 @@ describe("a signed-in, admitted user's WebSocket", () => {
         opened.socket.close();
       }
     }
+  });
+
+  it("gets the origin's 101 without a Set-Cookie for the sign-in's cookie (its own kept), and the socket still works", async () => {
+    const upgraded = new Promise<string[]>((resolve) => {
+      const socket = new WebSocket(`${site.replace("http:", "ws:")}/ws?cookies=1`, { headers: { Cookie: session, Origin: site } });
+      socket.once("upgrade", (response) => {
+        const cookies = response.headers["set-cookie"] ?? [];
+        socket.once("message", () => socket.send("still open"));
+        socket.on("message", (data) => {
+          if (String(data) === "echo:still open") {
+            socket.close();
+            resolve(cookies);
+          }
+        });
+      });
+    });
+    expect(await upgraded).toEqual(["site_ws=1; Path=/"]);
   });
 
   it("gets the origin's own refusal when the origin does not take the upgrade", async () => {

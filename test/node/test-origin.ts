@@ -25,13 +25,17 @@ export interface TestOrigin {
  * (also under a folder: `/assets/answer`) the status and headers its query gives
  * (`?status=302&h=Location:/x&h=Set-Cookie:a=b`); anything else echoes the request as JSON (see Echo).
  * A WebSocket upgrade on a path ending in `/ws` is accepted: its first message is the handshake
- * (`{ url, headers }`), then every message comes back as `echo:<message>`; on any other path it
- * is refused with 403.
+ * (`{ url, headers }`), then every message comes back as `echo:<message>` (with `?cookies=1`
+ * its 101 also sets `twitter_session` and `site_ws`); on any other path it is refused with 403.
  */
 export async function startTestOrigin(): Promise<TestOrigin> {
   const held = new Map<string, ServerResponse>();
   const server = createServer((request, response) => void handle(request, response, held));
   const sockets = new WebSocketServer({ noServer: true });
+  // `?cookies=1`: the 101 sets a cookie named like the sign-in's and one of the site's own.
+  sockets.on("headers", (headers, request) => {
+    if ((request.url ?? "").includes("cookies=1")) headers.push("Set-Cookie: twitter_session=planted; Path=/", "Set-Cookie: site_ws=1; Path=/");
+  });
   server.on("upgrade", (request: IncomingMessage, socket, head) => {
     if (!(request.url ?? "").split("?")[0]!.endsWith("/ws")) {
       socket.end("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 21\r\nConnection: close\r\n\r\nno WebSocket here 403");
