@@ -6,6 +6,7 @@ import { handleError } from "./error-handler.js";
 import { addCheckRoutes, checkSettingsReader } from "./gateway/check.js";
 import { protectOrigin } from "./gateway/gateway.js";
 import { readGatewaySettings, readSignInPrefix } from "./gateway/settings.js";
+import { redirectToHttps } from "./gateway/to-https.js";
 import { secureHeaders } from "./middleware/secure-headers.js";
 import { landingPage } from "./pages/landing.js";
 import type { GatewayEnv, TwitterAuthEnv } from "./env.js";
@@ -37,6 +38,7 @@ function configuredApp(env: Partial<GatewayEnv>, options: TwitterAuthOptions): H
     if (!env.PROTECT_ORIGIN) return siteApp(options, readSignInPrefix(env));
     const settings = readGatewaySettings(env);
     const app = new Hono<TwitterAuthEnv>();
+    app.use(redirectToHttps(settings.publicOrigin));
     // The sign-in's own routes answer with its secure headers, without HSTS: that binds the whole
     // host and its subdomains, a decision for the protected site, whose answers carry its own.
     app.route(settings.prefix || "/", twitterAuth(options));

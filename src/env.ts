@@ -68,6 +68,8 @@ export interface GatewayEnv extends Env {
   GATEWAY_JWT_KEYS?: string;
   /** The assertion's `aud`. Default: PROTECT_ORIGIN (for <prefix>/check without it: the site's public origin). */
   GATEWAY_JWT_AUDIENCE?: string;
+  /** Comma-separated origins of other sites whose pages may open a WebSocket through the gateway, e.g. https://app.example.com; the site's own always may. */
+  GATEWAY_WEBSOCKET_ORIGINS?: string;
 }
 
 /** Context variables set by `twitterSession()` (and so on `/me` and `/logout`). */

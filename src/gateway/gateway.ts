@@ -11,6 +11,7 @@ import { notAllowedPage } from "../pages/not-allowed.js";
 import type { TwitterProfile } from "../twitter/account.js";
 import { type TwitterAuthOptions, twitterSession } from "../twitter-auth.js";
 import { ASSERTION_HEADER, signAssertion } from "./assertion.js";
+import { guardOriginHeaders } from "./origin-answer.js";
 import type { GatewaySettings } from "./settings.js";
 import { signForwarded } from "./signature.js";
 
@@ -36,6 +37,8 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
     async (c, next) => {
       await next();
       if (!forwarded.has(c.req.raw)) await ownHeaders(c, async () => {});
+      // The origin's 101 goes back exactly as it came: a rebuilt Response loses its webSocket.
+      if (c.res.status === 101) return;
       // The session cookie signed again with the newest secret, or cleared, also on the origin's answers.
       keepCookies(c);
     },
@@ -45,6 +48,17 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
       if (settings.publicOrigin && url.origin !== settings.publicOrigin) {
         throw new SignInError(400, "wrong_host", `This site is served at ${settings.publicOrigin}. Open it there.`);
       }
+      // TRACE and TRACK echo the request (its cookies and the identity headers) back to any script
+      // that can read the answer; CONNECT asks for a tunnel. None is a request for the site.
+      if (REFUSED_METHODS.has(c.req.method)) {
+        c.header("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+        throw new SignInError(405, "method_not_allowed", `${c.req.method} is not served through this gateway.`);
+      }
+      // A WebSocket client reads no page: its refusals are JSON, whatever it accepts.
+      const upgrade = isWebSocketUpgrade(c.req.raw);
+      if (upgrade && !isWebSocketOriginAllowed(c.req.header("Origin"), settings.publicOrigin ?? url.origin, settings.websocketOrigins)) {
+        return new SignInError(403, "websocket_origin_not_allowed", "This site accepts WebSockets from its own pages only. Its operator can allow another site's in GATEWAY_WEBSOCKET_ORIGINS.").getResponse();
+      }
       if (isPublicPath(settings.publicPaths, url.pathname)) return forward(c, settings, ours, url, null);
       const failed = await session(c, async () => {});
       if (failed) return failed;
@@ -52,21 +66,47 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
       // Our own answers (the redirect, the 403 page) are never cached.
       c.header("Cache-Control", "no-store");
       if (!user) {
-        if ((c.req.method === "GET" || c.req.method === "HEAD") && prefersHtml(c)) {
+        // A WebSocket cannot follow a redirect to a sign-in page.
+        if (!upgrade && (c.req.method === "GET" || c.req.method === "HEAD") && prefersHtml(c)) {
           // Back to this very page after signing in (its query too, when /login can carry it).
           const back = safeNextPath(url.pathname + url.search) ?? safeNextPath(url.pathname);
           return c.redirect(`${prefix}/login${back ? `?next=${encodeURIComponent(back)}` : ""}`, 302);
         }
-        throw new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${prefix}/login.`);
+        const signedOut = new SignInError(401, "not_signed_in", `Nobody is signed in. Sign in at ${prefix}/login.`);
+        if (upgrade) return signedOut.getResponse();
+        throw signedOut;
       }
       if (!isAdmitted(settings, user)) {
+        const notAllowed = new SignInError(403, "not_allowed", `Signed in as @${user.screenName}, who may not enter this site. Sign out with POST ${prefix}/logout.`);
+        if (upgrade) return notAllowed.getResponse();
         if (prefersHtml(c)) return notAllowedPage(c, user, prefix);
-        throw new SignInError(403, "not_allowed", `Signed in as @${user.screenName}, who may not enter this site. Sign out with POST ${prefix}/logout.`);
+        throw notAllowed;
       }
       return forward(c, settings, ours, url, user);
     },
   ];
 }
+
+/** A WebSocket handshake (RFC 6455 4.1): a GET asking to upgrade to `websocket`. */
+function isWebSocketUpgrade(request: Request): boolean {
+  return request.method === "GET" && request.headers.get("Upgrade")?.trim().toLowerCase() === "websocket";
+}
+
+/**
+ * False for a WebSocket opened from another site's page (cross-site WebSocket hijacking: the
+ * browser sends our session cookie with it, and no CORS rule applies to WebSockets). Allowed: the
+ * site's own origin and GATEWAY_WEBSOCKET_ORIGINS. No Origin at all is a client that is not a
+ * browser (every browser sends one on a WebSocket, RFC 6455 4.1), which no other site's page can
+ * steer: allowed. `Origin: null` (a sandboxed frame, a file) is not.
+ */
+function isWebSocketOriginAllowed(origin: string | undefined, site: string, allowed: ReadonlySet<string>): boolean {
+  if (origin === undefined) return true;
+  const normalised = URL.parse(origin.trim())?.origin;
+  return !!normalised && normalised !== "null" && (normalised === site || allowed.has(normalised));
+}
+
+/** Methods never forwarded. */
+const REFUSED_METHODS = new Set(["TRACE", "TRACK", "CONNECT"]);
 
 /** The requests whose answer is the origin's. */
 const forwarded = new WeakSet<Request>();
@@ -77,9 +117,14 @@ const forwarded = new WeakSet<Request>();
  * X-Twitter-User-Id; nginx and Apache drop such names too); the client's identity claims; what
  * only a proxy may say (the forwarding headers, the client's address or scheme); what makes some
  * origins serve another path or method than the one signed (X-Original-URL and kin); and the
- * hop-by-hop headers (RFC 9110 7.6.1). A deny-list by family: see docs/gateway.md for why not an allow-list.
+ * hop-by-hop headers (RFC 9110 7.6.1); the identity other gateways assert (oauth2-proxy, Authelia,
+ * Pomerium, Authentik, Grafana's auth proxy, Cloudflare Access, Google IAP, AWS ALB) and the
+ * client certificate a TLS-terminating proxy describes, which a site moved from one of them may
+ * still trust; and Next.js's X-Middleware-* (CVE-2025-29927: X-Middleware-Subrequest skips its
+ * middleware). A deny-list by family: see docs/gateway.md for why not an allow-list.
  */
-const NOT_FORWARDED = /[^a-z\d-]|^(x-twitter-.*|forwarded|x-forwarded-.*|x-original-.*|x-rewrite-url|x-(http-)?method(-override)?|(.+-)?client-ip|x-real-ip|x-originating-ip|x-remote-(ip|addr)|x-proxyuser-ip|x-host|front-end-https|x-url-scheme|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
+const NOT_FORWARDED =
+  /[^a-z\d-]|^(x-twitter-.*|forwarded|x-forwarded-.*|x-original-.*|x-rewrite-url|x-(http-)?method(-override)?|(.+-)?client-ip|x-real-ip|x-originating-ip|x-remote-(ip|addr)|x-proxyuser-ip|x-host|front-end-https|x-url-scheme|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|remote-(user|email|groups|name)|x-auth-request-.*|x-webauth-.*|gap-(auth|signature)|x-pomerium-.*|x-authentik-.*|x-goog-(authenticated-user-.*|iap-jwt-assertion)|x-amzn-oidc-.*|cf-access-.*|x-client-cert.*|x-ssl-client-.*|ssl-client-.*|x-arr-clientcert|x-middleware-.*)$/;
 
 /** The sign-in's cookie names under this prefix, as the origin must never see or set them. */
 function ourCookies(prefix: string): Set<string> {
@@ -137,6 +182,9 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
   const hopByHop = (request.headers.get("Connection") ?? "").toLowerCase().split(",").map((name) => name.trim());
   const headers = new Headers();
   for (const [name, value] of request.headers) if (!NOT_FORWARDED.test(name) && !hopByHop.includes(name)) headers.append(name, value);
+  // A WebSocket handshake keeps asking for its upgrade (the runtime's fetch then opens the socket).
+  const upgrade = isWebSocketUpgrade(request);
+  if (upgrade) headers.set("Upgrade", "websocket");
   const cookies = withoutOurCookies(headers.get("Cookie") ?? "", ours);
   if (cookies) headers.set("Cookie", cookies);
   else headers.delete("Cookie");
@@ -187,35 +235,18 @@ async function forward(c: Context<TwitterAuthEnv>, settings: GatewaySettings, ou
     clearTimeout(timer);
   }
   forwarded.add(request);
+  const origin = new URL(settings.origin);
+  // The origin accepted the WebSocket: its 101 as it is (new Response(body, response) would drop
+  // `webSocket`, and the handshake would never complete). Only when a rule below changes one of its
+  // headers (a cookie of ours, say) is it made again, handing its webSocket on explicitly.
+  if (upgrade && response.status === 101 && response.webSocket) {
+    const headers = new Headers(response.headers);
+    guardOriginHeaders(headers, ours, origin, site);
+    if (JSON.stringify([...headers]) === JSON.stringify([...response.headers])) return response;
+    return new Response(null, { status: 101, headers, webSocket: response.webSocket });
+  }
   const answer = new Response(response.body, response);
-  // The origin may neither set nor clear the sign-in's cookies (a forced sign-out, a planted session).
-  const setCookies = answer.headers.getSetCookie();
-  const isOurs = (header: string) => ours.has(header.split("=")[0]!.trim());
-  if (setCookies.some(isOurs)) {
-    answer.headers.delete("Set-Cookie");
-    for (const header of setCookies) if (!isOurs(header)) answer.headers.append("Set-Cookie", header);
-  }
-  // Nor sign anyone out in the browser: Clear-Site-Data loses "cookies" and "*" (what is left, such as "cache" or "storage", is the site's own).
-  const clear = answer.headers.get("Clear-Site-Data");
-  if (clear !== null) {
-    const kept = clear.split(",").filter((type) => !/^\s*"?(cookies|\*)"?\s*$/i.test(type)).join(",").trim();
-    if (kept) answer.headers.set("Clear-Site-Data", kept);
-    else answer.headers.delete("Clear-Site-Data");
-  }
-  // The origin knows only its own host: a URL on it (any scheme, absolute or scheme-relative, as a
-  // browser resolves it) in Location, Content-Location or Refresh goes to the site's public address instead.
-  const originName = new URL(settings.origin).hostname;
-  const toPublic = (value: string) => {
-    const target = URL.parse(value.trim(), site);
-    return target?.hostname === originName && site.hostname !== originName ? site.origin + target.pathname + target.search + target.hash : value;
-  };
-  for (const name of ["Location", "Content-Location"]) {
-    const value = answer.headers.get(name);
-    if (value) answer.headers.set(name, toPublic(value));
-  }
-  // Refresh as HTML reads it: seconds, then `;` or `,`, `url=`, the URL (quoted or not).
-  const refresh = answer.headers.get("Refresh");
-  if (refresh) answer.headers.set("Refresh", refresh.replace(/^(\s*[\d.]+\s*[;,]?\s*(?:url\s*=\s*)?["']?)([^"']+)/i, (_, head: string, target: string) => head + toPublic(target)));
+  guardOriginHeaders(answer.headers, ours, origin, site);
   if (user) {
     // No cache in front may follow a header aimed at it alone (RFC 9213's CDN-Cache-Control, the
     // vendors' own, Surrogate-Control): they go, so the Cache-Control below rules.

@@ -26,6 +26,8 @@ export interface GatewaySettings {
   timeoutMs: number;
   /** GATEWAY_JWT_KEYS and GATEWAY_JWT_AUDIENCE: X-Twitter-Jwt-Assertion on each identified request when set. */
   assertion: AssertionSettings | undefined;
+  /** Other sites' origins whose pages may open a WebSocket through the gateway (the site's own always may). */
+  websocketOrigins: Set<string>;
 }
 
 /** Where the sign-in routes live in gateway mode unless SIGN_IN_PREFIX says otherwise. */
@@ -68,6 +70,7 @@ export function readGatewaySettings(env: Partial<GatewayEnv>): GatewaySettings {
     sharedSecret: secret,
     timeoutMs: wholeNumber("ORIGIN_TIMEOUT_MS", env.ORIGIN_TIMEOUT_MS, 100, 100_000, DEFAULT_ORIGIN_TIMEOUT_MS),
     assertion: readAssertionSettings(env),
+    websocketOrigins: new Set(list(env.GATEWAY_WEBSOCKET_ORIGINS).map((origin) => siteOrigin("GATEWAY_WEBSOCKET_ORIGINS", origin, variableError, "https://app.example.com")!)),
   };
 }
 
@@ -75,8 +78,21 @@ export function readGatewaySettings(env: Partial<GatewayEnv>): GatewaySettings {
 export function readAllowLists(env: Partial<GatewayEnv>): Pick<GatewaySettings, "screenNames" | "userIds"> {
   return {
     screenNames: allowList(env.ALLOWED_SCREEN_NAMES, "ALLOWED_SCREEN_NAMES", /^@?\w{1,15}$/, (name) => name.replace("@", "").toLowerCase()),
-    userIds: allowList(env.ALLOWED_USER_IDS, "ALLOWED_USER_IDS", /^0*\d{1,20}$/, (id) => id.replace(/^0+(?=\d)/, "")),
+    userIds: allowList(userIdsText(env.ALLOWED_USER_IDS), "ALLOWED_USER_IDS", /^0*\d{1,20}$/, (id) => id.replace(/^0+(?=\d)/, "")),
   };
+}
+
+/**
+ * ALLOWED_USER_IDS as text. Written as a TOML number (`ALLOWED_USER_IDS = 1234567890123456789`),
+ * wrangler hands the Worker a JavaScript number, which holds 15 to 17 digits exactly: a 19-digit
+ * id has already been rounded to a neighbour's, so such a number is refused rather than compared.
+ * A number that is still exact (at most 2^53 - 1, such as 12) is read as its digits.
+ */
+function userIdsText(value: unknown): string | undefined {
+  if (value === undefined || typeof value === "string") return value;
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return String(value);
+  const what = typeof value === "number" ? "a number too large to hold a user id exactly (X's ids have up to 19 digits; a TOML number has already lost the last ones)" : "not a string";
+  throw new ConfigurationError("ALLOWED_USER_IDS", what, 'Quote it in wrangler.toml: ALLOWED_USER_IDS = "1234567890123456789,12".');
 }
 
 /** The comma-separated items of a setting, trimmed, empty ones dropped. */

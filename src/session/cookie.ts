@@ -52,7 +52,9 @@ function options(c: Context): CookieOptions {
  * with a newer secret.
  */
 export async function setIdCookie(c: Context, name: string, secret: string, id: string, maxAge: number, nowMs = Date.now(), issuedAt = Math.floor(nowMs / 1000), shard?: string): Promise<void> {
-  send(c, await generateSignedCookie(name, `${id}.${issuedAt}${shard === undefined ? "" : `.${shard}`}`, secret, { ...options(c), maxAge }));
+  // The session's with `Priority=High`: when a protected site's own cookies fill the jar, Chromium evicts it last.
+  const priority = name === SESSION_COOKIE ? ({ priority: "High" } as const) : {};
+  send(c, await generateSignedCookie(name, `${id}.${issuedAt}${shard === undefined ? "" : `.${shard}`}`, secret, { ...options(c), ...priority, maxAge }));
 }
 
 /** The Set-Cookie headers each request's context was given here. */

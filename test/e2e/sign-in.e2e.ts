@@ -6,6 +6,8 @@
 // may show up on the Worker's pages, and the session cookie must be HttpOnly. In gateway mode: a
 // protected page, the consent page, back on it, with an X-Twitter-Jwt-Assertion that verifies against the Worker's JWKS.
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
@@ -347,6 +349,46 @@ describe("Gateway mode (npm run dev -- --demo-origin), in Chromium", () => {
     const jwks = createRemoteJWKSet(new URL(`${gatewayOrigin}/_auth/.well-known/jwks.json`));
     const { payload } = await jwtVerify(assertion, jwks, { issuer: gatewayOrigin, audience: inject("e2eGatewayProtectedOrigin"), algorithms: ["ES256"] });
     expect(payload).toMatchObject({ sub: await page.locator("#row-1").textContent(), preferred_username: "e2e_gateway", name: "Gâteway Ünïcode" });
+
+    // A WebSocket from the protected page: through the gateway to the origin, the identity on its handshake, echoed both ways.
+    const live = await page.evaluate(
+      (url) =>
+        new Promise<string[]>((resolve, reject) => {
+          const socket = new WebSocket(url);
+          const received: string[] = [];
+          socket.onopen = () => socket.send("hello from the page");
+          socket.onmessage = (event) => {
+            received.push(String(event.data));
+            if (received.length === 2) {
+              socket.close();
+              resolve(received);
+            }
+          };
+          socket.onerror = () => reject(new Error(`the WebSocket to ${url} failed`));
+        }),
+      `${gatewayOrigin.replace("http:", "ws:")}/live`,
+    );
+    expect(JSON.parse(live[0]!)).toEqual({ screenName: "e2e_gateway", name: "Gâteway Ünïcode", signatureVerified: true });
+    expect(live[1]).toBe("echo:hello from the page");
     expect(watch.cspOn(gatewayOrigin), "CSP violations on the protected page").toEqual([]);
+
+    // The same browser on another origin's page: localhost on another port, the same site, so the
+    // browser sends the session cookie with its WebSocket. The gateway refuses it for its Origin (403).
+    const other = createServer((_request, response) => response.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>Another origin</title>"));
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const refusals: string[] = [];
+    page.on("websocket", (socket) => socket.on("socketerror", (error) => refusals.push(error)));
+    await page.goto(`http://localhost:${(other.address() as AddressInfo).port}/`).finally(() => other.close());
+    const crossSite = await page.evaluate(
+      (url) =>
+        new Promise<string>((resolve) => {
+          const socket = new WebSocket(url);
+          socket.onopen = () => resolve("open");
+          socket.onclose = (event) => resolve(`closed ${event.code}`);
+        }),
+      `${gatewayOrigin.replace("http:", "ws:")}/live`,
+    );
+    expect(crossSite).toBe("closed 1006");
+    await expect.poll(() => refusals.join(" | "), { timeout: 10_000 }).toContain("403");
   });
 });

@@ -1,5 +1,4 @@
 // Gateway mode through workerd itself: raw HTTP/1.1 bytes, parsed by the runtime as Cloudflare's would, then what the Worker does with them and what the origin receives.
-import { connect } from "node:net";
 import { join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { PROJECT_ROOT } from "../../tools/dev/dev-server.ts";
 import { bundleWorker } from "../bench/harness.ts";
 import type { Echo } from "../worker/support/echo.ts";
 import { TEST_SESSION_SECRET } from "../worker/support/settings.ts";
+import { type RawResponse, raw } from "./raw-http.ts";
 import { type TestOrigin, startTestOrigin } from "./test-origin.ts";
 
 /** A Worker that answers with the request as it received it: what workerd hands any Worker. */
@@ -21,11 +21,6 @@ interface Mirrored {
   body: string | null;
 }
 
-interface RawResponse {
-  status: number;
-  headers: Map<string, string>;
-  body: string;
-}
 
 let origin: TestOrigin;
 let gateway: Miniflare;
@@ -56,39 +51,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([gateway?.dispose(), mirror?.dispose(), origin?.close()]);
 });
-
-/**
- * Sends these exact bytes (request line and header lines, `Connection: close` unless they hold a
- * Connection line, then the body) on a new connection to 127.0.0.1:port; the answer, de-chunked.
- */
-function raw(port: number, lines: string[], body = ""): Promise<RawResponse> {
-  const head = lines.some((line) => /^connection:/i.test(line)) ? lines : [...lines, "Connection: close"];
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(port, "127.0.0.1", () => socket.end(`${head.join("\r\n")}\r\n\r\n${body}`));
-    const timer = setTimeout(() => socket.destroy(new Error(`no answer within 10 s to ${lines[0]}`)), 10_000);
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-    socket.on("error", (error) => (clearTimeout(timer), reject(error)));
-    socket.on("end", () => {
-      clearTimeout(timer);
-      const text = Buffer.concat(chunks).toString("latin1");
-      const split = text.indexOf("\r\n\r\n");
-      const [statusLine = "", ...headerLines] = text.slice(0, split).split("\r\n");
-      const headers = new Map(headerLines.map((line): [string, string] => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
-      let rest = text.slice(split + 4);
-      let content = rest;
-      if (headers.get("transfer-encoding") === "chunked") {
-        content = "";
-        for (let size = parseInt(rest, 16); size > 0; size = parseInt(rest, 16)) {
-          const start = rest.indexOf("\r\n") + 2;
-          content += rest.slice(start, start + size);
-          rest = rest.slice(start + size + 2);
-        }
-      }
-      resolve({ status: Number(statusLine.split(" ")[1]), headers, body: Buffer.from(content, "latin1").toString("utf8") });
-    });
-  });
-}
 
 /** A GET of `path` with these extra header lines. */
 function get(port: number, path: string, ...headerLines: string[]): Promise<RawResponse> {

@@ -2,6 +2,11 @@
 import { createHash } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import type * as Ws from "ws";
+
+// Node's own resolution: the worker project's globalSetup runs this under Vite with the workerd conditions, which pick ws's browser stub.
+const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof Ws;
 import type { Echo } from "../worker/support/echo.ts";
 
 /** A running test origin. */
@@ -19,10 +24,28 @@ export interface TestOrigin {
  * and a Set-Cookie; `/cacheable` `Cache-Control: public, max-age=60, s-maxage=600`; `/answer`
  * (also under a folder: `/assets/answer`) the status and headers its query gives
  * (`?status=302&h=Location:/x&h=Set-Cookie:a=b`); anything else echoes the request as JSON (see Echo).
+ * A WebSocket upgrade on a path ending in `/ws` is accepted: its first message is the handshake
+ * (`{ url, headers }`), then every message comes back as `echo:<message>` (with `?cookies=1`
+ * its 101 also sets `twitter_session` and `site_ws`); on any other path it is refused with 403.
  */
 export async function startTestOrigin(): Promise<TestOrigin> {
   const held = new Map<string, ServerResponse>();
   const server = createServer((request, response) => void handle(request, response, held));
+  const sockets = new WebSocketServer({ noServer: true });
+  // `?cookies=1`: the 101 sets a cookie named like the sign-in's and one of the site's own.
+  sockets.on("headers", (headers, request) => {
+    if ((request.url ?? "").includes("cookies=1")) headers.push("Set-Cookie: twitter_session=planted; Path=/", "Set-Cookie: site_ws=1; Path=/");
+  });
+  server.on("upgrade", (request: IncomingMessage, socket, head) => {
+    if (!(request.url ?? "").split("?")[0]!.endsWith("/ws")) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 21\r\nConnection: close\r\n\r\nno WebSocket here 403");
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      ws.send(JSON.stringify({ url: request.url, headers: request.headers }));
+      ws.on("message", (data) => ws.send(`echo:${String(data)}`));
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const closed = createServer();
   await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
@@ -33,6 +56,7 @@ export async function startTestOrigin(): Promise<TestOrigin> {
     closedOrigin: `http://127.0.0.1:${closedPort}`,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const client of sockets.clients) client.terminate();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -3,6 +3,7 @@
 /**
  * The budget for the whole service (flow, sessions in either store with the devices list, pages,
  * middleware, revocation, gateway, and the profile from X API v2 for apps on X's Free and
- * pay-per-use access), gzipped: 31.5 KiB (30 KiB until the gateway's signed assertion and forward-auth check).
+ * pay-per-use access), gzipped: 33 KiB (30 KiB until issue 24's signed assertion, forward-auth
+ * check, WebSockets and the gateway review's leftovers).
  */
-export const BUNDLE_BUDGET_BYTES = 31.5 * 1024;
+export const BUNDLE_BUDGET_BYTES = 33 * 1024;

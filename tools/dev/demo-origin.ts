@@ -2,6 +2,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
 
 /** A running demo origin. */
 export interface DemoOrigin {
@@ -29,7 +30,12 @@ export function verifySignature(request: IncomingMessage, secret: string, nowSec
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
-/** Starts the demo origin on 127.0.0.1 (an ephemeral port): every path is a "protected page" listing the identity headers. */
+/**
+ * Starts the demo origin on 127.0.0.1 (an ephemeral port): every path is a "protected page" listing
+ * the identity headers; a WebSocket on any path is accepted, says who opened it (its first
+ * message: `{ screenName, name, signatureVerified }`, from the handshake's headers) and echoes
+ * each message as `echo:<message>`.
+ */
 export async function startDemoOrigin(): Promise<DemoOrigin> {
   const sharedSecret = randomBytes(32).toString("base64url");
   const { privateKey } = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
@@ -46,7 +52,7 @@ export async function startDemoOrigin(): Promise<DemoOrigin> {
       // Verify it against the Worker's <prefix>/.well-known/jwks.json (docs/gateway.md shows how).
       ["X-Twitter-Jwt-Assertion", header("x-twitter-jwt-assertion")],
     ];
-    response.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+    response.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; connect-src 'self'" });
     response.end(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Protected page</title><style>body{font:16px system-ui;margin:2rem}td,th{padding:.3rem .8rem;text-align:left}</style></head>
 <body><h1 id="protected">Protected page</h1>
@@ -55,6 +61,12 @@ export async function startDemoOrigin(): Promise<DemoOrigin> {
 <form method="post" action="/_auth/logout"><button id="sign-out" type="submit">Sign out</button></form>
 </body></html>`);
   });
+  const sockets = new WebSocketServer({ server });
+  sockets.on("connection", (socket, request) => {
+    const header = (name: string) => String(request.headers[name] ?? "");
+    socket.send(JSON.stringify({ screenName: header("x-twitter-screen-name"), name: decodeURIComponent(header("x-twitter-name")), signatureVerified: verifySignature(request, sharedSecret) }));
+    socket.on("message", (data) => socket.send(`echo:${String(data)}`));
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -62,6 +74,7 @@ export async function startDemoOrigin(): Promise<DemoOrigin> {
     jwtKeys: JSON.stringify({ kty, crv, x, y, d }),
     close: () =>
       new Promise<void>((resolve) => {
+        for (const socket of sockets.clients) socket.terminate();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -66,6 +66,18 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/** The Worker's settings that sign in against this stand-in: its consumer key and secret, its endpoints. */
+export function standInVars(standIn: StandIn): Record<string, string> {
+  return {
+    TWITTER_CLIENT_ID: DEFAULT_CONSUMER_KEY,
+    TWITTER_CLIENT_SECRET: DEFAULT_CONSUMER_SECRET,
+    TWITTER_REQUEST_TOKEN_URL: standIn.urls.requestToken,
+    TWITTER_AUTHORIZE_URL: standIn.urls.authenticate,
+    TWITTER_ACCESS_TOKEN_URL: standIn.urls.accessToken,
+    TWITTER_API_BASE_URL: standIn.urls.apiBase,
+  };
+}
+
 /** Reads `.dev.vars` (KEY=VALUE lines, optional quotes), if there is one. */
 export function readDevVars(path = join(PROJECT_ROOT, ".dev.vars")): Record<string, string> {
   if (!existsSync(path)) return {};
@@ -196,14 +208,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   let standIn: StandIn | undefined;
   if (useStandIn) {
     standIn = await startStandIn({ accessLevel: "free", ...options.standInOptions });
-    Object.assign(vars, {
-      TWITTER_CLIENT_ID: DEFAULT_CONSUMER_KEY,
-      TWITTER_CLIENT_SECRET: DEFAULT_CONSUMER_SECRET,
-      TWITTER_REQUEST_TOKEN_URL: standIn.urls.requestToken,
-      TWITTER_AUTHORIZE_URL: standIn.urls.authenticate,
-      TWITTER_ACCESS_TOKEN_URL: standIn.urls.accessToken,
-      TWITTER_API_BASE_URL: standIn.urls.apiBase,
-    });
+    Object.assign(vars, standInVars(standIn));
   }
   // Settings exported in the shell count as if .dev.vars held them (wrangler itself would not pass them on).
   const fromShell = ["SESSION_SECRET", ...(useStandIn ? [] : ["TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET"])] as const;
