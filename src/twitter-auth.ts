@@ -10,7 +10,9 @@ import { rateLimitLogin } from "./middleware/rate-limit.js";
 import { requestLimits } from "./middleware/request-limits.js";
 import { secureHeaders } from "./middleware/secure-headers.js";
 import { auth } from "./routes/auth.js";
+import { authOAuth2 } from "./routes/auth-oauth2.js";
 import { login } from "./routes/login.js";
+import { loginOAuth2 } from "./routes/login-oauth2.js";
 import { logout } from "./routes/logout.js";
 import { mountPrefix } from "./routes/paths.js";
 import { SESSION_COOKIE, clearIdCookie, keepCookies } from "./session/cookie.js";
@@ -107,8 +109,8 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
     });
   }
 
-  auth$.get("/login", rateLimitLogin(), (c) => logged("login", () => login(c, settingsOf(c.env))));
-  auth$.get("/auth", (c) => logged("auth", () => auth(c, settingsOf(c.env))));
+  auth$.get("/login", rateLimitLogin(), (c) => logged("login", () => (settingsOf(c.env).oauthVersion === "2.0" ? loginOAuth2 : login)(c, settingsOf(c.env))));
+  auth$.get("/auth", (c) => logged("auth", () => (settingsOf(c.env).oauthVersion === "2.0" ? authOAuth2 : auth)(c, settingsOf(c.env))));
   auth$.get("/me", session, (c) => c.json(signedIn(c)));
   auth$.get("/sessions", session, async (c) => c.json({ sessions: await listDevices(storeFor(c.env), signedIn(c).id, c.var.twitterSessionId) }));
   auth$.post("/logout", sameOrigin(), (c) => logged("logout", () => logout(c, settingsOf(c.env))));

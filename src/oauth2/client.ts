@@ -217,7 +217,7 @@ function parseAbsoluteUrl(url: string, what: string): URL {
 }
 
 /** Reads a body as text, refusing (ProviderResponseError) more than `limit` bytes, whatever Content-Length claims. */
-async function readBoundedText(url: string, response: Response, limit: number): Promise<string> {
+export async function readBoundedText(url: string, response: Response, limit: number): Promise<string> {
   if (!response.body) return "";
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

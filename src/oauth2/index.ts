@@ -1,6 +1,6 @@
 // An OAuth 2.0 client (RFC 6749, RFC 7636 PKCE, RFC 7009 revocation) on the Fetch API and WebCrypto: no Hono, no X.
 
-export { OAuth2Client, parseTokenResponse, type AuthorizationRequest, type OAuth2ClientOptions, type TokenResponse } from "./client.js";
+export { OAuth2Client, parseTokenResponse, readBoundedText, type AuthorizationRequest, type OAuth2ClientOptions, type TokenResponse } from "./client.js";
 export { basicAuthorization, formUrlEncode } from "./client-authentication.js";
 export {
   InvalidInputError,

@@ -1,0 +1,50 @@
+// OAuth 2.0 against the stand-in: the env that switches the Worker to 2.0, and the user's part on the stand-in's consent page.
+import { DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET } from "../../../tools/stand-in/oauth2";
+import { type StoreName, ENVS, get, send, sessionCookieOf } from "./stores";
+
+/** An env of the given store switched to OAuth 2.0 against a stand-in (the default one unless `origin`). */
+export function oauth2Env(base: Cloudflare.Env, origin: string, extra: Record<string, string> = {}): Cloudflare.Env {
+  return {
+    ...base,
+    TWITTER_OAUTH_VERSION: "2.0",
+    TWITTER_OAUTH2_CLIENT_ID: DEFAULT_OAUTH2_CLIENT_ID,
+    TWITTER_OAUTH2_CLIENT_SECRET: DEFAULT_OAUTH2_CLIENT_SECRET,
+    TWITTER_OAUTH2_AUTHORIZE_URL: `${origin}/i/oauth2/authorize`,
+    TWITTER_OAUTH2_TOKEN_URL: `${origin}/2/oauth2/token`,
+    TWITTER_OAUTH2_REVOKE_URL: `${origin}/2/oauth2/revoke`,
+    TWITTER_API_BASE_URL: `${origin}/1.1/`,
+    ...extra,
+  } as Cloudflare.Env;
+}
+
+/** The user on the stand-in's OAuth 2.0 consent page: opens it from /login's redirect, types a screen name, presses Authorize or Cancel. */
+export async function consent(authorizeUrl: URL, screenName: string, action: "allow" | "deny" = "allow"): Promise<URL> {
+  const page = await fetch(authorizeUrl);
+  const html = await page.text();
+  const request = /name="request" value="([^"]+)"/.exec(html)?.[1];
+  if (page.status !== 200 || request === undefined) throw new Error(`the stand-in's authorize page answered ${page.status}: ${html.slice(0, 300)}`);
+  const response = await fetch(`${authorizeUrl.origin}/i/oauth2/authorize`, {
+    method: "POST",
+    body: new URLSearchParams({ request, screen_name: screenName, action }),
+    redirect: "manual",
+  });
+  if (response.status !== 302) throw new Error(`the stand-in's consent answered ${response.status}`);
+  return new URL(response.headers.get("Location")!);
+}
+
+/** /login under 2.0: the request-token cookie and X's authorize URL. */
+export async function startOAuth2Login(environment: Cloudflare.Env, query = ""): Promise<{ response: Response; cookie: string; authorizeUrl: URL }> {
+  const response = await send(environment, `/login${query}`);
+  if (response.status !== 302) throw new Error(`/login answered ${response.status}: ${await response.text()}`);
+  return { response, cookie: (response.headers.get("Set-Cookie") ?? "").split(";")[0]!, authorizeUrl: new URL(response.headers.get("Location")!) };
+}
+
+/** A whole 2.0 sign-in; the callback's answer and the session cookie. */
+export async function signInOAuth2(environment: Cloudflare.Env, screenName: string): Promise<{ response: Response; session: ReturnType<typeof sessionCookieOf> }> {
+  const { cookie, authorizeUrl } = await startOAuth2Login(environment);
+  const back = await consent(authorizeUrl, screenName);
+  const response = await get(environment, `${back.pathname}${back.search}`, cookie);
+  return { response, session: sessionCookieOf(response) };
+}
+
+export { ENVS, type StoreName };
