@@ -21,6 +21,7 @@ import { listDevices } from "./session/devices.js";
 import { storeFor } from "./session/store.js";
 import type { TwitterProfile } from "./twitter/account.js";
 import { type TwitterApi, createTwitterApi } from "./twitter/api.js";
+import { createOAuth2TwitterApi } from "./twitter/oauth2-api.js";
 
 export { AuthStore } from "./session/auth-store.js";
 export { SignInError } from "./errors.js";
@@ -72,6 +73,16 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
     clearIdCookie(c, SESSION_COOKIE);
     await storeFor(c.env).endUserSessions(session.profile.id, session.shard, session.id, deferFor(c));
   };
+  if (session.oauth2 !== undefined) {
+    // Each OAuth 2.0 sign-in has its own grant: X refusing it ends this session only.
+    const store = storeFor(c.env);
+    const endThisSession = async () => {
+      clearIdCookie(c, SESSION_COOKIE);
+      await store.endSession(session, session.profile.id, deferFor(c));
+    };
+    c.set("twitterApi", createOAuth2TwitterApi(settings, store, session, endThisSession));
+    return;
+  }
   c.set("twitterApi", createTwitterApi(settings, session.credentials, endSession));
 }
 

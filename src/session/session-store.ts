@@ -166,3 +166,28 @@ function asSessionRecord(value: unknown): SessionRecord | undefined {
     ? (record as SessionRecord)
     : undefined;
 }
+
+/**
+ * The session's newest OAuth 2.0 grant: a refreshed one kept beside the record (store.saveRefreshedGrant),
+ * else the record's own. A kept grant that does not open (another SESSION_SECRET, altered) counts as none.
+ */
+export async function readNewestGrant(store: SignInStore, sessionSecrets: readonly string[], session: Session): Promise<OAuth2Grant | undefined> {
+  const sealed = await store.readRefreshedGrant(session);
+  if (sealed !== null) {
+    for (const secret of sessionSecrets) {
+      const grant = asGrant(await unseal(secret, `grant:${session.id}`, sealed));
+      if (grant) return grant;
+    }
+  }
+  return session.oauth2;
+}
+
+/** Keeps a refreshed grant for the session (sealed under its own context, so it can never pass for a record) and lets the refresh lease go. */
+export async function saveRefreshedGrant(store: SignInStore, sessionSecret: string, session: Session, grant: OAuth2Grant): Promise<void> {
+  await store.saveRefreshedGrant(session, owner(session), await seal(sessionSecret, `grant:${session.id}`, grant));
+}
+
+function asGrant(value: unknown): OAuth2Grant | undefined {
+  const grant = value as Partial<OAuth2Grant> | undefined;
+  return typeof grant?.accessToken === "string" && typeof grant.accessTokenExpiresAt === "number" && typeof grant.scope === "string" ? (grant as OAuth2Grant) : undefined;
+}

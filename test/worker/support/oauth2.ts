@@ -1,6 +1,9 @@
 // OAuth 2.0 against the stand-in: the env that switches the Worker to 2.0, and the user's part on the stand-in's consent page.
-import { DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET } from "../../../tools/stand-in/oauth2";
 import { type StoreName, ENVS, get, send, sessionCookieOf } from "./stores";
+
+/** The stand-in's default OAuth 2.0 client (tools/stand-in/oauth2.ts, which workerd cannot import: it is Node's). */
+const DEFAULT_OAUTH2_CLIENT_ID = "stand-in-oauth2-client-id";
+const DEFAULT_OAUTH2_CLIENT_SECRET = "stand-in-oauth2-client-secret";
 
 /** An env of the given store switched to OAuth 2.0 against a stand-in (the default one unless `origin`). */
 export function oauth2Env(base: Cloudflare.Env, origin: string, extra: Record<string, string> = {}): Cloudflare.Env {
