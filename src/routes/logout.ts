@@ -8,12 +8,13 @@ import { logRevocation } from "../log.js";
 import { OAuth1Error } from "../oauth1/index.js";
 import { SESSION_COOKIE, clearIdCookie } from "../session/cookie.js";
 import { currentSession, deferFor } from "../session/current.js";
-import { type Session, countOtherSessions } from "../session/session-store.js";
+import { type Session, countOtherSessions, readNewestGrant } from "../session/session-store.js";
 import { findSession } from "../session/devices.js";
 import { isRandomId } from "../session/random-id.js";
 import { type SignInStore, storeFor } from "../session/store.js";
 import { createTwitterClient } from "../twitter/client.js";
 import { providerDetails } from "../twitter/errors.js";
+import { revokeGrant } from "../twitter/oauth2-revoke.js";
 import { invalidateToken } from "../twitter/revoke.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
@@ -56,12 +57,14 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
       return c.redirect(settings.afterLogout, 303);
     }
   }
+  // An OAuth 2.0 session's grant is its own (read before the session ends: the refreshed one goes with it).
+  const grant = session?.oauth2 && settings.revokeOnLogout ? await readNewestGrant(store, settings.sessionSecrets, session) : undefined;
   if (session && everywhere === "true") {
     await store.endUserSessions(session.profile.id, session.shard, session.id, defer);
-    if (settings.revokeOnLogout) await defer(revoke(settings, session));
+    if (settings.revokeOnLogout) await defer(grant ? revokeGrant(settings, settings.oauth2, grant) : revoke(settings, session));
   } else if (session) {
     await store.endSession(session, session.profile.id, defer);
-    if (settings.revokeOnLogout) await defer(revokeIfLastSession(store, settings, session));
+    if (settings.revokeOnLogout) await defer(grant ? revokeGrant(settings, settings.oauth2, grant) : revokeIfLastSession(store, settings, session));
   }
   clearIdCookie(c, SESSION_COOKIE);
   return c.redirect(settings.afterLogout, 303);
