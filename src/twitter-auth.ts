@@ -73,8 +73,9 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
     clearIdCookie(c, SESSION_COOKIE);
     await storeFor(c.env).endUserSessions(session.profile.id, session.shard, session.id, deferFor(c));
   };
-  if (session.oauth2 !== undefined) {
-    // Each OAuth 2.0 sign-in has its own grant: X refusing it ends this session only.
+  // A session started under 1.0a moves to 2.0 when the site has (both pairs set): its token is exchanged on first use.
+  if (session.oauth2 !== undefined || (settings.oauthVersion === "2.0" && settings.oauth2 !== undefined && session.credentials.token !== "")) {
+    // Each OAuth 2.0 grant is this session's own: X refusing it ends this session only.
     const store = storeFor(c.env);
     const endThisSession = async () => {
       clearIdCookie(c, SESSION_COOKIE);

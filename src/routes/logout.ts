@@ -57,14 +57,18 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
       return c.redirect(settings.afterLogout, 303);
     }
   }
-  // An OAuth 2.0 session's grant is its own (read before the session ends: the refreshed one goes with it).
-  const grant = session?.oauth2 && settings.revokeOnLogout ? await readNewestGrant(store, settings.sessionSecrets, session) : undefined;
+  // An OAuth 2.0 grant is the session's own (read before the session ends: the refreshed one goes
+  // with it); a session moved from 1.0a holds both, each revoked under its own rule.
+  const grant = session && settings.revokeOnLogout && (session.oauth2 || settings.oauth2) ? await readNewestGrant(store, settings.sessionSecrets, session) : undefined;
+  const oauth1 = session !== undefined && session.credentials.token !== "";
   if (session && everywhere === "true") {
     await store.endUserSessions(session.profile.id, session.shard, session.id, defer);
-    if (settings.revokeOnLogout) await defer(grant ? revokeGrant(settings, settings.oauth2, grant) : revoke(settings, session));
+    if (settings.revokeOnLogout && grant) await defer(revokeGrant(settings, settings.oauth2, grant));
+    if (settings.revokeOnLogout && oauth1) await defer(revoke(settings, session));
   } else if (session) {
     await store.endSession(session, session.profile.id, defer);
-    if (settings.revokeOnLogout) await defer(grant ? revokeGrant(settings, settings.oauth2, grant) : revokeIfLastSession(store, settings, session));
+    if (settings.revokeOnLogout && grant) await defer(revokeGrant(settings, settings.oauth2, grant));
+    if (settings.revokeOnLogout && oauth1) await defer(revokeIfLastSession(store, settings, session));
   }
   clearIdCookie(c, SESSION_COOKIE);
   return c.redirect(settings.afterLogout, 303);

@@ -9,6 +9,12 @@ import type { SignInStore } from "../session/store.js";
 import { type TwitterApi, resolveApiPath } from "./api.js";
 import { createOAuth2Client, explainOAuth2Failure, sendBearer } from "./oauth2-client.js";
 
+/** X's token exchange: a 1.0a access token and its secret for an OAuth 2.0 pair of the same user, no consent screen. */
+const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
+const OAUTH1_TOKEN_TYPE = "urn:x:params:oauth:token-type:oauth1_token";
+/** What a session started under 1.0a holds of OAuth 2.0 before its exchange: nothing usable. */
+const NOT_EXCHANGED: OAuth2Grant = { accessToken: "", refreshToken: undefined, accessTokenExpiresAt: 0, scope: "" };
+
 /** An access token this close to its expiry is refreshed before use, not after X refuses it. */
 const EXPIRY_MARGIN_MS = 60_000;
 /** How often a request waiting for another one's refresh looks for the new grant. */
@@ -31,7 +37,8 @@ const REVOKED = "Twitter no longer accepts this sign-in: it was revoked, or the 
  */
 export function createOAuth2TwitterApi(settings: Settings, store: SignInStore, session: Session, endSession: () => Promise<void>): TwitterApi {
   const oauth2 = settings.oauth2;
-  let grant = session.oauth2!;
+  // A session started under 1.0a has no grant yet: its first call exchanges its 1.0a token (refreshGrant).
+  let grant = session.oauth2 ?? NOT_EXCHANGED;
   const current = async (refuse?: OAuth2Grant): Promise<OAuth2Grant> => {
     if (refuse === undefined && grant.accessTokenExpiresAt - EXPIRY_MARGIN_MS > Date.now()) return grant;
     if (oauth2 === undefined) throw new SignInError(500, "server_misconfigured", "The server's TWITTER_OAUTH2_CLIENT_ID, TWITTER_OAUTH2_CLIENT_SECRET settings are not set: this OAuth 2.0 session cannot be refreshed.");
@@ -89,7 +96,7 @@ export const GRANT_REFUSED = Symbol("grant refused");
 export async function refreshGrant(settings: Settings, oauth2: OAuth2Settings, store: SignInStore, session: Session, known: OAuth2Grant, refused: OAuth2Grant | undefined): Promise<OAuth2Grant> {
   const usable = (candidate: OAuth2Grant): boolean =>
     candidate.accessToken !== refused?.accessToken && candidate.accessTokenExpiresAt - EXPIRY_MARGIN_MS > Date.now();
-  const newest = async () => (await readNewestGrant(store, settings.sessionSecrets, session)) ?? known;
+  const newest = async () => (await readNewestGrant(store, settings.sessionSecrets, session)) ?? (known.accessToken === "" ? NOT_EXCHANGED : known);
   let latest = await newest();
   if (usable(latest)) return latest;
   const deadline = Date.now() + settings.timeoutMs + 2_000;
@@ -105,16 +112,25 @@ export async function refreshGrant(settings: Settings, oauth2: OAuth2Settings, s
     await saveRefreshedGrant(store, settings.sessionSecret, session, latest);
     return latest;
   }
-  if (latest.refreshToken === undefined) throw GRANT_REFUSED;
   const client = createOAuth2Client(settings, oauth2);
+  const exchanging = latest === NOT_EXCHANGED || (latest.accessToken === "" && latest.refreshToken === undefined);
+  if (!exchanging && latest.refreshToken === undefined) throw GRANT_REFUSED;
   let tokens;
   try {
-    tokens = await client.refresh(latest.refreshToken);
+    // Once per session: under the lease, and only while no grant is kept for it. X: exchanging the
+    // same 1.0a token again would end the pair issued before.
+    tokens = exchanging
+      ? await client.requestToken(TOKEN_EXCHANGE_GRANT, {
+          subject_token: session.credentials.token,
+          subject_token_type: OAUTH1_TOKEN_TYPE,
+          oauth_token_secret: session.credentials.tokenSecret,
+        })
+      : await client.refresh(latest.refreshToken!);
   } catch (error) {
     if (error instanceof TokenEndpointError && error.code === "invalid_grant") {
       // With KV another location may have spent this refresh token a moment ago: its grant wins.
       const winner = await newest();
-      if (usable(winner) && winner.refreshToken !== latest.refreshToken) return winner;
+      if (!exchanging && usable(winner) && winner.refreshToken !== latest.refreshToken) return winner;
       throw GRANT_REFUSED;
     }
     throw error instanceof OAuth2Error ? explainOAuth2Failure(error, "oauth2_token", "Try again") : error;
@@ -122,7 +138,7 @@ export async function refreshGrant(settings: Settings, oauth2: OAuth2Settings, s
   const next: OAuth2Grant = {
     accessToken: tokens.accessToken,
     // X rotates refresh tokens; a provider that does not keeps the one it has.
-    refreshToken: tokens.refreshToken ?? latest.refreshToken,
+    refreshToken: tokens.refreshToken ?? (exchanging ? undefined : latest.refreshToken),
     accessTokenExpiresAt: Date.now() + (tokens.expiresIn ?? 7200) * 1000,
     scope: tokens.scope ?? latest.scope,
   };

@@ -10,7 +10,7 @@ import { GRANT_REFUSED, refreshGrant } from "../../src/twitter/oauth2-api";
 import { standInOrigin } from "./support/browser";
 import { oauth2Env, signInOAuth2 } from "./support/oauth2";
 import { TEST_SESSION_SECRET } from "./support/settings";
-import { ENVS, ORIGIN, STORES, get, sessionCookieOf } from "./support/stores";
+import { ENVS, ORIGIN, STORES, get, signedSessionCookie } from "./support/stores";
 
 /** A host app whose route calls X as the signed-in user. */
 const host = new Hono<TwitterAuthEnv>();
@@ -60,7 +60,7 @@ describe.each(STORES)("twitterApi under OAuth 2.0 (%s store)", (store) => {
 
   it("refreshes an expired access token, keeps the new pair, and spends the old refresh token", async () => {
     const { ref, grant, session } = await expiredSession(environment(), "refresh_ben");
-    const cookie = await cookieFor(environment(), ref);
+    const cookie = await signedSessionCookie(ref.id, ref.shard);
     expect(await (await visit(environment(), cookie)).json()).toMatchObject({ status: 200, body: { data: { username: "refresh_ben" } } });
     const newest = (await readNewestGrant(storeFor(environment()), [TEST_SESSION_SECRET], session))!;
     expect(newest.refreshToken).not.toBe(grant.refreshToken);
@@ -78,7 +78,7 @@ describe.each(STORES)("twitterApi under OAuth 2.0 (%s store)", (store) => {
 
   it("leaves the session working when two requests of it refresh at once", async () => {
     const { ref } = await expiredSession(environment(), "race_cat");
-    const cookie = await cookieFor(environment(), ref);
+    const cookie = await signedSessionCookie(ref.id, ref.shard);
     const answers = await Promise.all([visit(environment(), cookie), visit(environment(), cookie)]);
     for (const answer of answers) expect(await answer.json()).toMatchObject({ status: 200, body: { data: { username: "race_cat" } } });
     expect(await (await visit(environment(), cookie)).json()).toMatchObject({ status: 200 });
@@ -86,7 +86,7 @@ describe.each(STORES)("twitterApi under OAuth 2.0 (%s store)", (store) => {
 
   it("ends this session with 401 session_revoked when X refuses the refresh (invalid_grant), and the site keeps working", async () => {
     const { ref, grant } = await expiredSession(environment(), "revoked_dan");
-    const cookie = await cookieFor(environment(), ref);
+    const cookie = await signedSessionCookie(ref.id, ref.shard);
     expect((await revoke(grant.refreshToken!)).status).toBe(200);
     const response = await visit(environment(), cookie);
     expect(response.status).toBe(401);
@@ -123,14 +123,3 @@ describe("two refreshes of one session in two isolates at once", () => {
     expect((grants[0] as OAuth2Grant).accessToken).toBe((grants[1] as OAuth2Grant).accessToken);
   });
 });
-
-/** The session cookie for a session made through the session code (signed as the Worker signs it). */
-async function cookieFor(environment: Cloudflare.Env, ref: { id: string; shard?: string | undefined }): Promise<string> {
-  const app = new Hono<TwitterAuthEnv>();
-  const { setIdCookie, SESSION_COOKIE } = await import("../../src/session/cookie");
-  app.get("/", async (c) => {
-    await setIdCookie(c, SESSION_COOKIE, TEST_SESSION_SECRET, ref.id, 3600, Date.now(), undefined, ref.shard);
-    return c.text("ok");
-  });
-  return sessionCookieOf(await app.request(`${ORIGIN}/`, {}, environment)).cookie;
-}

@@ -1,0 +1,71 @@
+// The move from 1.0a to 2.0: a session started under 1.0a keeps working when the site switches, its token exchanged once on first use (both stores).
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { settingsReader } from "../../src/config";
+import type { TwitterAuthEnv } from "../../src/env";
+import { createSession, readNewestGrant } from "../../src/session/session-store";
+import { inPlace, storeFor } from "../../src/session/store";
+import { twitterSession } from "../../src/twitter-auth";
+import { refreshGrant } from "../../src/twitter/oauth2-api";
+import { standInOrigin } from "./support/browser";
+import { oauth2Env } from "./support/oauth2";
+import { TEST_SESSION_SECRET } from "./support/settings";
+import { ENVS, ORIGIN, STORES, get, sessionOf, signInWith, signedSessionCookie } from "./support/stores";
+
+const host = new Hono<TwitterAuthEnv>();
+host.use(twitterSession());
+host.get("/x/me", async (c) => {
+  const response = await c.var.twitterApi!.get("2/users/me");
+  return c.json({ status: response.status, body: await response.json() });
+});
+
+function visit(environment: Cloudflare.Env, cookie: string): Promise<Response> {
+  return Promise.resolve(host.request(`${ORIGIN}/x/me`, { headers: { Cookie: cookie } }, environment));
+}
+
+describe.each(STORES)("moving a 1.0a session to OAuth 2.0 (%s store)", (store) => {
+  const before = () => ENVS[store];
+  // Both pairs set (the tests' env has the 1.0a pair), the site switched to 2.0.
+  const after = () => oauth2Env(ENVS[store], standInOrigin());
+
+  it("keeps the session signed in, and exchanges its 1.0a token for a 2.0 pair on first use, once", async () => {
+    const device = await signInWith(before(), "move_jo");
+    expect((await get(after(), "/me", device.cookie)).status).toBe(200);
+    const session = (await sessionOf(after(), device))!;
+    expect(session.oauth2).toBeUndefined();
+    expect(await (await visit(after(), device.cookie)).json()).toMatchObject({ status: 200, body: { data: { username: "move_jo" } } });
+    const exchanged = (await readNewestGrant(storeFor(after()), [TEST_SESSION_SECRET], session))!;
+    expect(exchanged.scope.split(" ")).toEqual(expect.arrayContaining(["users.read", "offline.access"]));
+    expect(await (await visit(after(), device.cookie)).json()).toMatchObject({ status: 200 });
+    // No second exchange: the kept grant is the same one, and it still works at X.
+    expect(await readNewestGrant(storeFor(after()), [TEST_SESSION_SECRET], session)).toEqual(exchanged);
+  });
+
+  it("ends the session with 401 session_revoked when X refuses the exchange (invalid_grant), and the site keeps working", async () => {
+    const device = await signInWith(before(), "move_kim");
+    const session = (await sessionOf(before(), device))!;
+    // A session whose 1.0a token X no longer accepts.
+    const ref = await createSession(storeFor(after()), TEST_SESSION_SECRET, session.profile, { token: "1-revoked", tokenSecret: "gone" }, { ttlSeconds: 3600, limit: 100, device: {}, defer: inPlace });
+    const cookie = await signedSessionCookie(ref.id, ref.shard);
+    const response = await visit(after(), cookie);
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: string }).error).toBe("session_revoked");
+    expect((await get(after(), "/me", cookie)).status).toBe(401);
+    expect((await get(after(), "/me", device.cookie)).status).toBe(200);
+  });
+});
+
+describe("two first uses of a 1.0a session at once, in two isolates", () => {
+  it("Durable Object store: one exchange, and the session keeps working afterwards", async () => {
+    const environment = oauth2Env(ENVS["Durable Object"], standInOrigin());
+    const device = await signInWith(ENVS["Durable Object"], "move_lee");
+    const session = (await sessionOf(environment, device))!;
+    const settings = settingsReader()(environment);
+    const none = { accessToken: "", refreshToken: undefined, accessTokenExpiresAt: 0, scope: "" };
+    const store = storeFor(environment);
+    const [first, second] = await Promise.all([refreshGrant(settings, settings.oauth2!, store, session, none, undefined), refreshGrant(settings, settings.oauth2!, store, session, none, undefined)]);
+    expect(second).toEqual(first);
+    // Had it been exchanged twice, the first pair would be ended at X: the kept one must work.
+    expect(await (await visit(environment, device.cookie)).json()).toMatchObject({ status: 200, body: { data: { username: "move_lee" } } });
+  });
+});
