@@ -82,7 +82,10 @@ export function readDevVars(path = join(PROJECT_ROOT, ".dev.vars")): Record<stri
 export function hasTwitterCredentials(vars: Record<string, string> = readDevVars()): boolean {
   const id = vars.TWITTER_CLIENT_ID ?? process.env.TWITTER_CLIENT_ID;
   const secret = vars.TWITTER_CLIENT_SECRET ?? process.env.TWITTER_CLIENT_SECRET;
-  return Boolean(id && secret);
+  // Either protocol's pair means real X (an OAuth 2.0-only app has no 1.0a pair).
+  const oauth2Id = vars.TWITTER_OAUTH2_CLIENT_ID ?? process.env.TWITTER_OAUTH2_CLIENT_ID;
+  const oauth2Secret = vars.TWITTER_OAUTH2_CLIENT_SECRET ?? process.env.TWITTER_OAUTH2_CLIENT_SECRET;
+  return Boolean(id && secret) || Boolean(oauth2Id && oauth2Secret);
 }
 
 /** Where `wrangler dev` listens, from the options and the `--port`/`--ip`/`--local-protocol` in its arguments. */
