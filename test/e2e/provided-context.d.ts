@@ -10,6 +10,9 @@ declare module "vitest" {
     e2eGatewayOrigin: string;
     /** The stand-in that Worker signs in against. */
     e2eGatewayStandInOrigin: string;
+    /** The Worker signing in with OAuth 2.0 (TWITTER_OAUTH_VERSION=2.0), and its stand-in. */
+    e2eOAuth2Origin: string;
+    e2eOAuth2StandInOrigin: string;
     /** The Chromium binary, checked to be there. */
     e2eChromium: string;
   }

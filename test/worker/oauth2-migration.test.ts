@@ -1,27 +1,14 @@
 // The move from 1.0a to 2.0: a session started under 1.0a keeps working when the site switches, its token exchanged once on first use (both stores).
-import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { settingsReader } from "../../src/config";
-import type { TwitterAuthEnv } from "../../src/env";
 import { createSession, readNewestGrant } from "../../src/session/session-store";
 import { inPlace, storeFor } from "../../src/session/store";
-import { twitterSession } from "../../src/twitter-auth";
 import { refreshGrant } from "../../src/twitter/oauth2-api";
 import { standInOrigin } from "./support/browser";
-import { oauth2Env } from "./support/oauth2";
+import { oauth2Env, visit } from "./support/oauth2";
 import { TEST_SESSION_SECRET } from "./support/settings";
-import { ENVS, ORIGIN, STORES, get, sessionOf, signInWith, signedSessionCookie } from "./support/stores";
+import { ENVS, STORES, get, sessionOf, signInWith, signedSessionCookie } from "./support/stores";
 
-const host = new Hono<TwitterAuthEnv>();
-host.use(twitterSession());
-host.get("/x/me", async (c) => {
-  const response = await c.var.twitterApi!.get("2/users/me");
-  return c.json({ status: response.status, body: await response.json() });
-});
-
-function visit(environment: Cloudflare.Env, cookie: string): Promise<Response> {
-  return Promise.resolve(host.request(`${ORIGIN}/x/me`, { headers: { Cookie: cookie } }, environment));
-}
 
 describe.each(STORES)("moving a 1.0a session to OAuth 2.0 (%s store)", (store) => {
   const before = () => ENVS[store];

@@ -1,28 +1,14 @@
 // twitterApi under OAuth 2.0: Bearer calls, refresh on demand, and two refreshes of one session at once leave it working (both stores).
-import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { settingsReader } from "../../src/config";
-import type { TwitterAuthEnv } from "../../src/env";
 import { createSession, readNewestGrant, readSession, type OAuth2Grant } from "../../src/session/session-store";
 import { inPlace, storeFor } from "../../src/session/store";
-import { twitterSession } from "../../src/twitter-auth";
 import { GRANT_REFUSED, refreshGrant } from "../../src/twitter/oauth2-api";
 import { standInOrigin } from "./support/browser";
-import { oauth2Env, signInOAuth2 } from "./support/oauth2";
+import { oauth2Env, signInOAuth2, visit } from "./support/oauth2";
 import { TEST_SESSION_SECRET } from "./support/settings";
-import { ENVS, ORIGIN, STORES, get, signedSessionCookie } from "./support/stores";
+import { ENVS, STORES, get, signedSessionCookie } from "./support/stores";
 
-/** A host app whose route calls X as the signed-in user. */
-const host = new Hono<TwitterAuthEnv>();
-host.use(twitterSession());
-host.get("/x/me", async (c) => {
-  const response = await c.var.twitterApi!.get("2/users/me");
-  return c.json({ status: response.status, body: await response.json() });
-});
-
-function visit(environment: Cloudflare.Env, cookie: string): Promise<Response> {
-  return Promise.resolve(host.request(`${ORIGIN}/x/me`, { headers: { Cookie: cookie } }, environment));
-}
 
 /** A signed-in 2.0 session whose access token has expired (its grant is the real one, dated in the past). */
 async function expiredSession(environment: Cloudflare.Env, screenName: string) {

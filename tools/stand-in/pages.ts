@@ -72,18 +72,23 @@ export function consentPage(p: ConsentPage): string {
 <p class="note">This is the local Twitter stand-in: no real account is involved. Any screen name will do.</p>
 ${p.forceLogin ? `<p class="note" id="force_login">Please sign in again.</p>\n` : ""}${p.error ? `<p class="error" role="alert" id="error">${escapeHtml(p.error)}</p>\n` : ""}<form method="post" action="/oauth/authorize">
 <input type="hidden" name="oauth_token" value="${escapeHtml(p.oauthToken)}">
-<label for="screen_name">Screen name</label>
-<input type="text" id="screen_name" name="screen_name" value="${escapeHtml(p.screenName)}" autocomplete="username" autocapitalize="off" spellcheck="false">
+${consentFields(p.screenName, p.name)}
+<p class="note">This application will be able to: ${abilities}</p>
+<p class="note">${destination}</p>`,
+  );
+}
+
+/** The consent form's fields and buttons, the same for both protocols (the e2e test and the docs name them). */
+function consentFields(screenName: string, name: string): string {
+  return `<label for="screen_name">Screen name</label>
+<input type="text" id="screen_name" name="screen_name" value="${escapeHtml(screenName)}" autocomplete="username" autocapitalize="off" spellcheck="false">
 <label for="name">Display name (optional)</label>
-<input type="text" id="name" name="name" value="${escapeHtml(p.name)}">
+<input type="text" id="name" name="name" value="${escapeHtml(name)}">
 <div class="actions">
 <button type="submit" name="action" value="allow" id="allow">Authorize app</button>
 <button type="submit" name="action" value="deny" id="cancel">Cancel</button>
 </div>
-</form>
-<p class="note">This application will be able to: ${abilities}</p>
-<p class="note">${destination}</p>`,
-  );
+</form>`;
 }
 
 /** Only scheme, host and port of a callback, for display. */
@@ -116,15 +121,7 @@ export function oauth2ConsentPage(p: OAuth2ConsentPage): string {
 <p class="note">This is the local X stand-in speaking OAuth 2.0: no real account is involved. Any screen name will do.</p>
 ${p.error ? `<p class="error" role="alert" id="error">${escapeHtml(p.error)}</p>\n` : ""}<form method="post" action="/i/oauth2/authorize">
 <input type="hidden" name="request" value="${escapeHtml(p.requestId)}">
-<label for="screen_name">Screen name</label>
-<input type="text" id="screen_name" name="screen_name" value="${escapeHtml(p.screenName)}" autocomplete="username" autocapitalize="off" spellcheck="false">
-<label for="name">Display name (optional)</label>
-<input type="text" id="name" name="name" value="${escapeHtml(p.name)}">
-<div class="actions">
-<button type="submit" name="action" value="allow" id="allow">Authorize app</button>
-<button type="submit" name="action" value="deny" id="cancel">Cancel</button>
-</div>
-</form>
+${consentFields(p.screenName, p.name)}
 <p class="note" id="scope">Scopes asked for: ${escapeHtml(p.scope)}</p>
 <p class="note">You will be sent back to ${escapeHtml(callbackOrigin(p.redirectUri))}.</p>`,
   );

@@ -1,5 +1,21 @@
 // OAuth 2.0 against the stand-in: the env that switches the Worker to 2.0, and the user's part on the stand-in's consent page.
-import { type StoreName, ENVS, get, send, sessionCookieOf } from "./stores";
+import { Hono } from "hono";
+import type { TwitterAuthEnv } from "../../../src/env";
+import { twitterSession } from "../../../src/twitter-auth";
+import { type StoreName, ENVS, ORIGIN, get, send, sessionCookieOf } from "./stores";
+
+/** A host app whose route calls X as the signed-in user through twitterApi. */
+const host = new Hono<TwitterAuthEnv>();
+host.use(twitterSession());
+host.get("/x/me", async (c) => {
+  const response = await c.var.twitterApi!.get("2/users/me");
+  return c.json({ status: response.status, body: await response.json() });
+});
+
+/** GET the host app's /x/me with a session cookie: X's answer to twitterApi.get("2/users/me"), as JSON { status, body }. */
+export function visit(environment: Cloudflare.Env, cookie: string): Promise<Response> {
+  return Promise.resolve(host.request(`${ORIGIN}/x/me`, { headers: { Cookie: cookie } }, environment));
+}
 
 /** The stand-in's default OAuth 2.0 client (tools/stand-in/oauth2.ts, which workerd cannot import: it is Node's). */
 const DEFAULT_OAUTH2_CLIENT_ID = "stand-in-oauth2-client-id";
