@@ -6,6 +6,7 @@ import { storeFor } from "../../src/session/store";
 import { standInOrigin } from "./support/browser";
 import { FAULT_TIMEOUT_MS, clearFaults, faultyOrigin, setFault } from "./support/faulty";
 import { consent, oauth2Env, signInOAuth2, startOAuth2Login } from "./support/oauth2";
+import { SITE, echoed, gateway, send as gatewaySend } from "./support/gateway";
 import { TEST_SESSION_SECRET } from "./support/settings";
 import { ENVS, STORES, get } from "./support/stores";
 
@@ -144,5 +145,24 @@ describe("OAuth 2.0 settings", () => {
   it("refuses an unknown TWITTER_OAUTH_VERSION with a 500 naming it", async () => {
     const environment = oauth2Env(env, standInOrigin(), { TWITTER_OAUTH_VERSION: "2" });
     expect(await expectError(await get(environment, "/login"), 500, "server_misconfigured")).toContain("TWITTER_OAUTH_VERSION");
+  });
+});
+
+describe("gateway mode, the devices list and /me under OAuth 2.0", () => {
+  it("signs in through the gateway with 2.0 and forwards the page with the user's identity", async () => {
+    const environment = gateway({ SIGN_IN_PREFIX: "/_auth" }, oauth2Env(env, standInOrigin()));
+    const login = await gatewaySend(environment, "/_auth/login");
+    expect(login.status).toBe(302);
+    const authorizeUrl = new URL(login.headers.get("Location")!);
+    expect(authorizeUrl.searchParams.get("redirect_uri")).toBe(`${SITE}/_auth/auth`);
+    const back = await consent(authorizeUrl, "gate_two");
+    const auth = await gatewaySend(environment, `${back.pathname}${back.search}`, { Cookie: login.headers.get("Set-Cookie")!.split(";")[0]! });
+    expect(auth.status).toBe(200);
+    const cookie = auth.headers.getSetCookie().find((value) => value.startsWith("twitter_session="))!.split(";")[0]!;
+    const page = await echoed(await gatewaySend(environment, "/", { Cookie: cookie }));
+    expect(page.headers["x-twitter-screen-name"]).toBe("gate_two");
+    const devices = await gatewaySend(environment, "/_auth/sessions", { Cookie: cookie, Accept: "application/json" });
+    expect(devices.status).toBe(200);
+    expect(((await devices.json()) as { sessions: unknown[] }).sessions).toHaveLength(1);
   });
 });
