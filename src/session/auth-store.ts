@@ -147,11 +147,11 @@ export class AuthStore extends DurableObject {
     return this.#sql(false, "SELECT 1 FROM sessions WHERE id = ? AND expiresAt > ?", id, seconds()).length > 0;
   }
 
-  /** Deletes the refreshed grants and leases of ended sessions. */
+  /** Deletes the refreshed grants and leases of ended sessions: only those there are (OAuth 2.0 sessions that refreshed), not a delete per session. */
   #forgetGrants(ids: readonly string[]): void {
-    for (const id of ids) {
-      this.ctx.storage.kv.delete(`grant:${id}`);
-      this.ctx.storage.kv.delete(`lease:${id}`);
+    const ended = new Set(ids);
+    for (const prefix of ["grant:", "lease:"]) {
+      for (const [key] of this.ctx.storage.kv.list({ prefix })) if (ended.has(key.slice(prefix.length))) this.ctx.storage.kv.delete(key);
     }
   }
 
