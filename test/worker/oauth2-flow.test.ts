@@ -1,6 +1,6 @@
 // Sign-in with OAuth 2.0 (PKCE) in the Workers runtime against the stand-in, on both stores: the flow, every error path, the session record.
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { readSession } from "../../src/session/session-store";
 import { storeFor } from "../../src/session/store";
 import { standInOrigin } from "./support/browser";
@@ -103,9 +103,17 @@ describe("OAuth 2.0 sign-in when X fails", () => {
     return get(environment(), `${back.pathname}${back.search}`, cookie);
   }
 
-  it("answers a code X refuses (replayed or expired: invalid_grant) 400 invalid_callback", async () => {
-    const response = await callbackWith({ kind: "status", status: 400, contentType: "application/json", body: '{"error":"invalid_grant","error_description":"Value passed for the authorization code was invalid."}' });
-    expect(await expectError(response, 400, "invalid_callback")).toBe("Twitter refused this sign-in: already used, expired or forged. Start again from /login.");
+  it("answers a code X refuses (replayed or expired: invalid_grant) 400 invalid_callback, and logs X's status and code", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      const response = await callbackWith({ kind: "status", status: 400, contentType: "application/json", body: '{"error":"invalid_grant","error_description":"Value passed for the authorization code was invalid."}' });
+      expect(await expectError(response, 400, "invalid_callback")).toBe("Twitter refused this sign-in: already used, expired or forged. Start again from /login.");
+    } finally {
+      spy.mockRestore();
+    }
+    const auth = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.step === "auth");
+    expect(auth).toMatchObject({ outcome: "error", status: 400, error: "invalid_callback", providerStatus: 400, providerCode: "invalid_grant" });
   });
 
   it("answers a client X rejects 502 twitter_rejected_credentials naming the OAuth 2.0 settings", async () => {
