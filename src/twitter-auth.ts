@@ -122,7 +122,7 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
   }
 
   auth$.get("/login", rateLimitLogin(), (c) => logged("login", () => (settingsOf(c.env).oauthVersion === "2.0" ? loginOAuth2 : login)(c, settingsOf(c.env))));
-  auth$.get("/auth", (c) => logged("auth", () => (settingsOf(c.env).oauthVersion === "2.0" ? authOAuth2 : auth)(c, settingsOf(c.env))));
+  auth$.get("/auth", (c) => logged("auth", () => (isOAuth2Callback(c, settingsOf(c.env)) ? authOAuth2 : auth)(c, settingsOf(c.env))));
   auth$.get("/me", session, (c) => c.json(signedIn(c)));
   auth$.get("/sessions", session, async (c) => c.json({ sessions: await listDevices(storeFor(c.env), signedIn(c).id, c.var.twitterSessionId) }));
   auth$.post("/logout", sameOrigin(), (c) => logged("logout", () => logout(c, settingsOf(c.env))));
@@ -130,6 +130,16 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
   for (const [path] of ROUTES) auth$.all(path, (c) => methodNotAllowed(c, path));
   auth$.onError((error, c) => handleError(error, c, options.afterLogout ?? "/"));
   return auth$;
+}
+
+/**
+ * Which protocol's callback this is: the site's, unless the query is plainly the other's and that
+ * protocol is configured (a sign-in begun just before the site switched still finishes).
+ */
+function isOAuth2Callback(c: Context, settings: Settings): boolean {
+  const query = (name: string) => c.req.query(name) !== undefined;
+  if (settings.oauthVersion === "2.0") return !((query("oauth_token") || query("denied")) && settings.consumerKey !== "");
+  return (query("code") || query("error")) && query("state") && settings.oauth2 !== undefined;
 }
 
 /** The signed-in user, for an answer that is theirs alone (never stored by a cache); 401 when nobody is. */

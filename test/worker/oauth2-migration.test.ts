@@ -4,8 +4,8 @@ import { settingsReader } from "../../src/config";
 import { createSession, readNewestGrant } from "../../src/session/session-store";
 import { inPlace, storeFor } from "../../src/session/store";
 import { refreshGrant } from "../../src/twitter/oauth2-api";
-import { standInOrigin } from "./support/browser";
-import { oauth2Env, visit } from "./support/oauth2";
+import { decide, standInOrigin } from "./support/browser";
+import { consent, oauth2Env, startOAuth2Login, visit } from "./support/oauth2";
 import { TEST_SESSION_SECRET } from "./support/settings";
 import { ENVS, STORES, get, sessionOf, signInWith, signedSessionCookie } from "./support/stores";
 
@@ -56,3 +56,28 @@ describe("two first uses of a 1.0a session at once, in two isolates", () => {
     expect(await (await visit(environment, device.cookie)).json()).toMatchObject({ status: 200, body: { data: { username: "move_lee" } } });
   });
 });
+
+describe("a sign-in under way when the site switches protocol", () => {
+  it.each(STORES)("finishes under 1.0a after the switch to 2.0 (%s store)", async (store) => {
+    const login = await get(before(store), "/login");
+    const back = await decide(new URL(login.headers.get("Location")!).searchParams.get("oauth_token")!, "switch_max");
+    const auth = await get(oauth2Env(ENVS[store], standInOrigin()), `${back.pathname}${back.search}`, login.headers.get("Set-Cookie")!.split(";")[0]!);
+    expect(auth.status).toBe(200);
+    // 1.0a's answer: the stand-in (legacy level) serves v1.1's user object.
+    expect(((await auth.json()) as { screen_name: string }).screen_name).toBe("switch_max");
+  });
+
+  it.each(STORES)("finishes under 2.0 after a switch back to 1.0a (%s store)", async (store) => {
+    const { cookie, authorizeUrl } = await startOAuth2Login(oauth2Env(ENVS[store], standInOrigin()));
+    const back = await consent(authorizeUrl, "switch_nia");
+    // The 2.0 pair still set, the site back on 1.0a.
+    const switchedBack = oauth2Env(ENVS[store], standInOrigin(), { TWITTER_OAUTH_VERSION: "1.0a" });
+    const auth = await get(switchedBack, `${back.pathname}${back.search}`, cookie);
+    expect(auth.status).toBe(200);
+    expect(((await auth.json()) as { data: { username: string } }).data.username).toBe("switch_nia");
+  });
+});
+
+function before(store: (typeof STORES)[number]): Cloudflare.Env {
+  return ENVS[store];
+}
