@@ -12,6 +12,31 @@ export const TWITTER_DEFAULTS = {
   TWITTER_API_BASE_URL: "https://api.x.com/1.1/",
 } as const;
 
+/** X's currently documented OAuth 2.0 endpoints. */
+export const TWITTER_OAUTH2_DEFAULTS = {
+  TWITTER_OAUTH2_AUTHORIZE_URL: "https://x.com/i/oauth2/authorize",
+  TWITTER_OAUTH2_TOKEN_URL: "https://api.x.com/2/oauth2/token",
+  TWITTER_OAUTH2_REVOKE_URL: "https://api.x.com/2/oauth2/revoke",
+} as const;
+
+/** The scopes asked for under OAuth 2.0 unless TWITTER_OAUTH2_SCOPES says otherwise (users.email is added when the email is asked for). */
+export const DEFAULT_OAUTH2_SCOPES = "users.read tweet.read offline.access";
+
+/** The protocol of TWITTER_OAUTH_VERSION / oauthVersion. */
+export type OAuthVersion = "1.0a" | "2.0";
+const OAUTH_VERSIONS: readonly OAuthVersion[] = ["1.0a", "2.0"];
+
+/** The OAuth 2.0 client's settings, when its pair is set. */
+export interface OAuth2Settings {
+  clientId: string;
+  clientSecret: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  revokeUrl: string;
+  /** Space-separated, as sent on the authorize URL. */
+  scopes: string;
+}
+
 /** The shortest SESSION_SECRET accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
 export const MIN_SESSION_SECRET_LENGTH = 32;
 
@@ -50,6 +75,12 @@ export interface TwitterAuthOptions {
    * `Host` header cannot choose the callback. Set it in production. Default: the request's origin.
    */
   publicOrigin?: string;
+  /**
+   * The protocol new sign-ins use: `1.0a` (one click for a returning user, tokens that never
+   * expire) or `2.0` (PKCE, scopes, the email through `users.email`). Env `TWITTER_OAUTH_VERSION`.
+   * Default `1.0a`. See docs/x-app.md.
+   */
+  oauthVersion?: OAuthVersion;
 }
 
 /** The settings of TWITTER_PROFILE_ENDPOINT / profileEndpoint. */
@@ -86,6 +117,10 @@ export interface Settings {
   revokeOnLogout: boolean;
   /** The site's origin, when set: callbacks are built from it, other origins refused. */
   publicOrigin: string | undefined;
+  /** The protocol new sign-ins use. */
+  oauthVersion: OAuthVersion;
+  /** OAuth 2.0's client and endpoints, when TWITTER_OAUTH2_CLIENT_ID and _SECRET are set (always under 2.0). */
+  oauth2: OAuth2Settings | undefined;
 }
 
 /** Time allowed for each call to X unless TWITTER_TIMEOUT_MS says otherwise: a hung provider never holds a visitor for long. */
@@ -121,15 +156,18 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
   } else if (!env.AUTH_KV) {
     throw new ConfigurationError("AUTH_KV", "missing", 'Bind a KV namespace named AUTH_KV in wrangler.toml: [[kv_namespaces]] binding = "AUTH_KV".');
   }
-  const missing = SECRETS.filter((name) => typeof env[name] !== "string" || env[name].trim() === "");
+  const oauthVersion = options.oauthVersion ?? oneOf("TWITTER_OAUTH_VERSION", env.TWITTER_OAUTH_VERSION, OAUTH_VERSIONS) ?? "1.0a";
+  const missing = (oauthVersion === "2.0" ? OAUTH2_SECRETS : SECRETS).filter((name) => typeof env[name] !== "string" || env[name].trim() === "");
   if (missing.length > 0) {
-    const lines = missing.map((name) => `${name}=<${SECRET_HINTS[name]}>`).join(", ");
+    const hints: Record<string, string> = { ...SECRET_HINTS, ...OAUTH2_SECRET_HINTS };
+    const lines = missing.map((name) => `${name}=<${hints[name]}>`).join(", ");
     throw new ConfigurationError(missing, "not set", `Locally, add to .dev.vars: ${lines}, then restart wrangler dev. Deployed, run ${missing.map((name) => `npx wrangler secret put ${name}`).join(", ")}.`);
   }
   const sessionSecrets = sessionSecretList(env.SESSION_SECRET!);
   const settings: Settings = {
-    consumerKey: env.TWITTER_CLIENT_ID!,
-    consumerSecret: env.TWITTER_CLIENT_SECRET!,
+    // Under 2.0 the 1.0a pair is optional: set, it lets sessions started under 1.0a move to 2.0.
+    consumerKey: env.TWITTER_CLIENT_ID ?? "",
+    consumerSecret: env.TWITTER_CLIENT_SECRET ?? "",
     sessionSecret: sessionSecrets[0]!,
     sessionSecrets,
     requestTokenUrl: endpoint(env, "TWITTER_REQUEST_TOKEN_URL"),
@@ -146,9 +184,49 @@ export function readSettings(env: Partial<Env>, options: TwitterAuthOptions = {}
     afterLogout: (options.afterLogout && safeNextPath(options.afterLogout)) || "/",
     revokeOnLogout: options.revokeOnLogout ?? oneOf("TWITTER_REVOKE_ON_LOGOUT", env.TWITTER_REVOKE_ON_LOGOUT, ["true", "false"]) !== "false",
     publicOrigin: siteOrigin("PUBLIC_ORIGIN", options.publicOrigin ?? env.PUBLIC_ORIGIN),
+    oauthVersion,
+    oauth2: oauth2Settings(env, options, oauthVersion),
   };
   if (settings.profileEndpoint === "none" && settings.includeEmail) throw variableError("TWITTER_PROFILE_ENDPOINT", `none while TWITTER_INCLUDE_EMAIL is true ${NO_PROFILE_NO_EMAIL}`);
   return settings;
+}
+
+// RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces.
+const SCOPE_LIST = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
+
+/**
+ * OAuth 2.0's settings when its pair is set; under 2.0 also the checks that the profile can be
+ * read: X's token answer carries no user id, so the profile always comes from GET /2/users/me,
+ * which needs the scopes users.read and tweet.read.
+ */
+function oauth2Settings(env: Partial<Env>, options: TwitterAuthOptions, version: OAuthVersion): OAuth2Settings | undefined {
+  if (version === "2.0") {
+    const profile = options.profileEndpoint ?? env.TWITTER_PROFILE_ENDPOINT;
+    if (profile !== undefined && profile !== "" && profile !== "auto" && profile !== "users_me") {
+      throw new ConfigurationError(
+        "TWITTER_PROFILE_ENDPOINT",
+        "not usable with TWITTER_OAUTH_VERSION=2.0",
+        "Under OAuth 2.0 the profile always comes from GET /2/users/me: set it to auto or users_me, or leave it unset.",
+      );
+    }
+  }
+  if (!env.TWITTER_OAUTH2_CLIENT_ID?.trim() || !env.TWITTER_OAUTH2_CLIENT_SECRET?.trim()) return undefined;
+  const configured = (env.TWITTER_OAUTH2_SCOPES ?? "").trim() || DEFAULT_OAUTH2_SCOPES;
+  if (!SCOPE_LIST.test(configured)) throw variableError("TWITTER_OAUTH2_SCOPES", "not a list of scopes separated by single spaces");
+  const scopes = configured.split(" ");
+  if (version === "2.0" && !(scopes.includes("users.read") && scopes.includes("tweet.read"))) {
+    throw variableError("TWITTER_OAUTH2_SCOPES", "missing users.read or tweet.read, which GET /2/users/me needs to read the profile");
+  }
+  const includeEmail = options.includeEmail ?? String(env.TWITTER_INCLUDE_EMAIL) === "true";
+  if (includeEmail && !scopes.includes("users.email")) scopes.push("users.email");
+  return {
+    clientId: env.TWITTER_OAUTH2_CLIENT_ID,
+    clientSecret: env.TWITTER_OAUTH2_CLIENT_SECRET,
+    authorizeUrl: endpoint(env, "TWITTER_OAUTH2_AUTHORIZE_URL"),
+    tokenUrl: endpoint(env, "TWITTER_OAUTH2_TOKEN_URL"),
+    revokeUrl: endpoint(env, "TWITTER_OAUTH2_REVOKE_URL"),
+    scopes: scopes.join(" "),
+  };
 }
 
 /** `none` reads no profile, so there is no email to read: the two settings (or options) contradict each other. */
@@ -181,11 +259,18 @@ const SECRET_HINTS: Record<(typeof SECRETS)[number], string> = {
   TWITTER_CLIENT_ID: "your X app's API Key",
   TWITTER_CLIENT_SECRET: "its API Key Secret",
 };
+/** The secrets under TWITTER_OAUTH_VERSION=2.0. */
+const OAUTH2_SECRETS = ["SESSION_SECRET", "TWITTER_OAUTH2_CLIENT_ID", "TWITTER_OAUTH2_CLIENT_SECRET"] as const;
+const OAUTH2_SECRET_HINTS: Record<(typeof OAUTH2_SECRETS)[number], string> = {
+  SESSION_SECRET: SECRET_HINTS.SESSION_SECRET,
+  TWITTER_OAUTH2_CLIENT_ID: "your X app's OAuth 2.0 Client ID",
+  TWITTER_OAUTH2_CLIENT_SECRET: "its OAuth 2.0 Client Secret",
+};
 /** How to fix a variable. */
 const FIX_VARIABLE = "Fix it in wrangler.toml [vars] or .dev.vars.";
 
-function endpoint(env: Partial<Env>, name: keyof typeof TWITTER_DEFAULTS): string {
-  const value = env[name] || TWITTER_DEFAULTS[name];
+function endpoint(env: Partial<Env>, name: keyof typeof TWITTER_DEFAULTS | keyof typeof TWITTER_OAUTH2_DEFAULTS): string {
+  const value = env[name] || { ...TWITTER_DEFAULTS, ...TWITTER_OAUTH2_DEFAULTS }[name];
   let url: URL;
   try {
     url = new URL(value);
@@ -251,6 +336,7 @@ export function checkOptions(options: TwitterAuthOptions): void {
   }
   siteOrigin("publicOrigin", options.publicOrigin, optionError);
   if (options.revokeOnLogout !== undefined && typeof options.revokeOnLogout !== "boolean") throw optionError("revokeOnLogout", "not true or false");
+  oneOf("oauthVersion", options.oauthVersion, OAUTH_VERSIONS, optionError);
 }
 
 /** X's authenticate and authorize pages differ in their last path segment only. */

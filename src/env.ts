@@ -40,6 +40,20 @@ export interface Env {
   SESSION_TTL_SECONDS?: string | number;
   /** Most live sessions one user may have, 1 to 1000; signing in beyond it ends their oldest. Default 100. */
   MAX_SESSIONS_PER_USER?: string | number;
+  /** "1.0a" (default) or "2.0": the protocol new sign-ins use (docs/x-app.md says which to pick). */
+  TWITTER_OAUTH_VERSION?: string;
+  /** Secret. The app's OAuth 2.0 Client ID on X (not the 1.0a API key); needed under 2.0, and to move 1.0a sessions to 2.0. */
+  TWITTER_OAUTH2_CLIENT_ID?: string;
+  /** Secret. Its OAuth 2.0 Client Secret (X's "confidential client"). */
+  TWITTER_OAUTH2_CLIENT_SECRET?: string;
+  /** X's OAuth 2.0 authorization page. Default https://x.com/i/oauth2/authorize */
+  TWITTER_OAUTH2_AUTHORIZE_URL?: string;
+  /** X's OAuth 2.0 token endpoint (codes, refreshes, the 1.0a token exchange). Default https://api.x.com/2/oauth2/token */
+  TWITTER_OAUTH2_TOKEN_URL?: string;
+  /** X's OAuth 2.0 revocation endpoint. Default https://api.x.com/2/oauth2/revoke */
+  TWITTER_OAUTH2_REVOKE_URL?: string;
+  /** Space-separated OAuth 2.0 scopes. Default "users.read tweet.read offline.access" (users.email added with TWITTER_INCLUDE_EMAIL). */
+  TWITTER_OAUTH2_SCOPES?: string;
   /** The site's origin, e.g. https://example.com: callbacks are built from it, requests for other hosts refused. Set it in production. */
   PUBLIC_ORIGIN?: string;
 }

@@ -5,6 +5,7 @@ import { ConfigurationError, SignInError } from "./errors.js";
 import { isLocalDevelopment } from "./local-development.js";
 import { type StepLog, logStep } from "./log.js";
 import { OAuth1Error } from "./oauth1/index.js";
+import { OAuth2Error } from "./oauth2/index.js";
 import { errorPage, prefersHtml } from "./pages/error-page.js";
 import { providerDetails } from "./twitter/errors.js";
 
@@ -46,6 +47,8 @@ export async function logged(step: StepLog["step"], run: () => Promise<Response>
   } catch (error) {
     const failure = toSignInError(error);
     const cause = failure.cause instanceof OAuth1Error ? failure.cause : undefined;
+    // An OAuth 2.0 call's status; its body is JSON whose tokens the error already redacted, but X's words are not read from it.
+    const oauth2Cause = failure.cause instanceof OAuth2Error ? failure.cause : undefined;
     logStep({
       step,
       outcome: failure.code === "access_denied" ? "denied" : "error",
@@ -53,6 +56,7 @@ export async function logged(step: StepLog["step"], run: () => Promise<Response>
       status: failure.status,
       error: failure.code,
       ...(cause && providerDetails(cause)),
+      ...(oauth2Cause?.status !== undefined && { providerStatus: oauth2Cause.status, providerCode: oauth2Cause.code }),
     });
     throw error;
   }

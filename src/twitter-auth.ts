@@ -11,7 +11,9 @@ import { rateLimitLogin } from "./middleware/rate-limit.js";
 import { requestLimits } from "./middleware/request-limits.js";
 import { secureHeaders } from "./middleware/secure-headers.js";
 import { auth } from "./routes/auth.js";
+import { authOAuth2 } from "./routes/auth-oauth2.js";
 import { login } from "./routes/login.js";
+import { loginOAuth2 } from "./routes/login-oauth2.js";
 import { logout } from "./routes/logout.js";
 import { mountPrefix } from "./routes/paths.js";
 import { SESSION_COOKIE, clearIdCookie, keepCookies } from "./session/cookie.js";
@@ -20,6 +22,7 @@ import { listDevices } from "./session/devices.js";
 import { storeFor } from "./session/store.js";
 import type { TwitterProfile } from "./twitter/account.js";
 import { type TwitterApi, createTwitterApi } from "./twitter/api.js";
+import { createOAuth2TwitterApi } from "./twitter/oauth2-api.js";
 
 export { AuthStore } from "./session/auth-store.js";
 export { SignInError } from "./errors.js";
@@ -71,6 +74,17 @@ async function readSessionInto(c: Context<TwitterAuthEnv>, settings: Settings): 
     clearIdCookie(c, SESSION_COOKIE);
     await storeFor(c.env).endUserSessions(session.profile.id, session.shard, session.id, deferFor(c));
   };
+  // A session started under 1.0a moves to 2.0 when the site has (both pairs set): its token is exchanged on first use.
+  if (session.oauth2 !== undefined || (settings.oauthVersion === "2.0" && settings.oauth2 !== undefined && session.credentials.token !== "")) {
+    // Each OAuth 2.0 grant is this session's own: X refusing it ends this session only.
+    const store = storeFor(c.env);
+    const endThisSession = async () => {
+      clearIdCookie(c, SESSION_COOKIE);
+      await store.endSession(session, session.profile.id, deferFor(c));
+    };
+    c.set("twitterApi", createOAuth2TwitterApi(settings, store, session, endThisSession));
+    return;
+  }
   c.set("twitterApi", createTwitterApi(settings, session.credentials, endSession));
 }
 
@@ -110,8 +124,8 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
     });
   }
 
-  auth$.get("/login", rateLimitLogin(), (c) => logged("login", () => login(c, settingsOf(c.env))));
-  auth$.get("/auth", (c) => logged("auth", () => auth(c, settingsOf(c.env))));
+  auth$.get("/login", rateLimitLogin(), (c) => logged("login", () => (settingsOf(c.env).oauthVersion === "2.0" ? loginOAuth2 : login)(c, settingsOf(c.env))));
+  auth$.get("/auth", (c) => logged("auth", () => (isOAuth2Callback(c, settingsOf(c.env)) ? authOAuth2 : auth)(c, settingsOf(c.env))));
   auth$.get("/me", session, (c) => c.json(signedIn(c)));
   auth$.get("/sessions", session, async (c) => c.json({ sessions: await listDevices(storeFor(c.env), signedIn(c).id, c.var.twitterSessionId) }));
   auth$.post("/logout", sameOrigin(), (c) => logged("logout", () => logout(c, settingsOf(c.env))));
@@ -119,6 +133,16 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
   for (const [path] of ROUTES) auth$.all(path, (c) => methodNotAllowed(c, path));
   auth$.onError((error, c) => handleError(error, c, options.afterLogout ?? "/"));
   return auth$;
+}
+
+/**
+ * Which protocol's callback this is: the site's, unless the query is plainly the other's and that
+ * protocol is configured (a sign-in begun just before the site switched still finishes).
+ */
+function isOAuth2Callback(c: Context, settings: Settings): boolean {
+  const query = (name: string) => c.req.query(name) !== undefined;
+  if (settings.oauthVersion === "2.0") return !((query("oauth_token") || query("denied")) && settings.consumerKey !== "");
+  return (query("code") || query("error")) && query("state") && settings.oauth2 !== undefined;
 }
 
 /** The signed-in user, for an answer that is theirs alone (never stored by a cache); 401 when nobody is. */

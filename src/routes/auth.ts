@@ -16,7 +16,7 @@ import { callTwitter, createTwitterClient } from "../twitter/client.js";
 import { fetchProfile } from "../twitter/profile.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
-const DENIED = "You declined to sign in with Twitter. Nothing was shared.";
+export const DENIED = "You declined to sign in with Twitter. Nothing was shared.";
 
 /** The longest token or verifier accepted from the query (X's are under 100 characters). */
 const MAX_PARAMETER_LENGTH = 256;

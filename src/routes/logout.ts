@@ -8,12 +8,13 @@ import { logRevocation } from "../log.js";
 import { OAuth1Error } from "../oauth1/index.js";
 import { SESSION_COOKIE, clearIdCookie } from "../session/cookie.js";
 import { currentSession, deferFor } from "../session/current.js";
-import { type Session, countOtherSessions } from "../session/session-store.js";
+import { type Session, countOtherSessions, readNewestGrant } from "../session/session-store.js";
 import { findSession } from "../session/devices.js";
 import { isRandomId } from "../session/random-id.js";
 import { type SignInStore, storeFor } from "../session/store.js";
 import { createTwitterClient } from "../twitter/client.js";
 import { providerDetails } from "../twitter/errors.js";
+import { revokeGrant } from "../twitter/oauth2-revoke.js";
 import { invalidateToken } from "../twitter/revoke.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
@@ -56,12 +57,18 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
       return c.redirect(settings.afterLogout, 303);
     }
   }
+  // An OAuth 2.0 grant is the session's own (read before the session ends: the refreshed one goes
+  // with it); a session moved from 1.0a holds both, each revoked under its own rule.
+  const grant = session && settings.revokeOnLogout && (session.oauth2 || settings.oauth2) ? await readNewestGrant(store, settings.sessionSecrets, session) : undefined;
+  const oauth1 = session !== undefined && session.credentials.token !== "";
   if (session && everywhere === "true") {
     await store.endUserSessions(session.profile.id, session.shard, session.id, defer);
-    if (settings.revokeOnLogout) await defer(revoke(settings, session));
+    if (settings.revokeOnLogout && grant) await defer(revokeGrant(settings, settings.oauth2, grant));
+    if (settings.revokeOnLogout && oauth1) await defer(revoke(settings, session));
   } else if (session) {
     await store.endSession(session, session.profile.id, defer);
-    if (settings.revokeOnLogout) await defer(revokeIfLastSession(store, settings, session));
+    if (settings.revokeOnLogout && grant) await defer(revokeGrant(settings, settings.oauth2, grant));
+    if (settings.revokeOnLogout && oauth1) await defer(revokeIfLastSession(store, settings, session));
   }
   clearIdCookie(c, SESSION_COOKIE);
   return c.redirect(settings.afterLogout, 303);

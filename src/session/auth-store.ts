@@ -118,7 +118,41 @@ export class AuthStore extends DurableObject {
 
   async endSession(id: string): Promise<void> {
     this.#sql(false, "DELETE FROM sessions WHERE id = ?", id);
+    this.#forgetGrants([id]);
     await this.#dropIfEmpty();
+  }
+
+  /**
+   * OAuth 2.0's single flight: true, and the lease is this caller's until `untilMs` (unix ms),
+   * when the session lives and nobody holds an unexpired lease on it. One call at a time runs
+   * here, so two requests of a session (in any isolates) never both get it.
+   */
+  leaseRefresh(id: string, untilMs: number): boolean {
+    if (!this.#live(id) || (this.ctx.storage.kv.get<number>(`lease:${id}`) ?? 0) > Date.now()) return false;
+    this.ctx.storage.kv.put(`lease:${id}`, untilMs);
+    return true;
+  }
+
+  readRefreshedGrant(id: string): string | null {
+    return this.#live(id) ? (this.ctx.storage.kv.get<string>(`grant:${id}`) ?? null) : null;
+  }
+
+  /** Keeps the refreshed grant only while the session is there (an ended one stays ended), and lets the lease go. */
+  saveRefreshedGrant(id: string, sealed: string): void {
+    if (this.#live(id)) this.ctx.storage.kv.put(`grant:${id}`, sealed);
+    this.ctx.storage.kv.delete(`lease:${id}`);
+  }
+
+  #live(id: string): boolean {
+    return this.#sql(false, "SELECT 1 FROM sessions WHERE id = ? AND expiresAt > ?", id, seconds()).length > 0;
+  }
+
+  /** Deletes the refreshed grants and leases of ended sessions: only those there are (OAuth 2.0 sessions that refreshed), not a delete per session. */
+  #forgetGrants(ids: readonly string[]): void {
+    const ended = new Set(ids);
+    for (const prefix of ["grant:", "lease:"]) {
+      for (const [key] of this.ctx.storage.kv.list({ prefix })) if (ended.has(key.slice(prefix.length))) this.ctx.storage.kv.delete(key);
+    }
   }
 
   listSessions(userId: string): SessionRow[] {
@@ -126,6 +160,7 @@ export class AuthStore extends DurableObject {
   }
 
   async endUserSessions(userId: string): Promise<void> {
+    this.#forgetGrants(this.#sql<{ id: string }>(false, "SELECT id FROM sessions WHERE userId = ?", userId).map((row) => row.id));
     this.#sql(false, "DELETE FROM sessions WHERE userId = ?", userId);
     await this.#dropIfEmpty();
   }

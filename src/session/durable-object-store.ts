@@ -53,5 +53,8 @@ export function durableObjectStore(namespace: DurableObjectNamespace<AuthStore>)
       return live;
     },
     endUserSessions: (userId, shard) => storage(() => userObject(shard)!.endUserSessions(userId)),
+    leaseRefresh: async (ref, untilMs) => (await storage(async () => userObject(ref.shard)?.leaseRefresh(ref.id, untilMs))) ?? false,
+    readRefreshedGrant: async (ref) => (await storage(async () => userObject(ref.shard)?.readRefreshedGrant(ref.id))) ?? null,
+    saveRefreshedGrant: async (ref, _owner, sealed) => void (await storage(async () => userObject(ref.shard)?.saveRefreshedGrant(ref.id, sealed))),
   };
 }

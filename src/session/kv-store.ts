@@ -23,6 +23,10 @@ export const USER_SESSION_KEY_PREFIX = "user-session:";
  * read gets the record and the mark side by side.
  */
 export const SIGNED_OUT_KEY_PREFIX = "user-signed-out:";
+/** The prefix of a session's refreshed OAuth 2.0 grant (sealed), expiring with the session; read only while its record opens. */
+export const GRANT_KEY_PREFIX = "session-grant:";
+/** The prefix of a session's refresh lease: until when (unix ms) one request refreshes its grant. */
+export const REFRESH_LEASE_KEY_PREFIX = "refresh-lease:";
 
 /**
  * KV operations one sign-out everywhere may make: a Worker invocation may make 1,000 (Free and
@@ -168,12 +172,28 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
       await writeLiveIndex(owner.userId, ref.id, owner.expiresAt, { createdAt, lastSeenAt: now, userAgent, country });
     },
 
-    // The record first (from then on it opens nothing), its index key after the answer: a failure
-    // leaves the index listing it, so ending it can be tried again.
+    // The record first (from then on it opens nothing), its index key (and refreshed grant) after
+    // the answer: a failure leaves the index listing it, so ending it can be tried again.
     async endSession(ref, userId, defer) {
       if (!isRandomId(ref.id)) return;
       await deleteRecord(ref.id);
+      await defer(Promise.allSettled([GRANT_KEY_PREFIX, REFRESH_LEASE_KEY_PREFIX].map((prefix) => kv.delete(prefix + ref.id))));
       if (userId !== undefined) await defer(storage(() => kv.delete(indexKey(userId, ref.id))));
+    },
+
+    // Read, then write: two locations can both see no lease within KV's propagation delay.
+    async leaseRefresh(ref, untilMs) {
+      const key = REFRESH_LEASE_KEY_PREFIX + ref.id;
+      if (Number((await storage(() => kv.get(key))) ?? 0) > Date.now()) return false;
+      await storage(() => kv.put(key, String(untilMs), { expirationTtl: 60 }));
+      return true;
+    },
+    readRefreshedGrant: (ref) => storage(() => kv.get(GRANT_KEY_PREFIX + ref.id)),
+    // Never the record: only a key beside it, which nothing reads once the record is gone.
+    async saveRefreshedGrant(ref, owner, sealed) {
+      if (ended.has(ref.id) || owner.expiresAt - Date.now() / 1000 < 60) return;
+      await storage(() => kv.put(GRANT_KEY_PREFIX + ref.id, sealed, { expiration: owner.expiresAt }));
+      await storage(() => kv.delete(REFRESH_LEASE_KEY_PREFIX + ref.id));
     },
 
     async listSessions(userId) {

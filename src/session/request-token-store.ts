@@ -8,10 +8,16 @@ import type { SignInStore } from "./store.js";
 /** How long a request token is kept: X's request tokens live about 15 minutes. */
 export const REQUEST_TOKEN_TTL_SECONDS = 15 * 60;
 
-/** What /login keeps for /auth. Never sent to the browser. */
+/**
+ * What /login keeps for /auth. Never sent to the browser. Under OAuth 2.0 (`protocol: "2.0"`) the
+ * same two roles: `token` is what the callback brings back (the `state`), `tokenSecret` what only
+ * the server holds to finish (the PKCE code verifier).
+ */
 export interface PendingSignIn {
   token: string;
   tokenSecret: string;
+  /** Set for an OAuth 2.0 sign-in; a callback of the other protocol cannot take it. */
+  protocol?: "2.0";
   /** Where /auth sends the browser afterwards (a same-origin path), if /login was asked to. */
   next?: string;
 }
@@ -80,6 +86,7 @@ function parsePendingSignIn(stored: string): PendingSignIn | undefined {
     const value = JSON.parse(stored) as Partial<PendingSignIn> | null;
     if (typeof value?.token !== "string" || typeof value.tokenSecret !== "string") return undefined;
     if (value.next !== undefined && (typeof value.next !== "string" || safeNextPath(value.next) !== value.next)) return undefined;
+    if (value.protocol !== undefined && value.protocol !== "2.0") return undefined;
     return value as PendingSignIn;
   } catch {
     return undefined;

@@ -7,12 +7,26 @@ import { seal, unseal } from "./seal.js";
 import { userShard } from "./shard.js";
 import { type Defer, type DeviceFields, LAST_SEEN_INTERVAL_MS, type SessionOwner, type SessionRef, type SignInStore, type StoredDevice } from "./store.js";
 
+/** An OAuth 2.0 grant a session holds: X's access token, its expiry and the granted scope, and the refresh token (single-use at X). */
+export interface OAuth2Grant {
+  accessToken: string;
+  refreshToken: string | undefined;
+  /** Unix milliseconds. */
+  accessTokenExpiresAt: number;
+  /** The scope X granted, space-separated. */
+  scope: string;
+}
+
 /** A session's record, sealed in the store: a dump of it gives no one the user's Twitter access, and a write to it cannot forge or alter one. */
 interface SessionRecord {
   profile: TwitterProfile;
-  /** The access token and secret. */
+  /** The OAuth 1.0a access token and secret; empty strings for a session started under OAuth 2.0. */
   token: string;
   tokenSecret: string;
+  /** The protocol the session's X access uses now; absent in records written before OAuth 2.0 (then 1.0a). */
+  protocol?: "1.0a" | "2.0";
+  /** Its OAuth 2.0 grant, under 2.0. */
+  oauth2?: OAuth2Grant;
   /** Unix seconds. */
   createdAt: number;
   /** Unix milliseconds; absent in records written before sign-out everywhere had a mark (then createdAt × 1000). */
@@ -24,8 +38,10 @@ interface SessionRecord {
 /** A session read back. */
 export interface Session extends SessionRef {
   profile: TwitterProfile;
-  /** The user's access token and secret. */
+  /** The user's OAuth 1.0a access token and secret (empty strings for a session started under OAuth 2.0). */
   credentials: Credentials;
+  /** The OAuth 2.0 grant, when the session's X access uses OAuth 2.0. */
+  oauth2: OAuth2Grant | undefined;
   /** Unix seconds. */
   createdAt: number;
   /** Unix milliseconds (what a sign-out everywhere's mark is compared with). */
@@ -52,14 +68,18 @@ export async function createSession(
   store: SignInStore,
   sessionSecret: string,
   profile: TwitterProfile,
-  credentials: Credentials,
+  credentials: Credentials | OAuth2Grant,
   options: { ttlSeconds: number; limit: number; device: DeviceFields; defer: Defer },
 ): Promise<SessionRef> {
   const id = randomId();
   const now = Date.now();
   const createdAt = Math.floor(now / 1000);
   const expiresAt = createdAt + options.ttlSeconds;
-  const record: SessionRecord = { profile, token: credentials.token, tokenSecret: credentials.tokenSecret, createdAt, createdAtMs: now, expiresAt };
+  const access =
+    "accessToken" in credentials
+      ? { token: "", tokenSecret: "", protocol: "2.0" as const, oauth2: credentials }
+      : { token: credentials.token, tokenSecret: credentials.tokenSecret };
+  const record: SessionRecord = { profile, ...access, createdAt, createdAtMs: now, expiresAt };
   const [sealed, shard] = await Promise.all([seal(sessionSecret, id, record), userShard(profile.id)]);
   await store.createSession({ id, userId: profile.id, sealed, createdAt: now, expiresAt, ...options.device }, shard, options.limit, options.defer);
   return { id, shard };
@@ -80,14 +100,14 @@ async function openRecord(sessionSecrets: readonly string[], id: string, sealed:
   for (const [index, secret] of sessionSecrets.entries()) {
     const record = asSessionRecord(await unseal(secret, id, sealed));
     if (record) {
-      const { profile, token, tokenSecret, createdAt } = record;
+      const { profile, token, tokenSecret, createdAt, oauth2 } = record;
       const createdAtMs = record.createdAtMs ?? createdAt * 1000;
       const expiresAt = record.expiresAt ?? createdAt + ttlSeconds;
       return {
         userId: profile.id,
         createdAt: createdAtMs,
         expiresAt,
-        session: { profile, credentials: { token, tokenSecret }, createdAt, createdAtMs, expiresAt, sealedWithOlderSecret: index > 0, legacy: record.expiresAt === undefined },
+        session: { profile, credentials: { token, tokenSecret }, oauth2: record.protocol === "2.0" ? oauth2 : undefined, createdAt, createdAtMs, expiresAt, sealedWithOlderSecret: index > 0, legacy: record.expiresAt === undefined },
       };
     }
   }
@@ -106,7 +126,7 @@ function owner(session: Session): SessionOwner {
  */
 export async function resealSession(store: SignInStore, sessionSecret: string, session: Session): Promise<void> {
   const { profile, credentials, createdAt, createdAtMs, expiresAt } = session;
-  const record: SessionRecord = { profile, token: credentials.token, tokenSecret: credentials.tokenSecret, createdAt, createdAtMs, expiresAt };
+  const record: SessionRecord = { profile, token: credentials.token, tokenSecret: credentials.tokenSecret, ...oauth2Fields(session.oauth2), createdAt, createdAtMs, expiresAt };
   await store.resealSession(session, { ...owner(session), legacy: session.legacy }, () => seal(sessionSecret, session.id, record));
 }
 
@@ -132,10 +152,42 @@ export function countOtherSessions(store: SignInStore, sessionSecrets: readonly 
   return store.countOtherSessions(session.profile.id, session.shard, session.id, (id, sealed) => openRecord(sessionSecrets, id, sealed, ttlSeconds));
 }
 
-/** Our own record, opened; anything else counts as none. */
+/** The record's OAuth 2.0 fields for a grant (none for a 1.0a session). */
+function oauth2Fields(grant: OAuth2Grant | undefined): Pick<SessionRecord, "protocol" | "oauth2"> {
+  return grant === undefined ? {} : { protocol: "2.0", oauth2: grant };
+}
+
+/** Our own record, opened; anything else counts as none (a 2.0 record without its grant included). */
 function asSessionRecord(value: unknown): SessionRecord | undefined {
   const record = value as Partial<SessionRecord> | undefined;
+  const grant = record?.oauth2;
+  if (record?.protocol === "2.0" && (typeof grant?.accessToken !== "string" || typeof grant.accessTokenExpiresAt !== "number" || typeof grant.scope !== "string")) return undefined;
   return typeof record?.token === "string" && typeof record.tokenSecret === "string" && typeof record.profile?.screenName === "string" && typeof record.createdAt === "number"
     ? (record as SessionRecord)
     : undefined;
+}
+
+/**
+ * The session's newest OAuth 2.0 grant: a refreshed one kept beside the record (store.saveRefreshedGrant),
+ * else the record's own. A kept grant that does not open (another SESSION_SECRET, altered) counts as none.
+ */
+export async function readNewestGrant(store: SignInStore, sessionSecrets: readonly string[], session: Session): Promise<OAuth2Grant | undefined> {
+  const sealed = await store.readRefreshedGrant(session);
+  if (sealed !== null) {
+    for (const secret of sessionSecrets) {
+      const grant = asGrant(await unseal(secret, `grant:${session.id}`, sealed));
+      if (grant) return grant;
+    }
+  }
+  return session.oauth2;
+}
+
+/** Keeps a refreshed grant for the session (sealed under its own context, so it can never pass for a record) and lets the refresh lease go. */
+export async function saveRefreshedGrant(store: SignInStore, sessionSecret: string, session: Session, grant: OAuth2Grant): Promise<void> {
+  await store.saveRefreshedGrant(session, owner(session), await seal(sessionSecret, `grant:${session.id}`, grant));
+}
+
+function asGrant(value: unknown): OAuth2Grant | undefined {
+  const grant = value as Partial<OAuth2Grant> | undefined;
+  return typeof grant?.accessToken === "string" && typeof grant.accessTokenExpiresAt === "number" && typeof grant.scope === "string" ? (grant as OAuth2Grant) : undefined;
 }

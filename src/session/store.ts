@@ -92,6 +92,20 @@ export interface SignInStore {
    * `last` needs to try again.
    */
   endUserSessions(userId: string, shard: string | undefined, last: string, defer: Defer): Promise<void>;
+
+  /**
+   * OAuth 2.0's single flight: true when this caller may refresh the session's grant now (until
+   * `untilMs`, unix ms), false while someone else may. The Durable Object decides atomically; KV
+   * cannot (read, then write) and only narrows the race (docs/operations.md).
+   */
+  leaseRefresh(ref: SessionRef, untilMs: number): Promise<boolean>;
+  /** The session's newest refreshed grant, sealed (saveRefreshedGrant's), or null: then its record's grant is the newest. */
+  readRefreshedGrant(ref: SessionRef): Promise<string | null>;
+  /**
+   * Keeps a refreshed grant beside the session's record (never in it: a record written back could
+   * bring an ended session back) while the session lives, and lets the lease go.
+   */
+  saveRefreshedGrant(ref: SessionRef, owner: SessionOwner, sealed: string): Promise<void>;
 }
 
 /** How often a session's lastSeenAt is written at most: reads stay reads. */

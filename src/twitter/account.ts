@@ -63,6 +63,11 @@ async function fetchProfileJson(client: OAuth1Client, path: string, token: Crede
   return { json, profile };
 }
 
+/** The profile in a /2/users/me answer (`data` with a string `id` of digits and a `username`), or undefined. */
+export function readUsersMeProfile(json: string): TwitterProfile | undefined {
+  return readProfile(json, V2_FIELDS);
+}
+
 function readProfile(json: string, [object, ...names]: Fields): TwitterProfile | undefined {
   let user: Record<string, unknown>;
   try {

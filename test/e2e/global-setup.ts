@@ -19,13 +19,15 @@ import { chromiumPath } from "./browser.ts";
 let server: DevServer | undefined;
 /** The Worker in gateway mode, in front of the demo origin. */
 let gateway: DevServer | undefined;
+/** The Worker signing in with OAuth 2.0 (TWITTER_OAUTH_VERSION=2.0) against its stand-in. */
+let oauth2: DevServer | undefined;
 /** The run's temporary folder. */
 let scratch: string | undefined;
 const originalTmpdir = process.env.TMPDIR;
 
 /** Synchronous last resort (process exit, Ctrl+C): wrangler and its workerd are one process group. */
 function killServerNow(): void {
-  for (const running of [server, gateway]) {
+  for (const running of [server, gateway, oauth2]) {
     const pid = running?.wrangler.pid;
     if (pid !== undefined && running?.wrangler.exitCode === null && running.wrangler.signalCode === null) {
       try {
@@ -103,15 +105,36 @@ async function start(project: TestProject, chromium: string): Promise<void> {
   project.provide("e2eGatewayOrigin", `http://localhost:${gatewayPort}`);
   project.provide("e2eGatewayStandInOrigin", gateway.standIn!.origin);
   project.provide("e2eGatewayProtectedOrigin", gateway.demoOrigin!.origin);
+
+  const oauth2Port = await freePort();
+  let oauth2InspectorPort = await freePort();
+  while ([oauth2Port, inspectorPort, gatewayInspectorPort, gatewayPort].includes(oauth2InspectorPort)) oauth2InspectorPort = await freePort();
+  try {
+    oauth2 = await startDevServer({
+      standIn: true,
+      port: oauth2Port,
+      ip: "127.0.0.1",
+      vars: { TWITTER_OAUTH_VERSION: "2.0" },
+      output: verbose ? "inherit" : "ignore",
+      persistTo: join(scratch, "oauth2-kv"),
+      wranglerArgs: ["--inspector-port", String(oauth2InspectorPort), "--log-level", verbose ? "log" : "warn"],
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`e2e: could not start wrangler dev with TWITTER_OAUTH_VERSION=2.0: ${message} (run with E2E_VERBOSE=1 to see wrangler's output)`);
+  }
+  project.provide("e2eOAuth2Origin", `http://localhost:${oauth2Port}`);
+  project.provide("e2eOAuth2StandInOrigin", oauth2.standIn!.origin);
   process.env.TMPDIR = browserTmp;
 }
 
 export async function teardown(): Promise<void> {
   try {
-    await Promise.all([server?.stop(), gateway?.stop()]);
+    await Promise.all([server?.stop(), gateway?.stop(), oauth2?.stop()]);
   } finally {
     server = undefined;
     gateway = undefined;
+    oauth2 = undefined;
     if (originalTmpdir === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = originalTmpdir;
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });

@@ -12,6 +12,9 @@ declare module "vitest" {
     e2eGatewayStandInOrigin: string;
     /** The demo origin that Worker protects (its PROTECT_ORIGIN: the assertion's audience). */
     e2eGatewayProtectedOrigin: string;
+    /** The Worker signing in with OAuth 2.0 (TWITTER_OAUTH_VERSION=2.0), and its stand-in. */
+    e2eOAuth2Origin: string;
+    e2eOAuth2StandInOrigin: string;
     /** The Chromium binary, checked to be there. */
     e2eChromium: string;
   }

@@ -392,3 +392,40 @@ describe("Gateway mode (npm run dev -- --demo-origin), in Chromium", () => {
     await expect.poll(() => refusals.join(" | "), { timeout: 10_000 }).toContain("403");
   });
 });
+
+describe("Sign in with X over OAuth 2.0 (PKCE), in Chromium", () => {
+  test("sign in from / through X's OAuth 2.0 consent page, see the profile on / and /me, sign out", async () => {
+    const oauth2Origin = inject("e2eOAuth2Origin");
+    const { context, page } = await openScenario();
+    await page.goto(`${oauth2Origin}/`);
+    await page.getByRole("link", { name: "Sign in with Twitter" }).click();
+    // The stand-in's OAuth 2.0 page, reached with S256 PKCE and a state.
+    await page.waitForURL((url) => url.origin === inject("e2eOAuth2StandInOrigin") && url.pathname === "/i/oauth2/authorize");
+    const authorizeUrl = new URL(page.url());
+    expect(authorizeUrl.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(authorizeUrl.searchParams.get("redirect_uri")).toBe(`${oauth2Origin}/auth`);
+    await page.getByLabel("Screen name", { exact: true }).fill("e2e_oauth2");
+    await page.getByLabel("Display name (optional)").fill("OAuth Two");
+    const callback = page.waitForResponse((response) => response.url().startsWith(`${oauth2Origin}/auth?`));
+    await page.getByRole("button", { name: "Authorize app" }).click();
+    const auth = await callback;
+    expect(auth.status()).toBe(200);
+    expect(auth.headers()["x-twitter-profile-source"]).toBe("users_me");
+    expect(new URL(page.url()).searchParams.get("code")).toBeTruthy();
+    expect(((await auth.json()) as { data: { username: string } }).data.username).toBe("e2e_oauth2");
+    expect((await context.cookies(oauth2Origin)).find((cookie) => cookie.name === SESSION_COOKIE)).toMatchObject({ httpOnly: true, sameSite: "Lax" });
+
+    await page.goto(`${oauth2Origin}/`);
+    await page.locator("#screen-name").waitFor();
+    expect(await page.locator("#screen-name").textContent()).toBe("@e2e_oauth2");
+    const me = await page.goto(`${oauth2Origin}/me`);
+    expect(((await me?.json()) as { screenName: string }).screenName).toBe("e2e_oauth2");
+
+    await page.goto(`${oauth2Origin}/`);
+    const logout = page.waitForResponse((response) => response.url() === `${oauth2Origin}/logout` && response.request().method() === "POST");
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    expect((await logout).status()).toBe(303);
+    await page.getByRole("link", { name: "Sign in with Twitter" }).waitFor();
+    expect((await page.goto(`${oauth2Origin}/me`))?.status()).toBe(401);
+  });
+});

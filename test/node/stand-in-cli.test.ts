@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "../../tools/stand-in/server.ts";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET } from "../../tools/stand-in/server.ts";
 
 const cli = join(import.meta.dirname, "..", "..", "tools", "stand-in", "cli.ts");
 
@@ -16,7 +16,7 @@ describe("the stand-in's command line", () => {
       const reader = createInterface({ input: child.stdout! });
       for await (const line of reader) {
         lines.push(line);
-        if (line.startsWith("TWITTER_API_BASE_URL=")) break;
+        if (line.startsWith("TWITTER_OAUTH2_REVOKE_URL=")) break;
       }
       const vars = Object.fromEntries(lines.filter((line) => !line.startsWith("#")).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
       expect(Object.keys(vars)).toEqual([
@@ -26,7 +26,15 @@ describe("the stand-in's command line", () => {
         "TWITTER_AUTHORIZE_URL",
         "TWITTER_ACCESS_TOKEN_URL",
         "TWITTER_API_BASE_URL",
+        "TWITTER_OAUTH2_CLIENT_ID",
+        "TWITTER_OAUTH2_CLIENT_SECRET",
+        "TWITTER_OAUTH2_AUTHORIZE_URL",
+        "TWITTER_OAUTH2_TOKEN_URL",
+        "TWITTER_OAUTH2_REVOKE_URL",
       ]);
+      expect(vars.TWITTER_OAUTH2_CLIENT_ID).toBe(DEFAULT_OAUTH2_CLIENT_ID);
+      expect(vars.TWITTER_OAUTH2_CLIENT_SECRET).toBe(DEFAULT_OAUTH2_CLIENT_SECRET);
+      expect(vars.TWITTER_OAUTH2_TOKEN_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/2\/oauth2\/token$/);
       expect(vars.TWITTER_CLIENT_ID).toBe(DEFAULT_CONSUMER_KEY);
       expect(vars.TWITTER_CLIENT_SECRET).toBe(DEFAULT_CONSUMER_SECRET);
       expect(vars.TWITTER_REQUEST_TOKEN_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/request_token$/);

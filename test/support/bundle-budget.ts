@@ -3,7 +3,6 @@
 /**
  * The budget for the whole service (flow, sessions in either store with the devices list, pages,
  * middleware, revocation, gateway, and the profile from X API v2 for apps on X's Free and
- * pay-per-use access), gzipped: 33 KiB (30 KiB until issue 24's signed assertion, forward-auth
- * check, WebSockets and the gateway review's leftovers).
+ * pay-per-use access), gzipped: 39 KiB (PLACEHOLDER).
  */
-export const BUNDLE_BUDGET_BYTES = 33 * 1024;
+export const BUNDLE_BUDGET_BYTES = 39 * 1024;

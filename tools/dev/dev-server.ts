@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET, type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
 import { type DemoOrigin, startDemoOrigin } from "./demo-origin.ts";
 import { isPortFree } from "./free-port.ts";
 import { WRANGLER_VARS_ENV } from "./wrangler-vars.ts";
@@ -75,6 +75,11 @@ export function standInVars(standIn: StandIn): Record<string, string> {
     TWITTER_AUTHORIZE_URL: standIn.urls.authenticate,
     TWITTER_ACCESS_TOKEN_URL: standIn.urls.accessToken,
     TWITTER_API_BASE_URL: standIn.urls.apiBase,
+    TWITTER_OAUTH2_CLIENT_ID: DEFAULT_OAUTH2_CLIENT_ID,
+    TWITTER_OAUTH2_CLIENT_SECRET: DEFAULT_OAUTH2_CLIENT_SECRET,
+    TWITTER_OAUTH2_AUTHORIZE_URL: standIn.urls.oauth2Authorize,
+    TWITTER_OAUTH2_TOKEN_URL: standIn.urls.oauth2Token,
+    TWITTER_OAUTH2_REVOKE_URL: standIn.urls.oauth2Revoke,
   };
 }
 
@@ -94,7 +99,10 @@ export function readDevVars(path = join(PROJECT_ROOT, ".dev.vars")): Record<stri
 export function hasTwitterCredentials(vars: Record<string, string> = readDevVars()): boolean {
   const id = vars.TWITTER_CLIENT_ID ?? process.env.TWITTER_CLIENT_ID;
   const secret = vars.TWITTER_CLIENT_SECRET ?? process.env.TWITTER_CLIENT_SECRET;
-  return Boolean(id && secret);
+  // Either protocol's pair means real X (an OAuth 2.0-only app has no 1.0a pair).
+  const oauth2Id = vars.TWITTER_OAUTH2_CLIENT_ID ?? process.env.TWITTER_OAUTH2_CLIENT_ID;
+  const oauth2Secret = vars.TWITTER_OAUTH2_CLIENT_SECRET ?? process.env.TWITTER_OAUTH2_CLIENT_SECRET;
+  return Boolean(id && secret) || Boolean(oauth2Id && oauth2Secret);
 }
 
 /** Where `wrangler dev` listens, from the options and the `--port`/`--ip`/`--local-protocol` in its arguments. */

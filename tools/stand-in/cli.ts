@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { updateDevVars } from "./dev-vars-file.ts";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, startStandIn } from "./server.ts";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET, startStandIn } from "./server.ts";
 import { isAccessLevel } from "./twitter.ts";
 
 const USAGE = `usage: npx hono-sign-in-with-twitter stand-in [--port N] [--write-dev-vars [FILE] | --dev-vars] [--callback-prefix URL]... [--consumer-key KEY --consumer-secret SECRET] [--app-name NAME] [--access-level free|legacy] [--log]
@@ -92,6 +92,12 @@ async function main(): Promise<void> {
       TWITTER_AUTHORIZE_URL: standIn.urls.authenticate,
       TWITTER_ACCESS_TOKEN_URL: standIn.urls.accessToken,
       TWITTER_API_BASE_URL: standIn.urls.apiBase,
+      // OAuth 2.0 (TWITTER_OAUTH_VERSION=2.0), with the stand-in's default client beside the 1.0a app.
+      TWITTER_OAUTH2_CLIENT_ID: DEFAULT_OAUTH2_CLIENT_ID,
+      TWITTER_OAUTH2_CLIENT_SECRET: DEFAULT_OAUTH2_CLIENT_SECRET,
+      TWITTER_OAUTH2_AUTHORIZE_URL: standIn.urls.oauth2Authorize,
+      TWITTER_OAUTH2_TOKEN_URL: standIn.urls.oauth2Token,
+      TWITTER_OAUTH2_REVOKE_URL: standIn.urls.oauth2Revoke,
     },
   };
   // The .dev.vars lines; a secret given on the command line goes into the file, never onto stdout.

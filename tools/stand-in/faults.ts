@@ -3,9 +3,20 @@
 /**
  * The endpoints faults and counters are kept for. "authorize" is the consent pages and the consent
  * form's POST; "invalidate_token" is POST 1.1/oauth/invalidate_token (revoking an access token);
- * "users_me" is X API v2's GET /2/users/me.
+ * "users_me" is X API v2's GET /2/users/me (either protocol); "oauth2_authorize" is OAuth 2.0's
+ * consent page and its POST, "oauth2_token" POST 2/oauth2/token, "oauth2_revoke" POST 2/oauth2/revoke.
  */
-export const ENDPOINTS = ["request_token", "authorize", "access_token", "verify_credentials", "invalidate_token", "users_me"] as const;
+export const ENDPOINTS = [
+  "request_token",
+  "authorize",
+  "access_token",
+  "verify_credentials",
+  "invalidate_token",
+  "users_me",
+  "oauth2_authorize",
+  "oauth2_token",
+  "oauth2_revoke",
+] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /**

@@ -72,18 +72,23 @@ export function consentPage(p: ConsentPage): string {
 <p class="note">This is the local Twitter stand-in: no real account is involved. Any screen name will do.</p>
 ${p.forceLogin ? `<p class="note" id="force_login">Please sign in again.</p>\n` : ""}${p.error ? `<p class="error" role="alert" id="error">${escapeHtml(p.error)}</p>\n` : ""}<form method="post" action="/oauth/authorize">
 <input type="hidden" name="oauth_token" value="${escapeHtml(p.oauthToken)}">
-<label for="screen_name">Screen name</label>
-<input type="text" id="screen_name" name="screen_name" value="${escapeHtml(p.screenName)}" autocomplete="username" autocapitalize="off" spellcheck="false">
+${consentFields(p.screenName, p.name)}
+<p class="note">This application will be able to: ${abilities}</p>
+<p class="note">${destination}</p>`,
+  );
+}
+
+/** The consent form's fields and buttons, the same for both protocols (the e2e test and the docs name them). */
+function consentFields(screenName: string, name: string): string {
+  return `<label for="screen_name">Screen name</label>
+<input type="text" id="screen_name" name="screen_name" value="${escapeHtml(screenName)}" autocomplete="username" autocapitalize="off" spellcheck="false">
 <label for="name">Display name (optional)</label>
-<input type="text" id="name" name="name" value="${escapeHtml(p.name)}">
+<input type="text" id="name" name="name" value="${escapeHtml(name)}">
 <div class="actions">
 <button type="submit" name="action" value="allow" id="allow">Authorize app</button>
 <button type="submit" name="action" value="deny" id="cancel">Cancel</button>
 </div>
-</form>
-<p class="note">This application will be able to: ${abilities}</p>
-<p class="note">${destination}</p>`,
-  );
+</form>`;
 }
 
 /** Only scheme, host and port of a callback, for display. */
@@ -93,6 +98,38 @@ function callbackOrigin(callback: string): string {
   } catch {
     return callback;
   }
+}
+
+/** What the OAuth 2.0 consent page shows. */
+export interface OAuth2ConsentPage {
+  appName: string;
+  /** The pending authorization request's id, posted back with the decision. */
+  requestId: string;
+  scope: string;
+  redirectUri: string;
+  screenName: string;
+  name: string;
+  error?: string;
+}
+
+/** GET i/oauth2/authorize: "<app> wants to access your X account", with the scopes asked for. */
+export function oauth2ConsentPage(p: OAuth2ConsentPage): string {
+  const app = escapeHtml(p.appName);
+  return page(
+    `${p.appName} wants to access your X account`,
+    `<h1><strong>${app}</strong> wants to access your X account</h1>
+<p class="note">This is the local X stand-in speaking OAuth 2.0: no real account is involved. Any screen name will do.</p>
+${p.error ? `<p class="error" role="alert" id="error">${escapeHtml(p.error)}</p>\n` : ""}<form method="post" action="/i/oauth2/authorize">
+<input type="hidden" name="request" value="${escapeHtml(p.requestId)}">
+${consentFields(p.screenName, p.name)}
+<p class="note" id="scope">Scopes asked for: ${escapeHtml(p.scope)}</p>
+<p class="note">You will be sent back to ${escapeHtml(callbackOrigin(p.redirectUri))}.</p>`,
+  );
+}
+
+/** An OAuth 2.0 authorization request the stand-in will not redirect for (unknown client, unapproved redirect URI...). */
+export function oauth2ErrorPage(message: string): string {
+  return page("Something went wrong", `<h1>Something went wrong</h1>\n<p id="oauth2_error">${escapeHtml(message)}</p>`);
 }
 
 /** Unknown, used or expired request token on the consent pages. */

@@ -15,6 +15,7 @@ import {
   signatureBaseString,
   type Parameter,
 } from "./oauth.ts";
+import { DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET, OAuth2Provider, type OAuth2Reply } from "./oauth2.ts";
 import { PAGE_HEADERS, avatarSvg, consentPage, deniedPage, noLongerValidPage, pinPage } from "./pages.ts";
 import { BAD_SIGNATURE, Counters, type Stats } from "./stats.ts";
 import {
@@ -40,6 +41,7 @@ import {
 export type { Endpoint, Fault, FaultKind } from "./faults.ts";
 export type { EndpointStats, Rejection, Stats } from "./stats.ts";
 export type { AccessLevel } from "./twitter.ts";
+export { DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET } from "./oauth2.ts";
 
 /** The consumer key of the app the stand-in knows by default (a public dev value). */
 export const DEFAULT_CONSUMER_KEY = "stand-in-consumer-key";
@@ -67,6 +69,16 @@ export interface StandInOptions {
    * The command line and `npm run dev` default to `free`.
    */
   accessLevel?: AccessLevel;
+  /**
+   * OAuth 2.0 clients: client id -> its secret (absent: a public client) and the consumer key of the
+   * 1.0a app it belongs to (whose tokens it may exchange). Default: DEFAULT_OAUTH2_CLIENT_ID, a
+   * confidential client paired with DEFAULT_CONSUMER_KEY.
+   */
+  oauth2Clients?: Record<string, { secret?: string; consumerKey?: string }>;
+  /** How long an OAuth 2.0 authorization code lives; default 30 (X's documented 30 seconds). */
+  oauth2CodeLifetimeSeconds?: number;
+  /** How long an OAuth 2.0 access token lives; default 7200 (X's 2 hours). */
+  oauth2AccessTokenLifetimeSeconds?: number;
   /** Access log, one line per request (no secrets, no query strings); default silent. */
   log?: (line: string) => void;
 }
@@ -78,6 +90,10 @@ export interface StandInUrls {
   accessToken: string;
   /** origin + "/1.1/" */
   apiBase: string;
+  /** OAuth 2.0: origin + "/i/oauth2/authorize", "/2/oauth2/token", "/2/oauth2/revoke". */
+  oauth2Authorize: string;
+  oauth2Token: string;
+  oauth2Revoke: string;
 }
 
 export interface StandIn {
@@ -179,6 +195,7 @@ interface Provider {
   /** consumer key + "\n" + nonce -> forget after (ms); insertion order is expiry order. */
   nonces: Map<string, number>;
   screenNamesById: Map<string, string>;
+  oauth2: OAuth2Provider;
   faults: FaultBoard;
   counters: Counters;
   timers: Set<NodeJS.Timeout>;
@@ -200,11 +217,28 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     invalidatedTokens: new Set(),
     nonces: new Map(),
     screenNamesById: new Map(),
+    oauth2: undefined as unknown as OAuth2Provider,
     faults: new FaultBoard(),
     counters: new Counters(),
     timers: new Set(),
   };
   if (options.accessLevel !== undefined) setAccessLevel(p, options.accessLevel);
+  p.oauth2 = new OAuth2Provider({
+    clients: new Map(
+      Object.entries(options.oauth2Clients ?? { [DEFAULT_OAUTH2_CLIENT_ID]: { secret: DEFAULT_OAUTH2_CLIENT_SECRET, consumerKey: DEFAULT_CONSUMER_KEY } }).map(
+        ([id, client]) => [id, { secret: client.secret, consumerKey: client.consumerKey }],
+      ),
+    ),
+    appName: () => p.appName,
+    isApprovedRedirect: (uri) => uri !== "oob" && isCallbackApproved(p, uri),
+    lookUpOAuth1Token: (token, secret) => {
+      const record = p.accessTokens.get(token);
+      if (!record || !constantTimeEqual(secret, record.secret)) return undefined;
+      return { consumerKey: record.consumerKey, screenName: record.screenName, name: record.name };
+    },
+    ...(options.oauth2CodeLifetimeSeconds === undefined ? {} : { codeLifetimeMs: options.oauth2CodeLifetimeSeconds * 1000 }),
+    ...(options.oauth2AccessTokenLifetimeSeconds === undefined ? {} : { accessTokenLifetimeMs: options.oauth2AccessTokenLifetimeSeconds * 1000 }),
+  });
   const log = options.log;
   const server = createServer((req, res) => {
     handle(p, req, res, log).catch((error: unknown) => {
@@ -231,6 +265,9 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       authorize: `${p.origin}/oauth/authorize`,
       accessToken: `${p.origin}/oauth/access_token`,
       apiBase: `${p.origin}/1.1/`,
+      oauth2Authorize: `${p.origin}/i/oauth2/authorize`,
+      oauth2Token: `${p.origin}/2/oauth2/token`,
+      oauth2Revoke: `${p.origin}/2/oauth2/revoke`,
     },
     setAccessLevel: (level) => setAccessLevel(p, level),
     setFault: (endpoint, fault) => {
@@ -414,6 +451,14 @@ async function route(p: Provider, r: Received, req: IncomingMessage): Promise<Ou
       return answerEndpoint(p, "invalidate_token", () => invalidateToken(p, r));
     case "GET /2/users/me":
       return answerEndpoint(p, "users_me", () => usersMe(p, r));
+    case "GET /i/oauth2/authorize":
+      return answerEndpoint(p, "oauth2_authorize", () => p.oauth2.authorizePage(r.query), (f) => f.kind !== "missing-fields");
+    case "POST /i/oauth2/authorize":
+      return answerEndpoint(p, "oauth2_authorize", () => p.oauth2.authorizeDecision(r.form ?? new URLSearchParams()));
+    case "POST /2/oauth2/token":
+      return answerEndpoint(p, "oauth2_token", () => jsonReply(p.oauth2.token(r.headers, r.form)));
+    case "POST /2/oauth2/revoke":
+      return answerEndpoint(p, "oauth2_revoke", () => jsonReply(p.oauth2.revoke(r.headers, r.form)));
   }
   const avatar = /^\/profile_images\/(\d{1,20})\/([A-Za-z0-9_]+)\.svg$/.exec(r.path);
   if (avatar && (r.method === "GET" || r.method === "HEAD")) {
@@ -452,7 +497,16 @@ function sleep(p: Provider, ms: number): Promise<void> {
 }
 
 function usualContentType(endpoint: Endpoint): string {
+  if (endpoint === "oauth2_token" || endpoint === "oauth2_revoke") return JSON_CONTENT_TYPE;
   return endpoint === "verify_credentials" || endpoint === "invalidate_token" || endpoint === "users_me" ? API_JSON_CONTENT_TYPE : FORM_CONTENT_TYPE;
+}
+
+/** An OAuth 2.0 JSON answer as an outcome whose fields a missing-fields fault can take out. */
+function jsonReply(reply: OAuth2Reply): Outcome {
+  const body = reply.answer.body;
+  if (body.kind !== "text") return reply;
+  const object = JSON.parse(body.text) as JsonObject;
+  return { ...reply, answer: { ...reply.answer, body: { kind: "json", object } } };
 }
 
 function faultAnswer(endpoint: Endpoint, fault: Exclude<Fault, { kind: "hang" | "slow" | "missing-fields" }>): Answer {
@@ -794,6 +848,8 @@ function apiAnswer(object: JsonObject): Answer {
  * @see https://docs.x.com/x-api/users/lookup/quickstart/authenticated-lookup
  */
 function usersMe(p: Provider, r: Received): Outcome {
+  const authorization = headerValue(r.headers, "authorization");
+  if (authorization?.startsWith("Bearer ")) return usersMeWithBearer(p, r, authorization);
   const verified = verifySignedRequest(p, r, "users_me", lookUpAccessToken(p));
   // X answers it as an RFC 7807 problem: application/problem+json.
   if (!verified.ok) return { ...verified.outcome, answer: { ...json(401, V2_UNAUTHORIZED), contentType: "application/problem+json" } };
@@ -805,6 +861,30 @@ function usersMe(p: Provider, r: Received): Outcome {
   }
   const account = verified.request.token;
   return { answer: apiAnswer(usersMeObject({ screenName: account.screenName, ...(account.name !== undefined ? { name: account.name } : {}) }, p.origin, fields)) };
+}
+
+/**
+ * GET /2/users/me with an OAuth 2.0 user access token: 401 for an unknown, revoked or expired one,
+ * 403 without users.read, and `confirmed_email` only when users.email was granted (X's docs say
+ * the field needs that scope; they do not say what it answers without it: the stand-in leaves
+ * the field out).
+ */
+function usersMeWithBearer(p: Provider, r: Received, authorization: string): Outcome {
+  const account = p.oauth2.bearer(authorization);
+  if ("rejected" in account) return { answer: { ...json(401, V2_UNAUTHORIZED), contentType: "application/problem+json" }, rejected: account.rejected };
+  const scopes = account.scope.split(" ");
+  if (!scopes.includes("users.read")) {
+    return { answer: { ...json(403, { title: "Forbidden", type: "about:blank", status: 403, detail: "Forbidden" }), contentType: "application/problem+json" }, rejected: "no users.read scope" };
+  }
+  const raw = r.query.get("user.fields");
+  const fields = raw === null ? [] : raw.split(",");
+  const unknown = fields.filter((field) => !(USER_FIELDS as readonly string[]).includes(field));
+  if (unknown.length > 0 && raw !== null) {
+    return { answer: { status: 400, contentType: JSON_CONTENT_TYPE, headers: NO_STORE, body: { kind: "json", object: invalidUserFieldsBody(raw, unknown) } }, rejected: "unknown user.fields value" };
+  }
+  const granted = scopes.includes("users.email") ? fields : fields.filter((field) => field !== "confirmed_email");
+  p.screenNamesById.set(userIdForScreenName(account.screenName), account.screenName);
+  return { answer: apiAnswer(usersMeObject({ screenName: account.screenName, ...(account.name !== undefined ? { name: account.name } : {}) }, p.origin, granted)) };
 }
 
 /** A request token or verifier: 192 random bits, base64url. */

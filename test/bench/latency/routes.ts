@@ -28,7 +28,21 @@ export const CONTENDER_LABELS: Record<Contender, string> = {
   before: "order before issue 12 (KV)",
 };
 
-export type RouteId = "login" | "auth" | "auth-again" | "auth-free" | "me" | "logout" | "logout-last" | "logout-everywhere" | "landing" | "gateway" | "gateway-public";
+export type RouteId =
+  | "login"
+  | "auth"
+  | "auth-again"
+  | "auth-free"
+  | "me"
+  | "logout"
+  | "logout-last"
+  | "logout-everywhere"
+  | "landing"
+  | "gateway"
+  | "gateway-public"
+  | "login-oauth2"
+  | "auth-oauth2"
+  | "logout-oauth2";
 
 /** A call on the route's critical path, and why it cannot start sooner or be left out. */
 export interface Step {
@@ -238,6 +252,48 @@ export const ROUTES: readonly LatencyRoute[] = [
     ],
     objectChain: [objectSessionRead("as above"), origin("as above")],
     off: [{ call: "the X-Twitter-Signature HMAC (CPU)", where: "between the get and the forward" }],
+    contenders: ["worker", "durable-object"],
+  },
+  {
+    id: "login-oauth2",
+    title: "GET /login, OAuth 2.0",
+    chain: [kvPut("request-token:<id>", "the PKCE verifier and the state, stored before the redirect: X may send the browser straight back")],
+    objectChain: [object("savePendingSignIn in sign-in:<id>", "as above")],
+    off: [{ call: "the verifier, state and S256 challenge (CPU: random bytes, one SHA-256)", where: "before the put: no call to X, OAuth 2.0 has no request token" }],
+    contenders: ["worker", "durable-object"],
+  },
+  {
+    id: "auth-oauth2",
+    title: "GET /auth, OAuth 2.0",
+    chain: [
+      kvGet("request-token:<id>", "the verifier the code is redeemed with, and the state the callback must carry"),
+      x("POST 2/oauth2/token", "redeems the code with that verifier (HTTP Basic)"),
+      x("GET 2/users/me", "with the access token the token endpoint returned: X's 2.0 token answer has no user id"),
+      kvPut("session:<new id> ‖ user-session:<user id>:<new id>", "the sealed record (profile and grant), stored before its cookie is sent"),
+    ],
+    objectChain: [
+      object("readPendingSignIn in sign-in:<id>", "as above"),
+      x("POST 2/oauth2/token", "as above"),
+      x("GET 2/users/me", "as above"),
+      object("createSession in user:<shard>", "as above"),
+    ],
+    off: [requestTokenDelete, cap],
+    contenders: ["worker", "durable-object"],
+  },
+  {
+    id: "logout-oauth2",
+    title: "POST /logout, OAuth 2.0",
+    chain: [
+      ...sessionRead("the record: only a session that opens is ended, and it holds the grant"),
+      kvGet("session-grant:<id>", "the newest refresh token to revoke, read before the session ends (its refreshed grant goes with it)"),
+      kvDelete("session:<id>", "the sign-out itself"),
+    ],
+    objectChain: [
+      objectSessionRead("as above"),
+      object("readRefreshedGrant in user:<shard>", "as above"),
+      object("endSession in user:<shard>", "the sign-out itself"),
+    ],
+    off: [{ call: "KV delete of the index key, grant and lease; X POST 2/oauth2/revoke", where: "after the answer (waitUntil): under 2.0 each sign-in's grant is its own, revoked at every sign-out" }],
     contenders: ["worker", "durable-object"],
   },
   {

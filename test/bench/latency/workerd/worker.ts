@@ -151,6 +151,8 @@ function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Respon
     const json = (text: string, status = 200) => new Response(text, { status, headers: { "Content-Type": "application/json;charset=utf-8" } });
     if (path === "/1.1/account/verify_credentials.json") return origin === FREE_X ? json('{"errors":[{"message":"You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only.","code":453}]}', 403) : json(p.VERIFY_CREDENTIALS_BODY);
     if (path === "/2/users/me") return json(p.USERS_ME_BODY);
+    if (path === "/2/oauth2/token") return json(`{"token_type":"bearer","expires_in":7200,"access_token":"oa${n}ffffffffffffffffffffff","refresh_token":"or${n}gggggggggggggggggggggg","scope":"users.read tweet.read offline.access"}`);
+    if (path === "/2/oauth2/revoke") return json('{"revoked":true}');
     return new Response('{"errors":[{"code":34,"message":"Sorry, that page does not exist."}]}', { status: 404, headers: { "Content-Type": "application/json" } });
   });
 }
@@ -245,7 +247,37 @@ async function sessionsAfter(env: Env, ended: string[], kept: string[] = []): Pr
   return undefined;
 }
 
+/** The Worker's env switched to OAuth 2.0 (X's default endpoints, answered by stubFetch); one object per env. */
+const oauth2Envs = new WeakMap<Env, Env>();
+function oauth2Env(env: Env): Env {
+  let oauth2 = oauth2Envs.get(env);
+  if (!oauth2) oauth2Envs.set(env, (oauth2 = { ...env, TWITTER_OAUTH_VERSION: "2.0", TWITTER_OAUTH2_CLIENT_ID: "bench-oauth2-client", TWITTER_OAUTH2_CLIENT_SECRET: "bench-oauth2-secret" } as Env));
+  return oauth2;
+}
+
+/** GET /login under 2.0: the cookie and X's redirect back, with the state /login stored and a code. */
+async function startOAuth2Login(env: Env, index: number): Promise<{ cookie: string; callback: string }> {
+  const response = await real.fetch(get("/login", index), env, executionContext);
+  await response.arrayBuffer();
+  const state = new URL(response.headers.get("Location") ?? `${X}/`).searchParams.get("state");
+  if (response.status !== 302 || !state) throw new Error(`setting up: /login (2.0) answered ${response.status}`);
+  return { cookie: cookiesOf(response).join("; "), callback: `/auth?state=${state}&code=c${index.toString(36)}hhhhhhhhhhhhhhhhhhhhhh` };
+}
+
 const SCENARIOS: Record<RouteId, (env: Env, index: number) => Promise<Prepared>> = {
+  "login-oauth2": async (env, index) => ({ request: get("/login", index), status: 302, env: oauth2Env(env) }),
+  "auth-oauth2": async (env, index) => {
+    const start = await startOAuth2Login(oauth2Env(env), index);
+    return { request: get(start.callback, index, start.cookie), status: 200, env: oauth2Env(env) };
+  },
+  "logout-oauth2": async (env, index) => {
+    const start = await startOAuth2Login(oauth2Env(env), index);
+    const signedIn = await real.fetch(get(start.callback, index, start.cookie), oauth2Env(env), executionContext);
+    await signedIn.arrayBuffer();
+    const cookie = cookiesOf(signedIn).find((c) => c.split("=")[0]!.endsWith("twitter_session"));
+    if (signedIn.status !== 200 || !cookie) throw new Error(`setting up: /auth (2.0) answered ${signedIn.status}`);
+    return { request: logout(cookie), status: 303, env: oauth2Env(env), check: () => sessionsAfter(oauth2Env(env), [cookie]) };
+  },
   login: async (_env, index) => ({ request: get("/login", index), status: 302 }),
   auth: async (env, index) => {
     const start = await startLogin(env, index);

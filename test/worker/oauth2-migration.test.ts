@@ -1,0 +1,83 @@
+// The move from 1.0a to 2.0: a session started under 1.0a keeps working when the site switches, its token exchanged once on first use (both stores).
+import { describe, expect, it } from "vitest";
+import { settingsReader } from "../../src/config";
+import { createSession, readNewestGrant } from "../../src/session/session-store";
+import { inPlace, storeFor } from "../../src/session/store";
+import { refreshGrant } from "../../src/twitter/oauth2-api";
+import { decide, standInOrigin } from "./support/browser";
+import { consent, oauth2Env, startOAuth2Login, visit } from "./support/oauth2";
+import { TEST_SESSION_SECRET } from "./support/settings";
+import { ENVS, STORES, get, sessionOf, signInWith, signedSessionCookie } from "./support/stores";
+
+
+describe.each(STORES)("moving a 1.0a session to OAuth 2.0 (%s store)", (store) => {
+  const before = () => ENVS[store];
+  // Both pairs set (the tests' env has the 1.0a pair), the site switched to 2.0.
+  const after = () => oauth2Env(ENVS[store], standInOrigin());
+
+  it("keeps the session signed in, and exchanges its 1.0a token for a 2.0 pair on first use, once", async () => {
+    const device = await signInWith(before(), "move_jo");
+    expect((await get(after(), "/me", device.cookie)).status).toBe(200);
+    const session = (await sessionOf(after(), device))!;
+    expect(session.oauth2).toBeUndefined();
+    expect(await (await visit(after(), device.cookie)).json()).toMatchObject({ status: 200, body: { data: { username: "move_jo" } } });
+    const exchanged = (await readNewestGrant(storeFor(after()), [TEST_SESSION_SECRET], session))!;
+    expect(exchanged.scope.split(" ")).toEqual(expect.arrayContaining(["users.read", "offline.access"]));
+    expect(await (await visit(after(), device.cookie)).json()).toMatchObject({ status: 200 });
+    // No second exchange: the kept grant is the same one, and it still works at X.
+    expect(await readNewestGrant(storeFor(after()), [TEST_SESSION_SECRET], session)).toEqual(exchanged);
+  });
+
+  it("ends the session with 401 session_revoked when X refuses the exchange (invalid_grant), and the site keeps working", async () => {
+    const device = await signInWith(before(), "move_kim");
+    const session = (await sessionOf(before(), device))!;
+    // A session whose 1.0a token X no longer accepts.
+    const ref = await createSession(storeFor(after()), TEST_SESSION_SECRET, session.profile, { token: "1-revoked", tokenSecret: "gone" }, { ttlSeconds: 3600, limit: 100, device: {}, defer: inPlace });
+    const cookie = await signedSessionCookie(ref.id, ref.shard);
+    const response = await visit(after(), cookie);
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: string }).error).toBe("session_revoked");
+    expect((await get(after(), "/me", cookie)).status).toBe(401);
+    expect((await get(after(), "/me", device.cookie)).status).toBe(200);
+  });
+});
+
+describe("two first uses of a 1.0a session at once, in two isolates", () => {
+  it("Durable Object store: one exchange, and the session keeps working afterwards", async () => {
+    const environment = oauth2Env(ENVS["Durable Object"], standInOrigin());
+    const device = await signInWith(ENVS["Durable Object"], "move_lee");
+    const session = (await sessionOf(environment, device))!;
+    const settings = settingsReader()(environment);
+    const none = { accessToken: "", refreshToken: undefined, accessTokenExpiresAt: 0, scope: "" };
+    const store = storeFor(environment);
+    const [first, second] = await Promise.all([refreshGrant(settings, settings.oauth2!, store, session, none, undefined), refreshGrant(settings, settings.oauth2!, store, session, none, undefined)]);
+    expect(second).toEqual(first);
+    // Had it been exchanged twice, the first pair would be ended at X: the kept one must work.
+    expect(await (await visit(environment, device.cookie)).json()).toMatchObject({ status: 200, body: { data: { username: "move_lee" } } });
+  });
+});
+
+describe("a sign-in under way when the site switches protocol", () => {
+  it.each(STORES)("finishes under 1.0a after the switch to 2.0 (%s store)", async (store) => {
+    const login = await get(before(store), "/login");
+    const back = await decide(new URL(login.headers.get("Location")!).searchParams.get("oauth_token")!, "switch_max");
+    const auth = await get(oauth2Env(ENVS[store], standInOrigin()), `${back.pathname}${back.search}`, login.headers.get("Set-Cookie")!.split(";")[0]!);
+    expect(auth.status).toBe(200);
+    // 1.0a's answer: the stand-in (legacy level) serves v1.1's user object.
+    expect(((await auth.json()) as { screen_name: string }).screen_name).toBe("switch_max");
+  });
+
+  it.each(STORES)("finishes under 2.0 after a switch back to 1.0a (%s store)", async (store) => {
+    const { cookie, authorizeUrl } = await startOAuth2Login(oauth2Env(ENVS[store], standInOrigin()));
+    const back = await consent(authorizeUrl, "switch_nia");
+    // The 2.0 pair still set, the site back on 1.0a.
+    const switchedBack = oauth2Env(ENVS[store], standInOrigin(), { TWITTER_OAUTH_VERSION: "1.0a" });
+    const auth = await get(switchedBack, `${back.pathname}${back.search}`, cookie);
+    expect(auth.status).toBe(200);
+    expect(((await auth.json()) as { data: { username: string } }).data.username).toBe("switch_nia");
+  });
+});
+
+function before(store: (typeof STORES)[number]): Cloudflare.Env {
+  return ENVS[store];
+}
