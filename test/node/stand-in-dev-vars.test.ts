@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { updateDevVars } from "../../tools/stand-in/dev-vars-file.ts";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "../../tools/stand-in/server.ts";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET } from "../../tools/stand-in/server.ts";
 
 const cli = join(import.meta.dirname, "..", "..", "tools", "stand-in", "cli.ts");
 const scratch = mkdtempSync(join(tmpdir(), "stand-in-dev-vars-"));
@@ -94,8 +94,13 @@ describe("npx hono-sign-in-with-twitter stand-in --write-dev-vars", () => {
         TWITTER_AUTHORIZE_URL: `${description.origin}/oauth/authenticate`,
         TWITTER_ACCESS_TOKEN_URL: `${description.origin}/oauth/access_token`,
         TWITTER_API_BASE_URL: `${description.origin}/1.1/`,
+        TWITTER_OAUTH2_CLIENT_ID: DEFAULT_OAUTH2_CLIENT_ID,
+        TWITTER_OAUTH2_CLIENT_SECRET: DEFAULT_OAUTH2_CLIENT_SECRET,
+        TWITTER_OAUTH2_AUTHORIZE_URL: `${description.origin}/i/oauth2/authorize`,
+        TWITTER_OAUTH2_TOKEN_URL: `${description.origin}/2/oauth2/token`,
+        TWITTER_OAUTH2_REVOKE_URL: `${description.origin}/2/oauth2/revoke`,
       });
-      expect(stderr).toContain(`stand-in: ${path}: added TWITTER_CLIENT_SECRET, TWITTER_REQUEST_TOKEN_URL, TWITTER_AUTHORIZE_URL, TWITTER_ACCESS_TOKEN_URL, TWITTER_API_BASE_URL; changed TWITTER_CLIENT_ID; every other line kept.`);
+      expect(stderr).toContain(`stand-in: ${path}: added TWITTER_CLIENT_SECRET, TWITTER_REQUEST_TOKEN_URL, TWITTER_AUTHORIZE_URL, TWITTER_ACCESS_TOKEN_URL, TWITTER_API_BASE_URL, TWITTER_OAUTH2_CLIENT_ID, TWITTER_OAUTH2_CLIENT_SECRET, TWITTER_OAUTH2_AUTHORIZE_URL, TWITTER_OAUTH2_TOKEN_URL, TWITTER_OAUTH2_REVOKE_URL; changed TWITTER_CLIENT_ID; every other line kept.`);
       expect(stderr).toContain(`stand-in: the local X runs on ${description.origin} at the free access level; Ctrl+C stops it.`);
       expect(stderr).not.toContain("my-own-session-secret");
     } finally {
