@@ -84,7 +84,7 @@ describe("npx hono-sign-in-with-twitter stand-in --write-dev-vars", () => {
       const stderr = await stderrHolds(run, "Ctrl+C");
       const text = readFileSync(path, "utf8");
       expect(text.startsWith("SESSION_SECRET=my-own-session-secret-of-32-characters-or-more\nPUBLIC_ORIGIN=\n# a note of mine\n")).toBe(true);
-      const vars = Object.fromEntries(text.split("\n").filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
+      const vars = Object.fromEntries(text.split("\n").filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line)).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
       expect(vars).toEqual({
         SESSION_SECRET: "my-own-session-secret-of-32-characters-or-more",
         PUBLIC_ORIGIN: "",
