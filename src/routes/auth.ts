@@ -10,9 +10,12 @@ import { constantTimeEqual } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
 import { deviceOf } from "../session/devices.js";
 import { createSession, endSessionById } from "../session/session-store.js";
-import { type Defer, inPlace, storeFor } from "../session/store.js";
+import { type Defer, type DeviceFields, type SessionRef, type SignInStore, inPlace, storeFor } from "../session/store.js";
+import type { Credentials } from "../oauth1/index.js";
+import type { TwitterProfile } from "../twitter/account.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
 import { fetchProfile } from "../twitter/profile.js";
+import { revokeToken } from "./logout.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
 const DENIED = "You declined to sign in with Twitter. Nothing was shared.";
@@ -100,12 +103,9 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   // What may wait (the store's cap, the previous session's end) runs after the answer, as one piece of work.
   const later: Promise<unknown>[] = [];
   const defer: Defer = async (work) => void later.push(work.catch(() => undefined));
-  const session = await createSession(store, settings.sessionSecret, profile, token, {
-    ttlSeconds: settings.sessionTtlSeconds,
-    limit: settings.maxSessionsPerUser,
-    device: deviceOf(c),
-    defer,
-  });
+  const session = await startSession(c, settings, store, { profile, credentials: token, startedAt: pending.startedAt, device: deviceOf(c), defer }, startAgain, () =>
+    revokeToken(settings, token),
+  );
   await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, settings.sessionTtlSeconds, Date.now(), undefined, session.shard);
   // Best effort, after the answer (waitUntil) when the runtime allows: nothing in the answer needs
   // it, the new session stands either way, and the old one ends with its TTL at the latest.
@@ -115,6 +115,30 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   if (pending.next !== undefined) return c.redirect(pending.next, 303);
   // X's JSON as it came: v1.1's user object, or v2's {"data":{...}}; the header says which.
   return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8", "X-Twitter-Profile-Source": source });
+}
+
+/** A sign-in X has completed: whose it is, the credentials X issued, when it began (unix ms), the browser's device fields. */
+export interface CompletedSignIn {
+  profile: TwitterProfile;
+  credentials: Credentials;
+  startedAt: number;
+  device: DeviceFields;
+  defer: Defer;
+}
+
+/**
+ * Starts the session of a sign-in X has completed, unless its user signed out of all devices
+ * after it began (someone who held the callback, and the request-token cookie, past that sign-out
+ * must not get a session): then nothing is stored, the credentials X has just issued are revoked
+ * with `revoke` (after the answer; it logs its own failure) and the answer is 403
+ * `signed_out_everywhere`, with no session cookie. The store checks and creates in one step.
+ */
+export async function startSession(c: Context, settings: Settings, store: SignInStore, signIn: CompletedSignIn, startAgain: string, revoke: () => Promise<void>): Promise<SessionRef> {
+  const { profile, credentials, startedAt, device, defer } = signIn;
+  const session = await createSession(store, settings.sessionSecret, profile, credentials, { ttlSeconds: settings.sessionTtlSeconds, limit: settings.maxSessionsPerUser, device, defer, startedAt });
+  if (session) return session;
+  await afterAnswer(c, revoke());
+  throw new SignInError(403, "signed_out_everywhere", `You signed out of all devices after this sign-in began, so it was not completed. ${startAgain}.`);
 }
 
 /** A token or verifier from the callback's query: at most 256 visible ASCII characters, given once. */

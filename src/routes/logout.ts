@@ -5,7 +5,7 @@ import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
 import { logRevocation } from "../log.js";
-import { OAuth1Error } from "../oauth1/index.js";
+import { type Credentials, OAuth1Error } from "../oauth1/index.js";
 import { SESSION_COOKIE, clearIdCookie } from "../session/cookie.js";
 import { currentSession, deferFor } from "../session/current.js";
 import { type Session, countOtherSessions } from "../session/session-store.js";
@@ -58,7 +58,7 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
   }
   if (session && everywhere === "true") {
     await store.endUserSessions(session.profile.id, session.shard, session.id, defer);
-    if (settings.revokeOnLogout) await defer(revoke(settings, session));
+    if (settings.revokeOnLogout) await defer(revokeToken(settings, session.credentials));
   } else if (session) {
     await store.endSession(session, session.profile.id, defer);
     if (settings.revokeOnLogout) await defer(revokeIfLastSession(store, settings, session));
@@ -80,14 +80,14 @@ async function revokeIfLastSession(store: SignInStore, settings: Settings, sessi
     logRevocation({ outcome: "error", durationMs: 0, error: "storage_unavailable" });
     return;
   }
-  if (others === 0) await revoke(settings, session);
+  if (others === 0) await revokeToken(settings, session.credentials);
 }
 
-/** Revokes the session's access token at X and logs the outcome (never the token). */
-async function revoke(settings: Settings, session: Session): Promise<void> {
+/** Revokes an access token at X and logs the outcome (never the token); never throws. */
+export async function revokeToken(settings: Settings, credentials: Credentials): Promise<void> {
   const started = Date.now();
   try {
-    await invalidateToken(createTwitterClient(settings), session.credentials);
+    await invalidateToken(createTwitterClient(settings), credentials);
     logRevocation({ outcome: "ok", durationMs: Date.now() - started });
   } catch (error) {
     const known = error instanceof OAuth1Error;

@@ -1,6 +1,7 @@
 // AuthStore: the SQLite-backed Durable Object class behind the Durable Object store (durable-object-store.ts): one object per user's sessions, one per pending sign-in.
 
 import { DurableObject } from "cloudflare:workers";
+import { REQUEST_TOKEN_TTL_SECONDS } from "./request-token-store.js";
 
 /** A session's row as the store reads it back. Times: created and last seen in unix ms, expiry in unix seconds. */
 export interface SessionRow {
@@ -20,6 +21,21 @@ interface Pending {
   /** Unix seconds. */
   expiresAt: number;
 }
+
+/**
+ * When a user last signed out everywhere, under `signed-out:<user id>` in their object's key-value
+ * storage: kept as long as a sign-in begun before it can still reach /auth (a pending sign-in's
+ * 15 minutes, and a minute more), so that a callback held past the sign-out starts no session.
+ */
+interface SignedOut {
+  /** Unix ms. */
+  at: number;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+const SIGNED_OUT_PREFIX = "signed-out:";
+const SIGNED_OUT_TTL_SECONDS = REQUEST_TOKEN_TTL_SECONDS + 60;
 
 /**
  * Bind it as `AUTH_STORE` (a `[[durable_objects.bindings]]` with `class_name = "AuthStore"`,
@@ -57,9 +73,14 @@ export class AuthStore extends DurableObject {
     if (alarm === null || alarm > expiresAt * 1000) await this.ctx.storage.setAlarm(expiresAt * 1000);
   }
 
-  /** Deletes the object's storage, alarm included, once no session is left: no empty object is kept, or billed. */
+  /** The user's sign-out marks that have not expired, by key. */
+  #marks(): [string, SignedOut][] {
+    return [...this.ctx.storage.kv.list<SignedOut>({ prefix: SIGNED_OUT_PREFIX })].filter(([, mark]) => mark.expiresAt > seconds());
+  }
+
+  /** Deletes the object's storage, alarm included, once no session (and no live sign-out mark) is left: no empty object is kept, or billed. */
   async #dropIfEmpty(): Promise<void> {
-    if (this.#sql(false, "SELECT 1 FROM sessions LIMIT 1").length > 0) return;
+    if (this.#sql(false, "SELECT 1 FROM sessions LIMIT 1").length > 0 || this.#marks().length > 0) return;
     await this.ctx.storage.deleteAll();
     this.#table = false;
   }
@@ -67,8 +88,10 @@ export class AuthStore extends DurableObject {
   /** Deletes what expired (a pending sign-in's object: everything), then sleeps until the next expiry. */
   override async alarm(): Promise<void> {
     this.#sql(false, "DELETE FROM sessions WHERE expiresAt <= ?", seconds());
-    const next = this.#sql<{ next: number | null }>(false, "SELECT MIN(expiresAt) AS next FROM sessions")[0]?.next;
-    if (next) await this.ctx.storage.setAlarm(next * 1000);
+    for (const [key, mark] of this.ctx.storage.kv.list<SignedOut>({ prefix: SIGNED_OUT_PREFIX })) if (mark.expiresAt <= seconds()) this.ctx.storage.kv.delete(key);
+    const sessions = this.#sql<{ next: number | null }>(false, "SELECT MIN(expiresAt) AS next FROM sessions")[0]?.next;
+    const next = Math.min(sessions ?? Infinity, ...this.#marks().map(([, mark]) => mark.expiresAt));
+    if (next !== Infinity) await this.ctx.storage.setAlarm(next * 1000);
     else await this.#dropIfEmpty();
   }
 
@@ -89,12 +112,19 @@ export class AuthStore extends DurableObject {
     return taken;
   }
 
-  /** Stores a session, then ends the user's oldest beyond `limit` in the same step. */
-  async createSession(session: Omit<SessionRow, "lastSeenAt">, limit: number): Promise<void> {
+  /**
+   * Stores a session, then ends the user's oldest beyond `limit`, in the same step; unless the
+   * user signed out everywhere at or after `startedAt` (unix ms, when its sign-in began): then
+   * stores nothing and answers false.
+   */
+  async createSession(session: Omit<SessionRow, "lastSeenAt">, limit: number, startedAt: number): Promise<boolean> {
     const { id, userId, sealed, createdAt, expiresAt, userAgent, country } = session;
+    const mark = this.ctx.storage.kv.get<SignedOut>(SIGNED_OUT_PREFIX + userId);
+    if (mark && mark.expiresAt > seconds() && mark.at >= startedAt) return false;
     this.#sql(true, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, userId, sealed, createdAt, expiresAt, createdAt, userAgent, country);
     this.#sql(false, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE userId = ? ORDER BY createdAt DESC, id LIMIT -1 OFFSET ?)", userId, limit);
     await this.#alarmBy(expiresAt);
+    return true;
   }
 
   /** The live session, its lastSeenAt brought to now when older than `touchBefore` (unix ms); null when there is none. */
@@ -125,8 +155,12 @@ export class AuthStore extends DurableObject {
     return this.#sql<SessionRow & Record<string, SqlStorageValue>>(false, "SELECT * FROM sessions WHERE userId = ? AND expiresAt > ?", userId, seconds());
   }
 
+  /** Deletes every session of the user, and marks when, for the sign-ins begun before it that are still under way. */
   async endUserSessions(userId: string): Promise<void> {
+    const expiresAt = seconds() + SIGNED_OUT_TTL_SECONDS;
+    this.ctx.storage.kv.put<SignedOut>(SIGNED_OUT_PREFIX + userId, { at: Date.now(), expiresAt });
     this.#sql(false, "DELETE FROM sessions WHERE userId = ?", userId);
+    await this.#alarmBy(expiresAt);
     await this.#dropIfEmpty();
   }
 }

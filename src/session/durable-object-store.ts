@@ -27,7 +27,8 @@ export function durableObjectStore(namespace: DurableObjectNamespace<AuthStore>)
     readPendingSignIn: (id) => storage(() => signInObject(id).readPendingSignIn(id)),
     takePendingSignIn: (id) => storage(() => signInObject(id).takePendingSignIn(id)),
 
-    createSession: (session, shard, limit) => storage(() => userObject(shard)!.createSession({ ...session, userAgent: session.userAgent ?? null, country: session.country ?? null }, limit)),
+    createSession: (session, shard, limit, _defer, startedAt) =>
+      storage(() => userObject(shard)!.createSession({ ...session, userAgent: session.userAgent ?? null, country: session.country ?? null }, limit, startedAt)),
 
     async readSession(ref, open) {
       const stub = userObject(ref.shard);

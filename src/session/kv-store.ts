@@ -95,8 +95,10 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
     readPendingSignIn: (id) => storage(() => kv.get(REQUEST_TOKEN_KEY_PREFIX + id)),
     takePendingSignIn: (id) => storage(() => kv.delete(REQUEST_TOKEN_KEY_PREFIX + id)).then(() => true),
 
-    async createSession(session, _shard, limit, defer) {
+    async createSession(session, shard, limit, defer, startedAt) {
       const { id, userId, sealed, createdAt, expiresAt, userAgent, country } = session;
+      // A sign-in begun before the user's last sign-out everywhere (a callback held past it) starts nothing.
+      if ((await storage(() => (shard === undefined ? signedOutUser(userId) : signedOut(shard)))) >= startedAt) return false;
       // Side by side: neither waits for the other.
       await storage(() =>
         Promise.all([
@@ -114,6 +116,7 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
           await deleteIndexKeys(userId, oldest.map((key) => key.id));
         })(),
       );
+      return true;
     },
 
     /**

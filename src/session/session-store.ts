@@ -46,23 +46,24 @@ type Opened = SessionOwner & { session: Omit<Session, "id" | "shard" | "device">
 /**
  * Creates a session under a new random id (never the request-token id) with the TTL, in the
  * user's shard, and ends their oldest sessions beyond `limit`; returns its id and shard (which the
- * cookie names).
+ * cookie names). Undefined, and nothing stored, when the user signed out everywhere at or after
+ * `startedAt` (unix ms, when the sign-in began; default now).
  */
 export async function createSession(
   store: SignInStore,
   sessionSecret: string,
   profile: TwitterProfile,
   credentials: Credentials,
-  options: { ttlSeconds: number; limit: number; device: DeviceFields; defer: Defer },
-): Promise<SessionRef> {
+  options: { ttlSeconds: number; limit: number; device: DeviceFields; defer: Defer; startedAt?: number },
+): Promise<SessionRef | undefined> {
   const id = randomId();
   const now = Date.now();
   const createdAt = Math.floor(now / 1000);
   const expiresAt = createdAt + options.ttlSeconds;
   const record: SessionRecord = { profile, token: credentials.token, tokenSecret: credentials.tokenSecret, createdAt, createdAtMs: now, expiresAt };
   const [sealed, shard] = await Promise.all([seal(sessionSecret, id, record), userShard(profile.id)]);
-  await store.createSession({ id, userId: profile.id, sealed, createdAt: now, expiresAt, ...options.device }, shard, options.limit, options.defer);
-  return { id, shard };
+  const created = await store.createSession({ id, userId: profile.id, sealed, createdAt: now, expiresAt, ...options.device }, shard, options.limit, options.defer, options.startedAt ?? now);
+  return created ? { id, shard } : undefined;
 }
 
 /**

@@ -65,8 +65,14 @@ export interface SignInStore {
    */
   takePendingSignIn(id: string): Promise<boolean>;
 
-  /** Stores a session, and ends the user's oldest sessions beyond `limit` (at once, or deferred). */
-  createSession(session: NewSession, shard: string | undefined, limit: number, defer: Defer): Promise<void>;
+  /**
+   * Stores a session, and ends the user's oldest sessions beyond `limit` (at once, or deferred);
+   * unless the user signed out everywhere at or after `startedAt` (unix ms, when its sign-in
+   * began): then stores nothing and resolves false. The Durable Object checks and stores in one
+   * step; KV reads the user's sign-out mark first (a mark written after that read is later than
+   * the session's `createdAt`, so every read refuses the session anyway).
+   */
+  createSession(session: NewSession, shard: string | undefined, limit: number, defer: Defer, startedAt: number): Promise<boolean>;
   /**
    * Reads a session and opens its record with `open`; undefined when there is none (expired,
    * ended, never made), when it does not open, or when its user signed out everywhere after it

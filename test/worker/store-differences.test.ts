@@ -134,7 +134,7 @@ describe("the Durable Object store's expiry", () => {
     const phone = await signInWith(ENVS["Durable Object"], "do_expiry");
     const session = (await sessionOf(ENVS["Durable Object"], phone))!;
     const store = storeFor(ENVS["Durable Object"]);
-    const short = await createSession(store, TEST_SESSION_SECRET, session.profile, session.credentials, { ttlSeconds: 1, limit: 100, device: {}, defer: inPlace });
+    const short = (await createSession(store, TEST_SESSION_SECRET, session.profile, session.credentials, { ttlSeconds: 1, limit: 100, device: {}, defer: inPlace }))!;
     expect(await objectRows(short.shard!)).toHaveLength(2);
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const me = await get(ENVS["Durable Object"], "/me", await signedSessionCookie(short.id, short.shard));

@@ -98,7 +98,7 @@ export async function moreSessions(environment: Cloudflare.Env, from: Session, c
   const store = storeFor(environment);
   const devices: Device[] = [];
   for (let index = 0; index < count; index++) {
-    const ref = await createSession(store, TEST_SESSION_SECRET, from.profile, from.credentials, { ttlSeconds: 604_800, limit: 1000, device: { userAgent: `bulk ${index}` }, defer: inPlace });
+    const ref = (await createSession(store, TEST_SESSION_SECRET, from.profile, from.credentials, { ttlSeconds: 604_800, limit: 1000, device: { userAgent: `bulk ${index}` }, defer: inPlace }))!;
     devices.push({ cookie: await signedSessionCookie(ref.id, ref.shard), id: ref.id, shard: ref.shard });
   }
   return devices;
