@@ -2,6 +2,7 @@
 
 import type { Context } from "hono";
 import { ConfigurationError, SignInError } from "./errors.js";
+import { isLocalDevelopment } from "./local-development.js";
 import { type StepLog, logStep } from "./log.js";
 import { OAuth1Error } from "./oauth1/index.js";
 import { errorPage, prefersHtml } from "./pages/error-page.js";
@@ -27,22 +28,13 @@ export function handleError(error: unknown, c: Context, home = "/"): Response | 
     console.error(JSON.stringify({ event: "server_misconfigured", settings: failure.settings }));
   }
   c.header("Cache-Control", "no-store");
-  const shown = failure instanceof ConfigurationError && !isLocalDevelopment(c) ? NOT_CONFIGURED : failure;
+  const shown = failure instanceof ConfigurationError && !isLocalDevelopment(c.req.url) ? NOT_CONFIGURED : failure;
   if (prefersHtml(c)) return errorPage(c, shown, home);
   return c.json({ error: shown.code, error_description: shown.message }, shown.status);
 }
 
 /** What a visitor anywhere but on the developer's own machine learns of a missing or invalid setting: not its name. */
 const NOT_CONFIGURED = new SignInError(500, "server_misconfigured", "This site's sign-in is not configured yet. Its operator can see what is missing in the Worker's logs.");
-
-/**
- * True when the request was sent to the developer's own machine (localhost, *.localhost, 127.x,
- * [::1], as `wrangler dev` serves): only there does the answer name the settings at fault.
- */
-function isLocalDevelopment(c: Context): boolean {
-  const { hostname } = new URL(c.req.url);
-  return hostname === "localhost" || hostname.endsWith(".localhost") || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
 
 /** Runs a sign-in step and writes its one log line, whatever the outcome. */
 export async function logged(step: StepLog["step"], run: () => Promise<Response>): Promise<Response> {

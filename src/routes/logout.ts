@@ -6,7 +6,7 @@ import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
 import { logRevocation } from "../log.js";
 import { type Credentials, OAuth1Error } from "../oauth1/index.js";
-import { SESSION_COOKIE, clearIdCookie } from "../session/cookie.js";
+import { SESSION_COOKIE, clearIdCookie, setNoticeCookie } from "../session/cookie.js";
 import { currentSession, deferFor } from "../session/current.js";
 import { type Session, countOtherSessions } from "../session/session-store.js";
 import { findSession } from "../session/devices.js";
@@ -53,6 +53,7 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
     if (id !== session.id) {
       // Another device of the user's: this browser stays signed in, and the token stays in use.
       await store.endSession({ id, shard: session.shard }, session.profile.id, defer);
+      setNoticeCookie(c, "device_signed_out");
       return c.redirect(settings.afterLogout, 303);
     }
   }

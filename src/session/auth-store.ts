@@ -117,10 +117,10 @@ export class AuthStore extends DurableObject {
    * user signed out everywhere at or after `startedAt` (unix ms, when its sign-in began): then
    * stores nothing and answers false.
    */
-  async createSession(session: Omit<SessionRow, "lastSeenAt">, limit: number, startedAt: number): Promise<boolean> {
+  async createSession(session: Omit<SessionRow, "lastSeenAt">, limit: number, startedAt: number | undefined): Promise<boolean> {
     const { id, userId, sealed, createdAt, expiresAt, userAgent, country } = session;
-    const mark = this.ctx.storage.kv.get<SignedOut>(SIGNED_OUT_PREFIX + userId);
-    if (mark && mark.expiresAt > seconds() && mark.at >= startedAt) return false;
+    const mark = startedAt === undefined ? undefined : this.ctx.storage.kv.get<SignedOut>(SIGNED_OUT_PREFIX + userId);
+    if (mark && mark.expiresAt > seconds() && mark.at >= startedAt!) return false;
     this.#sql(true, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, userId, sealed, createdAt, expiresAt, createdAt, userAgent, country);
     this.#sql(false, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE userId = ? ORDER BY createdAt DESC, id LIMIT -1 OFFSET ?)", userId, limit);
     await this.#alarmBy(expiresAt);

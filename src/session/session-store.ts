@@ -47,7 +47,7 @@ type Opened = SessionOwner & { session: Omit<Session, "id" | "shard" | "device">
  * Creates a session under a new random id (never the request-token id) with the TTL, in the
  * user's shard, and ends their oldest sessions beyond `limit`; returns its id and shard (which the
  * cookie names). Undefined, and nothing stored, when the user signed out everywhere at or after
- * `startedAt` (unix ms, when the sign-in began; default now).
+ * `startedAt` (unix ms, when the sign-in began; none: not checked, for a session made directly).
  */
 export async function createSession(
   store: SignInStore,
@@ -62,7 +62,7 @@ export async function createSession(
   const expiresAt = createdAt + options.ttlSeconds;
   const record: SessionRecord = { profile, token: credentials.token, tokenSecret: credentials.tokenSecret, createdAt, createdAtMs: now, expiresAt };
   const [sealed, shard] = await Promise.all([seal(sessionSecret, id, record), userShard(profile.id)]);
-  const created = await store.createSession({ id, userId: profile.id, sealed, createdAt: now, expiresAt, ...options.device }, shard, options.limit, options.defer, options.startedAt ?? now);
+  const created = await store.createSession({ id, userId: profile.id, sealed, createdAt: now, expiresAt, ...options.device }, shard, options.limit, options.defer, options.startedAt);
   return created ? { id, shard } : undefined;
 }
 

@@ -70,9 +70,10 @@ export interface SignInStore {
    * unless the user signed out everywhere at or after `startedAt` (unix ms, when its sign-in
    * began): then stores nothing and resolves false. The Durable Object checks and stores in one
    * step; KV reads the user's sign-out mark first (a mark written after that read is later than
-   * the session's `createdAt`, so every read refuses the session anyway).
+   * the session's `createdAt`, so every read refuses the session anyway). `startedAt` undefined:
+   * no sign-in to check (a session made directly, as tests and tools do).
    */
-  createSession(session: NewSession, shard: string | undefined, limit: number, defer: Defer, startedAt: number): Promise<boolean>;
+  createSession(session: NewSession, shard: string | undefined, limit: number, defer: Defer, startedAt: number | undefined): Promise<boolean>;
   /**
    * Reads a session and opens its record with `open`; undefined when there is none (expired,
    * ended, never made), when it does not open, or when its user signed out everywhere after it
