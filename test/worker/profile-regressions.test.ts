@@ -51,6 +51,17 @@ afterEach(async () => {
 });
 
 describe("the hour's memory", () => {
+  it("remembers nothing when v1.1 is refused at the access level and v2 fails too: the next sign-in, v1.1 allowed, asks v1.1 again (mutant: remembered before v2 answered)", async () => {
+    await setFault("users_me", { kind: "status", status: 503, times: 1 });
+    const first = await signIn(freeEnv(), "both_failed");
+    expect(first.status).toBe(502);
+    expect(await first.json()).toEqual({ error: "twitter_error", error_description: "Twitter answered HTTP 503 (users_me). Try again later." });
+    await setLevel("legacy");
+    const second = await signIn(freeEnv(), "both_failed");
+    expect(second.status).toBe(200);
+    expect(second.headers.get("X-Twitter-Profile-Source")).toBe("verify_credentials");
+  });
+
   it("is not poisoned by one transient v1.1 404 (an edge's HTML page) while v2 refuses the app: the next sign-in, v1.1 healthy again, completes", async () => {
     await setLevel("legacy");
     await setFault("users_me", { kind: "status", status: 403, body: CLIENT_FORBIDDEN, contentType: "application/problem+json" }); // v2: app not in a Project
