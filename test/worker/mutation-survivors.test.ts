@@ -29,7 +29,7 @@ describe("the gateway drops every client-sent X-Twitter-* name (mutant: only the
 });
 
 describe("a public path's escapes, in the worker project (mutant: %2E counted as harmless)", () => {
-  it("refuses an escaped dot that URL parsing leaves in place, and a GET or HEAD with a body", async () => {
+  it("refuses an escaped dot that URL parsing leaves in place", async () => {
     for (const path of ["/assets/.%2E./private", "/assets/a%2Ecss", "/assets/%2e%2e%2e/private"]) {
       const response = await sendToGateway(gateway(), path);
       expect(response.status, path).toBe(401);
@@ -119,7 +119,7 @@ describe.each(STORES)("the seal's associated data, with the %s store (mutant: th
 });
 
 describe.each(STORES)("ending a session that is not the asker's, with the %s store (mutant: anything but the status)", (name) => {
-  it("ends nothing: the other user's sessions still open, are still listed, and their token still works; the asker stays signed in", async () => {
+  it("ends nothing, by its public id or its secret one: the other user's sessions still open and are still listed; the asker stays signed in", async () => {
     const environment = ENVS[name];
     const prefix = name === "KV" ? "kv" : "do";
     const mallory = await signInWith(environment, `${prefix}_mut_mal`);
@@ -127,12 +127,10 @@ describe.each(STORES)("ending a session that is not the asker's, with the %s sto
     const aliceLaptop = await signInWith(environment, `${prefix}_mut_ali`);
     const listed = async (cookie: string) => ((await (await get(environment, "/sessions", cookie)).json()) as { sessions: { id: string }[] }).sessions.map((device) => device.id).sort();
     const before = await listed(aliceLaptop.cookie);
-    await expectError(
-      await logout(environment, mallory.cookie, `?session=${await publicSessionId(alicePhone.id)}`),
-      404,
-      "unknown_session",
-      "None of your sessions has this id: it has ended, or it is not yours. /sessions lists yours.",
-    );
+    // Her session's public id, and its secret id (which a leak could give away): neither is Mallory's.
+    for (const id of [await publicSessionId(alicePhone.id), alicePhone.id]) {
+      await expectError(await logout(environment, mallory.cookie, `?session=${id}`), 404, "unknown_session", "None of your sessions has this id: it has ended, or it is not yours. /sessions lists yours.");
+    }
     expect((await get(environment, "/me", alicePhone.cookie)).status).toBe(200);
     expect(await sessionOf(environment, alicePhone)).toBeDefined();
     expect(await listed(aliceLaptop.cookie)).toEqual(before);
