@@ -151,8 +151,9 @@ export class AuthStore extends DurableObject {
     await this.#dropIfEmpty();
   }
 
-  listSessions(userId: string): SessionRow[] {
-    return this.#sql<SessionRow & Record<string, SqlStorageValue>>(false, "SELECT * FROM sessions WHERE userId = ? AND expiresAt > ?", userId, seconds());
+  /** The user's live sessions, newest first; at most `limit` of them. */
+  listSessions(userId: string, limit = -1): SessionRow[] {
+    return this.#sql<SessionRow & Record<string, SqlStorageValue>>(false, "SELECT * FROM sessions WHERE userId = ? AND expiresAt > ? ORDER BY createdAt DESC LIMIT ?", userId, seconds(), limit);
   }
 
   /** Deletes every session of the user, and marks when, for the sign-ins begun before it that are still under way. */

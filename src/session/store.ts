@@ -89,7 +89,7 @@ export interface SignInStore {
   touchSession(ref: SessionRef, owner: SessionOwner & DeviceFields): Promise<void>;
   /** Ends a session: from the answer on it opens nothing (KV: at this location; elsewhere within its propagation delay). */
   endSession(ref: SessionRef, userId: string | undefined, defer: Defer): Promise<void>;
-  /** The user's sessions for the devices list, in no particular order. */
+  /** The user's sessions for the devices list, in no particular order: at most {@link DEVICES_LISTED}, read in one bounded step. */
   listSessions(userId: string, shard: string | undefined): Promise<StoredDevice[]>;
   /** How many of the user's sessions but `except` still open (`open` says which records do). */
   countOtherSessions(userId: string, shard: string | undefined, except: string, open: (id: string, sealed: string) => Promise<unknown>): Promise<number>;
@@ -100,6 +100,13 @@ export interface SignInStore {
    */
   endUserSessions(userId: string, shard: string | undefined, last: string, defer: Defer): Promise<void>;
 }
+
+/**
+ * The most sessions the devices list reads (one KV list of at most this many keys; the Durable
+ * Object's newest): MAX_SESSIONS_PER_USER's default. A user allowed more sees this many; signing
+ * out of all devices ends every one.
+ */
+export const DEVICES_LISTED = 100;
 
 /** How often a session's lastSeenAt is written at most: reads stay reads. */
 export const LAST_SEEN_INTERVAL_MS = 5 * 60 * 1000;

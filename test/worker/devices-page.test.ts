@@ -1,8 +1,9 @@
 // The devices list on the page (issue 25): what it asserts comes from what the visitor cannot type; this device first, with one Sign out; a confirmation when another device is ended; no country in local development.
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { publicSessionId } from "../../src/session/devices";
 import { decide } from "./support/browser";
-import { ENVS, STORES, app, get, logout, signInWith } from "./support/stores";
+import { ENVS, STORES, app, get, logout, moreSessions, sessionOf, signInWith } from "./support/stores";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -90,5 +91,22 @@ describe("where a device signed in", () => {
     const html = await (await get(environment, "/", local.cookie)).text();
     expect(rows(html)[0]).toMatch(/^This device: Chrome on Windows signed in \d{4}-\d\d-\d\d \d\d:\d\d UTC, last seen/);
     expect(rows(html)[1]).toMatch(/^Unknown browser signed in \d{4}-\d\d-\d\d \d\d:\d\d UTC in DE, last seen/);
+  });
+});
+
+describe.each(STORES)("the devices list's cost, with the %s store", (name) => {
+  it("reads at most 100 sessions, however many the user has (a KV list of at most 100 keys)", async () => {
+    const environment = ENVS[name];
+    const phone = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_dev_many`);
+    await moreSessions(environment, (await sessionOf(environment, phone))!, 104);
+    const lists = name === "KV" ? vi.spyOn(env.AUTH_KV, "list") : undefined;
+    const listed = ((await (await get(environment, "/sessions", phone.cookie)).json()) as { sessions: { current: boolean }[] }).sessions;
+    expect(listed).toHaveLength(100);
+    if (lists) {
+      expect(lists).toHaveBeenCalledTimes(1);
+      expect(lists.mock.calls[0]![0]).toMatchObject({ limit: 100 });
+    }
+    // The newest first (the Durable Object's order; KV's list is by key): the phone, signed in first, is the oldest of 105.
+    if (name === "Durable Object") expect(listed.some((device) => device.current)).toBe(false);
   });
 });
