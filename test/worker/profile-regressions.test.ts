@@ -128,6 +128,24 @@ describe("the email on v2", () => {
     }
   });
 
+  it("does not drop the email for an hour over one refusal: the next sign-in asks again (and gets it); a second refusal in a row does", async () => {
+    const withEmail = freeEnv({ TWITTER_INCLUDE_EMAIL: "true" });
+    const refusal = { kind: "status", status: 403, body: '{"title":"Forbidden","detail":"Forbidden","type":"about:blank","status":403}', contentType: "application/problem+json", times: 1 };
+    await setFault("users_me", refusal);
+    expect((await signIn(withEmail, "mail_once")).status).toBe(200);
+    const again = await signIn(withEmail, "mail_once");
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('"confirmed_email"');
+    // Refused twice in a row: then it is the email's, and not asked for within the hour.
+    for (let index = 0; index < 2; index++) {
+      await setFault("users_me", refusal);
+      expect((await signIn(withEmail, "mail_once")).status).toBe(200);
+    }
+    const after = await signIn(withEmail, "mail_once");
+    expect(after.status).toBe(200);
+    expect(await after.text()).not.toContain('"confirmed_email"');
+  });
+
   it("does not drop the email for an hour when the request without it fails too (the refusal was not the email's)", async () => {
     const withEmail = freeEnv({ TWITTER_INCLUDE_EMAIL: "true" });
     const body = JSON.stringify({ errors: [{ parameters: { "user.fields": ["profile_image_url,confirmed_email"] }, message: "The `user.fields` query parameter value [profile_image_url] is not one of [id,name]" }], title: "Invalid Request", detail: "One or more parameters to your request was invalid.", type: "https://api.twitter.com/2/problems/invalid-request" });
