@@ -160,6 +160,18 @@ describe("the email on v2", () => {
 });
 
 describe("log lines", () => {
+  it("never carry what X echoes of the request's own credentials, however it looks (redacted by what was sent, not by its shape)", async () => {
+    // The consumer key (a secret: TWITTER_CLIENT_ID) has no digit, so no shape gives it away.
+    const key = env.TWITTER_CLIENT_ID!;
+    await setFault("request_token", { kind: "status", status: 401, body: JSON.stringify({ errors: [{ code: 32, message: `Could not authenticate you: unknown consumer ${key}.` }] }), contentType: "application/json" });
+    const login = await send(freeEnv(), "/login");
+    expect(login.status).toBe(502);
+    expect(((await login.json()) as { error: string }).error).toBe("twitter_rejected_credentials");
+    const lines = logged.join("\n");
+    expect(lines).toContain('"providerMessage":"Could not authenticate you: unknown consumer [redacted]."');
+    expect(lines).not.toContain(key);
+  });
+
   it("never carry the user's access token, though X's error answer echoes it bare", async () => {
     // The stand-in gives a user the same access token on every sign-in of the app: get it first.
     const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET! });
