@@ -87,29 +87,37 @@ export class AuthStore extends DurableObject {
 
   /** Deletes what expired (a pending sign-in's object: everything), then sleeps until the next expiry. */
   override async alarm(): Promise<void> {
-    this.#sql(false, "DELETE FROM sessions WHERE expiresAt <= ?", seconds());
-    for (const [key, mark] of this.ctx.storage.kv.list<SignedOut>({ prefix: SIGNED_OUT_PREFIX })) if (mark.expiresAt <= seconds()) this.ctx.storage.kv.delete(key);
-    const sessions = this.#sql<{ next: number | null }>(false, "SELECT MIN(expiresAt) AS next FROM sessions")[0]?.next;
-    const next = Math.min(sessions ?? Infinity, ...this.#marks().map(([, mark]) => mark.expiresAt));
-    if (next !== Infinity) await this.ctx.storage.setAlarm(next * 1000);
-    else await this.#dropIfEmpty();
+    return guard("alarm", async () => {
+      this.#sql(false, "DELETE FROM sessions WHERE expiresAt <= ?", seconds());
+      for (const [key, mark] of this.ctx.storage.kv.list<SignedOut>({ prefix: SIGNED_OUT_PREFIX })) if (mark.expiresAt <= seconds()) this.ctx.storage.kv.delete(key);
+      const sessions = this.#sql<{ next: number | null }>(false, "SELECT MIN(expiresAt) AS next FROM sessions")[0]?.next;
+      const next = Math.min(sessions ?? Infinity, ...this.#marks().map(([, mark]) => mark.expiresAt));
+      if (next !== Infinity) await this.ctx.storage.setAlarm(next * 1000);
+      else await this.#dropIfEmpty();
+    });
   }
 
   async savePendingSignIn(id: string, value: string, expiresAt: number): Promise<void> {
-    this.ctx.storage.kv.put<Pending>(id, { value, expiresAt });
-    await this.#alarmBy(expiresAt);
+    return guard("savePendingSignIn", async () => {
+      this.ctx.storage.kv.put<Pending>(id, { value, expiresAt });
+      await this.#alarmBy(expiresAt);
+    });
   }
 
   readPendingSignIn(id: string): string | null {
-    const pending = this.ctx.storage.kv.get<Pending>(id);
-    return pending && pending.expiresAt > seconds() ? pending.value : null;
+    return guard("readPendingSignIn", () => {
+      const pending = this.ctx.storage.kv.get<Pending>(id);
+      return pending && pending.expiresAt > seconds() ? pending.value : null;
+    });
   }
 
   /** True for the one call that removed it: a request token is taken once, whatever the isolates. */
   async takePendingSignIn(id: string): Promise<boolean> {
-    const taken = this.readPendingSignIn(id) !== null && this.ctx.storage.kv.delete(id);
-    await this.#dropIfEmpty();
-    return taken;
+    return guard("takePendingSignIn", async () => {
+      const taken = this.readPendingSignIn(id) !== null && this.ctx.storage.kv.delete(id);
+      await this.#dropIfEmpty();
+      return taken;
+    });
   }
 
   /**
@@ -118,51 +126,82 @@ export class AuthStore extends DurableObject {
    * stores nothing and answers false.
    */
   async createSession(session: Omit<SessionRow, "lastSeenAt">, limit: number, startedAt: number | undefined): Promise<boolean> {
-    const { id, userId, sealed, createdAt, expiresAt, userAgent, country } = session;
-    const mark = startedAt === undefined ? undefined : this.ctx.storage.kv.get<SignedOut>(SIGNED_OUT_PREFIX + userId);
-    if (mark && mark.expiresAt > seconds() && mark.at >= startedAt!) return false;
-    this.#sql(true, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, userId, sealed, createdAt, expiresAt, createdAt, userAgent, country);
-    this.#sql(false, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE userId = ? ORDER BY createdAt DESC, id LIMIT -1 OFFSET ?)", userId, limit);
-    await this.#alarmBy(expiresAt);
-    return true;
+    return guard("createSession", async () => {
+      const { id, userId, sealed, createdAt, expiresAt, userAgent, country } = session;
+      const mark = startedAt === undefined ? undefined : this.ctx.storage.kv.get<SignedOut>(SIGNED_OUT_PREFIX + userId);
+      if (mark && mark.expiresAt > seconds() && mark.at >= startedAt!) return false;
+      this.#sql(true, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, userId, sealed, createdAt, expiresAt, createdAt, userAgent, country);
+      this.#sql(false, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE userId = ? ORDER BY createdAt DESC, id LIMIT -1 OFFSET ?)", userId, limit);
+      await this.#alarmBy(expiresAt);
+      return true;
+    });
   }
 
   /** The live session, its lastSeenAt brought to now when older than `touchBefore` (unix ms); null when there is none. */
   readSession(id: string, touchBefore: number): SessionRow | null {
-    const row = this.#sql<SessionRow & Record<string, SqlStorageValue>>(false, "SELECT * FROM sessions WHERE id = ? AND expiresAt > ?", id, seconds())[0];
-    if (row && row.lastSeenAt < touchBefore) row.lastSeenAt = this.touchSession(id);
-    return row ?? null;
+    return guard("readSession", () => {
+      const row = this.#sql<SessionRow & Record<string, SqlStorageValue>>(false, "SELECT * FROM sessions WHERE id = ? AND expiresAt > ?", id, seconds())[0];
+      if (row && row.lastSeenAt < touchBefore) row.lastSeenAt = this.touchSession(id);
+      return row ?? null;
+    });
   }
 
   /** Sets lastSeenAt to now; returns it. */
   touchSession(id: string): number {
-    const now = Date.now();
-    this.#sql(false, "UPDATE sessions SET lastSeenAt = ? WHERE id = ?", now, id);
-    return now;
+    return guard("touchSession", () => {
+      const now = Date.now();
+      this.#sql(false, "UPDATE sessions SET lastSeenAt = ? WHERE id = ?", now, id);
+      return now;
+    });
   }
 
   /** Writes the record sealed again, only while the session is there. */
   resealSession(id: string, sealed: string): void {
-    this.#sql(false, "UPDATE sessions SET sealed = ? WHERE id = ?", sealed, id);
+    return guard("resealSession", () => {
+      this.#sql(false, "UPDATE sessions SET sealed = ? WHERE id = ?", sealed, id);
+    });
   }
 
   async endSession(id: string): Promise<void> {
-    this.#sql(false, "DELETE FROM sessions WHERE id = ?", id);
-    await this.#dropIfEmpty();
+    return guard("endSession", async () => {
+      this.#sql(false, "DELETE FROM sessions WHERE id = ?", id);
+      await this.#dropIfEmpty();
+    });
   }
 
   /** The user's live sessions, newest first; at most `limit` of them. */
   listSessions(userId: string, limit = -1): SessionRow[] {
-    return this.#sql<SessionRow & Record<string, SqlStorageValue>>(false, "SELECT * FROM sessions WHERE userId = ? AND expiresAt > ? ORDER BY createdAt DESC LIMIT ?", userId, seconds(), limit);
+    return guard("listSessions", () => {
+      return this.#sql<SessionRow & Record<string, SqlStorageValue>>(false, "SELECT * FROM sessions WHERE userId = ? AND expiresAt > ? ORDER BY createdAt DESC LIMIT ?", userId, seconds(), limit);
+    });
   }
 
   /** Deletes every session of the user, and marks when, for the sign-ins begun before it that are still under way. */
   async endUserSessions(userId: string): Promise<void> {
-    const expiresAt = seconds() + SIGNED_OUT_TTL_SECONDS;
-    this.ctx.storage.kv.put<SignedOut>(SIGNED_OUT_PREFIX + userId, { at: Date.now(), expiresAt });
-    this.#sql(false, "DELETE FROM sessions WHERE userId = ?", userId);
-    await this.#alarmBy(expiresAt);
-    await this.#dropIfEmpty();
+    return guard("endUserSessions", async () => {
+      const expiresAt = seconds() + SIGNED_OUT_TTL_SECONDS;
+      this.ctx.storage.kv.put<SignedOut>(SIGNED_OUT_PREFIX + userId, { at: Date.now(), expiresAt });
+      this.#sql(false, "DELETE FROM sessions WHERE userId = ?", userId);
+      await this.#alarmBy(expiresAt);
+      await this.#dropIfEmpty();
+    });
+  }
+}
+
+/**
+ * Runs a method's work; an exception leaves the object (and reaches the runtime's log of it) as a
+ * fixed message naming the method and the error's name only: a storage or SQLite message may
+ * quote what it was given (an id, a key), and the Worker answers 503 whatever it was.
+ */
+function guard<T>(method: string, work: () => T): T {
+  const redact = (error: unknown): never => {
+    throw new Error(`AuthStore.${method} failed (${error instanceof Error ? error.name : typeof error})`);
+  };
+  try {
+    const result = work();
+    return (result instanceof Promise ? result.catch(redact) : result) as T;
+  } catch (error) {
+    return redact(error);
   }
 }
 
