@@ -2,19 +2,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Credentials, OAuth1Client } from "../../src/oauth1/index";
-import { decide, standInOrigin } from "./support/browser";
-import { ENVS, STORES, expectError, get, inObject, logout, objectRows, send, sessionOf, signInWith } from "./support/stores";
+import type { Credentials } from "../../src/oauth1/index";
+import { decide } from "./support/browser";
+import { ENVS, STORES, expectError, get, inObject, logout, objectRows, send, sessionOf, signInWith, xSays } from "./support/stores";
 
 afterEach(() => vi.restoreAllMocks());
-
-/** What X says of these access credentials now (the stand-in checks every signature with oauth-sign). */
-async function xSays(credentials: Credentials): Promise<number> {
-  const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET!, apiBaseUrl: `${standInOrigin()}/1.1/` });
-  const response = await client.request("GET", "account/verify_credentials.json", { token: credentials });
-  await response.body?.cancel();
-  return response.status;
-}
 
 /** Watches the Worker's calls to X's access_token: the credentials X issued, read from its answers. */
 function watchAccessTokens(): Credentials[] {

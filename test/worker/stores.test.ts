@@ -1,10 +1,9 @@
 // The store contract, run against both stores through the Worker: sign-in once, sign-out, sign-out everywhere past 400 sessions, the cap, the devices list and ending one device.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Credentials, OAuth1Client } from "../../src/oauth1/index";
 import { type Device, publicSessionId } from "../../src/session/devices";
 import { unseal } from "../../src/session/seal";
-import { decide, standInOrigin } from "./support/browser";
+import { decide } from "./support/browser";
 import { TEST_SESSION_SECRET } from "./support/settings";
 import {
   ENVS,
@@ -21,17 +20,10 @@ import {
   sessionOf,
   signInWith,
   signedSessionCookie,
+  xSays,
 } from "./support/stores";
 
 afterEach(() => vi.restoreAllMocks());
-
-/** What X says of these access credentials now (the stand-in checks every signature with oauth-sign). */
-async function xSays(credentials: Credentials): Promise<number> {
-  const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET!, apiBaseUrl: `${standInOrigin()}/1.1/` });
-  const response = await client.request("GET", "account/verify_credentials.json", { token: credentials });
-  await response.body?.cancel();
-  return response.status;
-}
 
 /** What X says of the token of the session a device holds. */
 async function tokenStatus(environment: Cloudflare.Env, device: { id: string; shard: string | undefined }): Promise<number> {
