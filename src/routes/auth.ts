@@ -15,7 +15,8 @@ import type { Credentials } from "../oauth1/index.js";
 import type { TwitterProfile } from "../twitter/account.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
 import { fetchProfile } from "../twitter/profile.js";
-import { revokeToken } from "./logout.js";
+import { userShard } from "../session/shard.js";
+import { revokeIfLastSession } from "./logout.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
 const DENIED = "You declined to sign in with Twitter. Nothing was shared.";
@@ -103,9 +104,11 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   // What may wait (the store's cap, the previous session's end) runs after the answer, as one piece of work.
   const later: Promise<unknown>[] = [];
   const defer: Defer = async (work) => void later.push(work.catch(() => undefined));
-  const session = await startSession(c, settings, store, { profile, credentials: token, startedAt: pending.startedAt, device: deviceOf(c), defer }, startAgain, () =>
-    revokeToken(settings, token),
-  );
+  // Refused, the token is revoked as a sign-out would (TWITTER_REVOKE_ON_LOGOUT), unless a session of
+  // the user's holds it: X gives a user one token per app, so one begun since the sign-out has it too.
+  const session = await startSession(c, settings, store, { profile, credentials: token, startedAt: pending.startedAt, device: deviceOf(c), defer }, startAgain, async () => {
+    if (settings.revokeOnLogout) await revokeIfLastSession(store, settings, { id: "", shard: await userShard(profile.id), profile, credentials: token });
+  });
   await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, settings.sessionTtlSeconds, Date.now(), undefined, session.shard);
   // Best effort, after the answer (waitUntil) when the runtime allows: nothing in the answer needs
   // it, the new session stands either way, and the old one ends with its TTL at the latest.
@@ -130,7 +133,8 @@ export interface CompletedSignIn {
  * Starts the session of a sign-in X has completed, unless its user signed out of all devices
  * after it began (someone who held the callback, and the request-token cookie, past that sign-out
  * must not get a session): then nothing is stored, the credentials X has just issued are revoked
- * with `revoke` (after the answer; it logs its own failure) and the answer is 403
+ * with `revoke` (after the answer; it logs its own failure, and leaves alone a token a live
+ * session holds) and the answer is 403
  * `signed_out_everywhere`, with no session cookie. The store checks and creates in one step.
  */
 export async function startSession(c: Context, settings: Settings, store: SignInStore, signIn: CompletedSignIn, startAgain: string, revoke: () => Promise<void>): Promise<SessionRef> {

@@ -73,7 +73,7 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
  * record is gone or no longer opens (a sign-out whose index delete failed, a session sealed with
  * a removed secret) is no session, and does not keep the token alive.
  */
-async function revokeIfLastSession(store: SignInStore, settings: Settings, session: Session): Promise<void> {
+export async function revokeIfLastSession(store: SignInStore, settings: Settings, session: Pick<Session, "id" | "shard" | "profile" | "credentials">): Promise<void> {
   let others: number;
   try {
     others = await countOtherSessions(store, settings.sessionSecrets, session, settings.sessionTtlSeconds);

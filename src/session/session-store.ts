@@ -128,8 +128,8 @@ export async function endSessionById(store: SignInStore, sessionSecrets: readonl
   await store.endSession(ref, session?.profile.id, defer);
 }
 
-/** How many other sessions of the session's user still open: none means it was their last. */
-export function countOtherSessions(store: SignInStore, sessionSecrets: readonly string[], session: Session, ttlSeconds: number): Promise<number> {
+/** How many other sessions of the session's user still open: none means it was their last (an `id` of none counts them all). */
+export function countOtherSessions(store: SignInStore, sessionSecrets: readonly string[], session: Pick<Session, "id" | "shard"> & { profile: Pick<TwitterProfile, "id"> }, ttlSeconds: number): Promise<number> {
   return store.countOtherSessions(session.profile.id, session.shard, session.id, (id, sealed) => openRecord(sessionSecrets, id, sealed, ttlSeconds));
 }
 

@@ -92,3 +92,20 @@ describe("the Durable Object store's sign-out mark", () => {
     expect(await inObject(`user:${phone.shard}`, (state) => state.storage.getAlarm())).toBeNull();
   });
 });
+
+describe.each(STORES)("a held callback opened after the user signed in again, with the %s store", (name) => {
+  it("is refused all the same, and leaves the token alone: X gave the new session the same one, which must keep working", async () => {
+    const environment = ENVS[name];
+    const user = `${name === "KV" ? "kv" : "do"}_held_again`;
+    const phone = await signInWith(environment, user);
+    const held = await holdCallback(environment, user);
+    expect((await logout(environment, phone.cookie, "?everywhere=true")).status).toBe(303);
+    const laptop = await signInWith(environment, user);
+    const issued = watchAccessTokens();
+    await expectError(await send(environment, held.path, { headers: { Cookie: held.cookie } }), 403, "signed_out_everywhere", REFUSED);
+    const session = (await sessionOf(environment, laptop))!;
+    expect(issued).toEqual([session.credentials]);
+    expect(await xSays(session.credentials)).toBe(200);
+    expect((await get(environment, "/me", laptop.cookie)).status).toBe(200);
+  });
+});
