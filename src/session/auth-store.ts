@@ -23,8 +23,8 @@ interface Pending {
 }
 
 /**
- * When a user last signed out everywhere, under `signed-out:<user id>` in their object's key-value
- * storage: kept as long as a sign-in begun before it can still reach /auth (a pending sign-in's
+ * When a user last signed out everywhere, under their id in the record `signed-out` of their
+ * object's key-value storage: kept as long as a sign-in begun before it can still reach /auth (a pending sign-in's
  * 15 minutes, and a minute more), so that a callback held past the sign-out starts no session.
  */
 interface SignedOut {
@@ -34,7 +34,7 @@ interface SignedOut {
   expiresAt: number;
 }
 
-const SIGNED_OUT_PREFIX = "signed-out:";
+const SIGNED_OUT_KEY = "signed-out";
 const SIGNED_OUT_TTL_SECONDS = REQUEST_TOKEN_TTL_SECONDS + 60;
 
 /**
@@ -74,13 +74,14 @@ export class AuthStore extends DurableObject {
   }
 
   /** The user's sign-out marks that have not expired, by key. */
-  #marks(): [string, SignedOut][] {
-    return [...this.ctx.storage.kv.list<SignedOut>({ prefix: SIGNED_OUT_PREFIX })].filter(([, mark]) => mark.expiresAt > seconds());
+  #marks(): Record<string, SignedOut> {
+    const marks = this.ctx.storage.kv.get<Record<string, SignedOut>>(SIGNED_OUT_KEY) ?? {};
+    return Object.fromEntries(Object.entries(marks).filter(([, mark]) => mark.expiresAt > seconds()));
   }
 
   /** Deletes the object's storage, alarm included, once no session (and no live sign-out mark) is left: no empty object is kept, or billed. */
   async #dropIfEmpty(): Promise<void> {
-    if (this.#sql(false, "SELECT 1 FROM sessions LIMIT 1").length > 0 || this.#marks().length > 0) return;
+    if (this.#sql(false, "SELECT 1 FROM sessions LIMIT 1").length > 0 || Object.keys(this.#marks()).length > 0) return;
     await this.ctx.storage.deleteAll();
     this.#table = false;
   }
@@ -89,9 +90,11 @@ export class AuthStore extends DurableObject {
   override async alarm(): Promise<void> {
     return guard("alarm", async () => {
       this.#sql(false, "DELETE FROM sessions WHERE expiresAt <= ?", seconds());
-      for (const [key, mark] of this.ctx.storage.kv.list<SignedOut>({ prefix: SIGNED_OUT_PREFIX })) if (mark.expiresAt <= seconds()) this.ctx.storage.kv.delete(key);
+      const marks = this.#marks();
+      if (Object.keys(marks).length > 0) this.ctx.storage.kv.put(SIGNED_OUT_KEY, marks);
+      else this.ctx.storage.kv.delete(SIGNED_OUT_KEY);
       const sessions = this.#sql<{ next: number | null }>(false, "SELECT MIN(expiresAt) AS next FROM sessions")[0]?.next;
-      const next = Math.min(sessions ?? Infinity, ...this.#marks().map(([, mark]) => mark.expiresAt));
+      const next = Math.min(sessions ?? Infinity, ...Object.values(marks).map((mark) => mark.expiresAt));
       if (next !== Infinity) await this.ctx.storage.setAlarm(next * 1000);
       else await this.#dropIfEmpty();
     });
@@ -122,14 +125,14 @@ export class AuthStore extends DurableObject {
 
   /**
    * Stores a session, then ends the user's oldest beyond `limit`, in the same step; unless the
-   * user signed out everywhere at or after `startedAt` (unix ms, when its sign-in began): then
+   * user signed out everywhere after `startedAt` (unix ms, when its sign-in began): then
    * stores nothing and answers false.
    */
   async createSession(session: Omit<SessionRow, "lastSeenAt">, limit: number, startedAt: number | undefined): Promise<boolean> {
     return guard("createSession", async () => {
       const { id, userId, sealed, createdAt, expiresAt, userAgent, country } = session;
-      const mark = startedAt === undefined ? undefined : this.ctx.storage.kv.get<SignedOut>(SIGNED_OUT_PREFIX + userId);
-      if (mark && mark.expiresAt > seconds() && mark.at >= startedAt!) return false;
+      const mark = startedAt === undefined ? undefined : this.#marks()[userId];
+      if (mark && mark.expiresAt > seconds() && mark.at > startedAt!) return false;
       this.#sql(true, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, userId, sealed, createdAt, expiresAt, createdAt, userAgent, country);
       this.#sql(false, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE userId = ? ORDER BY createdAt DESC, id LIMIT -1 OFFSET ?)", userId, limit);
       await this.#alarmBy(expiresAt);
@@ -180,7 +183,7 @@ export class AuthStore extends DurableObject {
   async endUserSessions(userId: string): Promise<void> {
     return guard("endUserSessions", async () => {
       const expiresAt = seconds() + SIGNED_OUT_TTL_SECONDS;
-      this.ctx.storage.kv.put<SignedOut>(SIGNED_OUT_PREFIX + userId, { at: Date.now(), expiresAt });
+      this.ctx.storage.kv.put<Record<string, SignedOut>>(SIGNED_OUT_KEY, { ...this.#marks(), [userId]: { at: Date.now(), expiresAt } });
       this.#sql(false, "DELETE FROM sessions WHERE userId = ?", userId);
       await this.#alarmBy(expiresAt);
       await this.#dropIfEmpty();

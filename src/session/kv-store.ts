@@ -98,7 +98,7 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
     async createSession(session, shard, limit, defer, startedAt) {
       const { id, userId, sealed, createdAt, expiresAt, userAgent, country } = session;
       // A sign-in begun before the user's last sign-out everywhere (a callback held past it) starts nothing.
-      if (startedAt !== undefined && (await storage(() => (shard === undefined ? signedOutUser(userId) : signedOut(shard)))) >= startedAt) return false;
+      if (startedAt !== undefined && (await storage(() => (shard === undefined ? signedOutUser(userId) : signedOut(shard)))) > startedAt) return false;
       // Side by side: neither waits for the other.
       await storage(() =>
         Promise.all([

@@ -46,7 +46,7 @@ type Opened = SessionOwner & { session: Omit<Session, "id" | "shard" | "device">
 /**
  * Creates a session under a new random id (never the request-token id) with the TTL, in the
  * user's shard, and ends their oldest sessions beyond `limit`; returns its id and shard (which the
- * cookie names). Undefined, and nothing stored, when the user signed out everywhere at or after
+ * cookie names). Undefined, and nothing stored, when the user signed out everywhere after
  * `startedAt` (unix ms, when the sign-in began; none: not checked, for a session made directly).
  */
 export async function createSession(

@@ -67,8 +67,9 @@ export interface SignInStore {
 
   /**
    * Stores a session, and ends the user's oldest sessions beyond `limit` (at once, or deferred);
-   * unless the user signed out everywhere at or after `startedAt` (unix ms, when its sign-in
-   * began): then stores nothing and resolves false. The Durable Object checks and stores in one
+   * unless the user signed out everywhere after `startedAt` (unix ms, when its sign-in began;
+   * one that began in the same millisecond as the sign-out, as in a harness whose clock stands
+   * still, goes through): then stores nothing and resolves false. The Durable Object checks and stores in one
    * step; KV reads the user's sign-out mark first (a mark written after that read is later than
    * the session's `createdAt`, so every read refuses the session anyway). `startedAt` undefined:
    * no sign-in to check (a session made directly, as tests and tools do).

@@ -76,7 +76,7 @@ describe("the Durable Object store's sign-out mark", () => {
     const environment = ENVS["Durable Object"];
     const phone = await signInWith(environment, "do_held_mark");
     expect((await logout(environment, phone.cookie, "?everywhere=true")).status).toBe(303);
-    const marks = () => inObject(`user:${phone.shard}`, (state) => [...state.storage.kv.list<{ at: number; expiresAt: number }>({ prefix: "signed-out:" })].map(([, mark]) => mark));
+    const marks = () => inObject(`user:${phone.shard}`, (state) => Object.values(state.storage.kv.get<Record<string, { at: number; expiresAt: number }>>("signed-out") ?? {}));
     const [mark] = await marks();
     expect(await objectRows(phone.shard!)).toEqual([]);
     // 15 minutes (a pending sign-in's life) and a minute more.
@@ -84,7 +84,8 @@ describe("the Durable Object store's sign-out mark", () => {
     expect(await inObject(`user:${phone.shard}`, (state) => state.storage.getAlarm())).toBe(mark!.expiresAt * 1000);
     // Once expired (moved into the past here), the alarm leaves nothing.
     await inObject(`user:${phone.shard}`, (state) => {
-      for (const [key] of state.storage.kv.list({ prefix: "signed-out:" })) state.storage.kv.put(key, { ...mark!, expiresAt: 1 });
+      const all = state.storage.kv.get<Record<string, { at: number; expiresAt: number }>>("signed-out")!;
+      state.storage.kv.put("signed-out", Object.fromEntries(Object.keys(all).map((user) => [user, { ...mark!, expiresAt: 1 }])));
     });
     const namespace = env.TEST_AUTH_STORE;
     await runInDurableObject(namespace.get(namespace.idFromName(`user:${phone.shard}`)), (instance) => instance.alarm());

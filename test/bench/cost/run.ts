@@ -127,7 +127,10 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
     }
     for (const line of operationsTable(result.counts)) print(line);
     const stores = await call<StoreCounts | { error: string }>("/count-stores");
-    if ("error" in stores) result.errors.push(`stores: ${stores.error}`);
+    if ("error" in stores) {
+      result.errors.push(`stores: ${stores.error}`);
+      print(`the two stores' counts: n/a (${stores.error})`);
+    }
     else for (const line of storesTable(stores)) print(line);
 
     // 2. The Worker's own CPU per sign-in, I/O answered at once.
