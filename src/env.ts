@@ -10,8 +10,10 @@ export interface Env {
   AUTH_KV?: KVNamespace;
   /** Durable Object namespace of the class AuthStore (exported by the package); when bound, sessions and pending sign-ins live there instead of in AUTH_KV. */
   AUTH_STORE?: DurableObjectNamespace<AuthStore>;
-  /** Rate Limiting binding for GET /login, per client IP (wrangler.toml `[[ratelimits]]`); optional. */
+  /** Rate Limiting binding for GET /login, per client: an IPv4 address or an IPv6 /64 (wrangler.toml `[[ratelimits]]`); optional. */
   LOGIN_RATE_LIMITER?: RateLimit;
+  /** Rate Limiting binding for GET /login, per IPv6 /48, looser than LOGIN_RATE_LIMITER (wrangler.toml `[[ratelimits]]`); optional. */
+  LOGIN_NETWORK_RATE_LIMITER?: RateLimit;
   /** Secret. The app's API key on X (Authlib: client_id). */
   TWITTER_CLIENT_ID?: string;
   /** Secret. The app's API key secret on X (Authlib: client_secret). */

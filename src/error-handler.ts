@@ -29,7 +29,7 @@ export function handleError(error: unknown, c: Context, home = "/"): Response | 
     console.error(JSON.stringify({ event: "server_misconfigured", settings: failure.settings }));
   }
   c.header("Cache-Control", "no-store");
-  const shown = failure instanceof ConfigurationError && !isLocalDevelopment(c) ? NOT_CONFIGURED : failure;
+  const shown = failure instanceof ConfigurationError && !isLocalDevelopment(c.req.url) ? NOT_CONFIGURED : failure;
   if (prefersHtml(c)) return errorPage(c, shown, home);
   return c.json({ error: shown.code, error_description: shown.message }, shown.status);
 }

@@ -1,12 +1,10 @@
-// Whether a request reached the developer's own machine: only there may answers name settings and local addresses.
-
-import type { Context } from "hono";
+// Whether a request was sent to the developer's own machine, as `wrangler dev` serves it.
 
 /**
- * True when the request was sent to the developer's own machine (localhost, *.localhost, 127.x,
- * [::1], as `wrangler dev` serves): only there does an answer name the settings at fault.
+ * True for a URL on localhost, *.localhost, 127.x or [::1]: only there do answers name the
+ * settings at fault, and there Cloudflare saw nothing of the visitor (its `cf` fields are made up).
  */
-export function isLocalDevelopment(c: Context): boolean {
-  const { hostname } = new URL(c.req.url);
+export function isLocalDevelopment(url: string): boolean {
+  const { hostname } = new URL(url);
   return hostname === "localhost" || hostname.endsWith(".localhost") || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

@@ -43,7 +43,7 @@ export interface ProfileFallbackLog extends ProviderFields {
   fallback: "users_me" | "without_email";
 }
 
-/** Writes the fallback's log line as JSON (once per refusal remembered: at most once an hour per isolate). */
+/** Writes the fallback's log line as JSON (v2 for v1.1: once per refusal remembered, at most once an hour per isolate; the email: each sign-in that goes on without it, until it is remembered). */
 export function logProfileFallback(entry: ProfileFallbackLog): void {
   console.log(JSON.stringify({ event: "twitter_profile_fallback", ...entry }));
 }

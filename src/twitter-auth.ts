@@ -115,7 +115,7 @@ export function twitterAuth(options: TwitterAuthOptions = {}): Hono<TwitterAuthE
       // Set in production: the callback is built from it, and no forged Host can choose another.
       if (publicOrigin !== undefined && new URL(c.req.url).origin !== publicOrigin) {
         // On the developer's own machine, the usual cause is wrangler.toml's deployed PUBLIC_ORIGIN: say the documented fix.
-        const local = isLocalDevelopment(c) ? " To sign in locally instead, add the line PUBLIC_ORIGIN= (empty) to .dev.vars and restart wrangler dev." : "";
+        const local = isLocalDevelopment(c.req.url) ? " To sign in locally instead, add the line PUBLIC_ORIGIN= (empty) to .dev.vars and restart wrangler dev." : "";
         throw new SignInError(400, "wrong_host", `This sign-in is served at ${publicOrigin}. Open it there.${local}`);
       }
       // Hono answers HEAD as GET: on /login and /auth that would start or use up a sign-in.

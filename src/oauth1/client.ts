@@ -208,6 +208,7 @@ export class OAuth1Client {
     } else if (request.body !== undefined) {
       signed.body = request.body;
     }
+    sentCredentials.set(signed, encodedProtocol.filter(([name]) => CREDENTIAL_PARAMETERS.has(name)).map(([, value]) => value));
     return signed;
   }
 
@@ -344,11 +345,30 @@ export class OAuth1Client {
     const response = await this.#send(signed, signal);
     try {
       const limit = maxBytes ?? this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-      return { response, body: await readBoundedText(signed.url, response, limit) };
+      const body = await readBoundedText(signed.url, response, limit);
+      // An error answer is only ever read for the provider's words (errors, log lines): without what this request sent.
+      return { response, body: response.ok ? body : withoutSentCredentials(body, sentCredentials.get(signed) ?? []) };
     } catch (error) {
       throw toTransportError(signed.url, error, timeoutMs);
     }
   }
+}
+
+/** The protocol parameters whose values are credentials, or derived from them (section 3.1). */
+const CREDENTIAL_PARAMETERS = new Set(["oauth_consumer_key", "oauth_token", "oauth_verifier", "oauth_nonce", "oauth_signature"]);
+/** What each signed request sent of them (percent-encoded, as sent). */
+const sentCredentials = new WeakMap<SignedRequest, string[]>();
+
+/**
+ * A provider's error answer with every credential value the request sent (as sent, and decoded)
+ * replaced by `[redacted]`: whatever the provider echoes of them, in any wording or shape. The
+ * secrets themselves are never sent.
+ */
+function withoutSentCredentials(body: string, encodedValues: readonly string[]): string {
+  const values = new Set(encodedValues.flatMap((encoded) => [encoded, decodeURIComponent(encoded)]).filter((value) => value.length >= 4));
+  let redacted = body;
+  for (const value of [...values].sort((a, b) => b.length - a.length)) redacted = redacted.split(value).join("[redacted]");
+  return redacted;
 }
 
 /**

@@ -12,7 +12,7 @@ const STYLE =
   "h1{font-size:1.3rem;margin:0 0 .5rem}p{color:#536471}" +
   ".button{display:inline-block;border:0;border-radius:99px;padding:.6rem 1.4rem;font:inherit;font-weight:700;cursor:pointer;text-decoration:none;background:#1d9bf0;color:#fff}" +
   ".button.secondary{background:#e7e9ea;color:#0f1419}.avatar{border-radius:50%}" +
-  "h2{font-size:1rem;margin:1.5rem 0 .5rem}.devices{list-style:none;padding:0;margin:0 0 1rem;text-align:left}.devices li{border-top:1px solid #eff3f4;padding:.5rem 0}.devices small{color:#536471}.devices .button{padding:.2rem .8rem;margin-top:.3rem}";
+  "h2{font-size:1rem;margin:1.5rem 0 .5rem}.devices{list-style:none;padding:0;margin:0 0 1rem;text-align:left}.devices li{border-top:1px solid #eff3f4;padding:.5rem 0}.devices small{color:#536471}.devices .button{padding:.2rem .8rem;margin-top:.3rem}.notice{color:#00703c}";
 
 /**
  * Answers an HTML page with a strict Content-Security-Policy of its own: nothing loads but the

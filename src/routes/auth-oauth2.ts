@@ -9,6 +9,7 @@ import { constantTimeEqual } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
 import type { OAuth2Grant } from "../session/session-store.js";
 import { storeFor } from "../session/store.js";
+import { revokeGrant } from "../twitter/oauth2-revoke.js";
 import { callTwitterOAuth2, createOAuth2Client, getUsersMeWithBearer } from "../twitter/oauth2-client.js";
 import { DENIED } from "./auth.js";
 import { oauth2RedirectUri } from "./login-oauth2.js";
@@ -86,7 +87,12 @@ export async function authOAuth2(c: Context<TwitterAuthEnv>, settings: Settings)
   if (deletion.status === "rejected") throw deletion.reason;
   clearIdCookie(c, cookieName);
   if (outcome.status === "rejected") throw outcome.reason;
-  return startSession(c, settings, store, { ...outcome.value, source: "users_me", next: pending.next });
+  const { credentials } = outcome.value;
+  // Refused, the grant X has just issued is this sign-in's alone: revoked as a sign-out would (TWITTER_REVOKE_ON_LOGOUT).
+  const revoke = async () => {
+    if (settings.revokeOnLogout) await revokeGrant(settings, oauth2, credentials);
+  };
+  return startSession(c, settings, store, { ...outcome.value, source: "users_me", startedAt: pending.startedAt, next: pending.next }, startAgain, revoke);
 }
 
 /** A value of X's redirect: given once, of the allowed characters. */

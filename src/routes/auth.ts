@@ -1,19 +1,19 @@
 // GET /auth: X's callback. Check the cookie and token, exchange the verifier, start a session, answer X's profile JSON.
 
 import type { Context } from "hono";
-import { afterAnswer } from "../after-answer.js";
 import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
 import { isLocalDevelopment } from "../local-development.js";
-import { SESSION_COOKIE, clearIdCookie, readIdCookie, requestTokenCookie, setIdCookie } from "../session/cookie.js";
+import { clearIdCookie, readIdCookie, requestTokenCookie } from "../session/cookie.js";
 import { constantTimeEqual } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
-import { deviceOf } from "../session/devices.js";
-import { createSession, endSessionById } from "../session/session-store.js";
-import { type Defer, inPlace, storeFor } from "../session/store.js";
+import { storeFor } from "../session/store.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
 import { fetchProfile } from "../twitter/profile.js";
+import { userShard } from "../session/shard.js";
+import { revokeIfLastSession } from "./logout.js";
+import { startSession } from "./start-session.js";
 import { mountPrefix, queryParameter } from "./paths.js";
 
 export const DENIED = "You declined to sign in with Twitter. Nothing was shared.";
@@ -78,7 +78,7 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     throw new SignInError(400, "invalid_callback", `The callback lacks oauth_token or oauth_verifier. ${startAgain}.`);
   }
   const pending = taken.pending;
-  const failureContext = { startAgain, local: isLocalDevelopment(c) };
+  const failureContext = { startAgain, local: isLocalDevelopment(c.req.url) };
 
   const signedIn = (async () => {
     const token = await callTwitter(
@@ -97,26 +97,12 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   if (outcome.status === "rejected") throw outcome.reason;
   const { token, json, profile, source } = outcome.value;
 
-  // The session this browser had before, if any: the new one replaces it.
-  const previous = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecrets, settings.sessionTtlSeconds);
-  // What may wait (the store's cap, the previous session's end) runs after the answer, as one piece of work.
-  const later: Promise<unknown>[] = [];
-  const defer: Defer = async (work) => void later.push(work.catch(() => undefined));
-  const session = await createSession(store, settings.sessionSecret, profile, token, {
-    ttlSeconds: settings.sessionTtlSeconds,
-    limit: settings.maxSessionsPerUser,
-    device: deviceOf(c),
-    defer,
-  });
-  await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, settings.sessionTtlSeconds, Date.now(), undefined, session.shard);
-  // Best effort, after the answer (waitUntil) when the runtime allows: nothing in the answer needs
-  // it, the new session stands either way, and the old one ends with its TTL at the latest.
-  if ("id" in previous) later.push(endSessionById(store, settings.sessionSecrets, previous, settings.sessionTtlSeconds, inPlace));
-  await afterAnswer(c, Promise.allSettled(later));
-  c.header("Cache-Control", "no-store");
-  if (pending.next !== undefined) return c.redirect(pending.next, 303);
-  // X's JSON as it came: v1.1's user object, or v2's {"data":{...}}; with `none`, {"id","screenName"}. The header says which.
-  return c.body(json, 200, { "Content-Type": "application/json; charset=utf-8", "X-Twitter-Profile-Source": source });
+  // Refused, the token is revoked as a sign-out would (TWITTER_REVOKE_ON_LOGOUT), unless a session of
+  // the user's holds it: X gives a user one token per app, so one begun since the sign-out has it too.
+  const revoke = async () => {
+    if (settings.revokeOnLogout) await revokeIfLastSession(store, settings, { id: "", shard: await userShard(profile.id), profile, credentials: token });
+  };
+  return startSession(c, settings, store, { json, profile, source, credentials: token, startedAt: pending.startedAt, next: pending.next }, startAgain, revoke);
 }
 
 /** A token or verifier from the callback's query: at most 256 visible ASCII characters, given once. */

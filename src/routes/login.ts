@@ -51,7 +51,7 @@ export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Pro
         callback: callbackUrl,
         ...(settings.accessType ? { parameters: { x_auth_access_type: settings.accessType } } : {}),
       }),
-    { callbackUrl, startAgain: `Start again from ${prefix}/login`, local: isLocalDevelopment(c) },
+    { callbackUrl, startAgain: `Start again from ${prefix}/login`, local: isLocalDevelopment(c.req.url) },
   );
   const id = await saveRequestToken(storeFor(c.env), {
     token: temporary.token,

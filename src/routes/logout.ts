@@ -5,8 +5,8 @@ import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
 import { logRevocation } from "../log.js";
-import { OAuth1Error } from "../oauth1/index.js";
-import { SESSION_COOKIE, clearIdCookie } from "../session/cookie.js";
+import { type Credentials, OAuth1Error } from "../oauth1/index.js";
+import { SESSION_COOKIE, clearIdCookie, setNoticeCookie } from "../session/cookie.js";
 import { currentSession, deferFor } from "../session/current.js";
 import { type Session, countOtherSessions, readNewestGrant } from "../session/session-store.js";
 import { findSession } from "../session/devices.js";
@@ -54,6 +54,7 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
     if (id !== session.id) {
       // Another device of the user's: this browser stays signed in, and the token stays in use.
       await store.endSession({ id, shard: session.shard }, session.profile.id, defer);
+      setNoticeCookie(c, "device_signed_out");
       return c.redirect(settings.afterLogout, 303);
     }
   }
@@ -64,7 +65,7 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
   if (session && everywhere === "true") {
     await store.endUserSessions(session.profile.id, session.shard, session.id, defer);
     if (settings.revokeOnLogout && grant) await defer(revokeGrant(settings, settings.oauth2, grant));
-    if (settings.revokeOnLogout && oauth1) await defer(revoke(settings, session));
+    if (settings.revokeOnLogout && oauth1) await defer(revokeToken(settings, session.credentials));
   } else if (session) {
     await store.endSession(session, session.profile.id, defer);
     if (settings.revokeOnLogout && grant) await defer(revokeGrant(settings, settings.oauth2, grant));
@@ -79,7 +80,7 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
  * record is gone or no longer opens (a sign-out whose index delete failed, a session sealed with
  * a removed secret) is no session, and does not keep the token alive.
  */
-async function revokeIfLastSession(store: SignInStore, settings: Settings, session: Session): Promise<void> {
+export async function revokeIfLastSession(store: SignInStore, settings: Settings, session: Pick<Session, "id" | "shard" | "profile" | "credentials">): Promise<void> {
   let others: number;
   try {
     others = await countOtherSessions(store, settings.sessionSecrets, session, settings.sessionTtlSeconds);
@@ -87,14 +88,14 @@ async function revokeIfLastSession(store: SignInStore, settings: Settings, sessi
     logRevocation({ outcome: "error", durationMs: 0, error: "storage_unavailable" });
     return;
   }
-  if (others === 0) await revoke(settings, session);
+  if (others === 0) await revokeToken(settings, session.credentials);
 }
 
-/** Revokes the session's access token at X and logs the outcome (never the token). */
-async function revoke(settings: Settings, session: Session): Promise<void> {
+/** Revokes an access token at X and logs the outcome (never the token); never throws. */
+export async function revokeToken(settings: Settings, credentials: Credentials): Promise<void> {
   const started = Date.now();
   try {
-    await invalidateToken(createTwitterClient(settings), session.credentials);
+    await invalidateToken(createTwitterClient(settings), credentials);
     logRevocation({ outcome: "ok", durationMs: Date.now() - started });
   } catch (error) {
     const known = error instanceof OAuth1Error;

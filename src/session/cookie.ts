@@ -112,3 +112,24 @@ export async function readIdCookie(c: Context, name: string, secrets: readonly s
 export function clearIdCookie(c: Context, name: string): void {
   send(c, generateCookie(name, "", { ...options(c), maxAge: 0 }));
 }
+
+/** The cookie that carries a notice to the next page for a minute: a code from {@link NOTICES}, never text. */
+export const NOTICE_COOKIE = "twitter_notice";
+
+/** Every notice a page may show, by its code: fixed sentences, so a cookie can choose one but never write one. */
+export const NOTICES = {
+  device_signed_out: "The other device is signed out: it needs to sign in again to get back in.",
+} as const;
+
+/** Sets the notice the next page shows (for a minute at most). */
+export function setNoticeCookie(c: Context, code: keyof typeof NOTICES): void {
+  send(c, generateCookie(NOTICE_COOKIE, code, { ...options(c), maxAge: 60 }));
+}
+
+/** The notice the cookie names, if it names one (cleared either way: it is shown once); undefined otherwise. */
+export function takeNotice(c: Context): string | undefined {
+  const code = getCookie(c, NOTICE_COOKIE, options(c).prefix);
+  if (code === undefined) return undefined;
+  clearIdCookie(c, NOTICE_COOKIE);
+  return Object.hasOwn(NOTICES, code) ? NOTICES[code as keyof typeof NOTICES] : undefined;
+}

@@ -1,6 +1,7 @@
 // The devices list: a user's sessions as they may see them, each under a public id that is not the secret its cookie holds.
 
 import type { Context } from "hono";
+import { isLocalDevelopment } from "../local-development.js";
 import { toBase64Url } from "./base64url.js";
 import { userShard } from "./shard.js";
 import type { DeviceFields, SignInStore } from "./store.js";
@@ -23,10 +24,14 @@ export interface Device {
 
 const encoder = new TextEncoder();
 
-/** What the devices list keeps of the browser signing in: its User-Agent (printable ASCII, trimmed, at most 256 characters) and Cloudflare's country. */
+/**
+ * What the devices list keeps of the browser signing in: its User-Agent (printable ASCII, trimmed,
+ * at most 256 characters) and Cloudflare's country (none in local development, where the runtime
+ * makes one up).
+ */
 export function deviceOf(c: Context): DeviceFields {
   const userAgent = (c.req.header("User-Agent") ?? "").replace(/[^\x20-\x7e]+/g, " ").trim().slice(0, MAX_USER_AGENT_LENGTH);
-  const country = (c.req.raw as { cf?: { country?: unknown } }).cf?.country;
+  const country = isLocalDevelopment(c.req.url) ? undefined : (c.req.raw as { cf?: { country?: unknown } }).cf?.country;
   return { ...(userAgent ? { userAgent } : {}), ...(typeof country === "string" && /^[A-Z][A-Z0-9]$/.test(country) ? { country } : {}) };
 }
 

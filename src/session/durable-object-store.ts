@@ -4,7 +4,7 @@ import type { AuthStore, SessionRow } from "./auth-store.js";
 import { isRandomId } from "./random-id.js";
 import { storage } from "./storage.js";
 import { userShard } from "./shard.js";
-import { LAST_SEEN_INTERVAL_MS, type SignInStore, type StoredDevice } from "./store.js";
+import { DEVICES_LISTED, LAST_SEEN_INTERVAL_MS, type SignInStore, type StoredDevice } from "./store.js";
 
 /**
  * The store over an AuthStore namespace. A user's sessions live in the object named
@@ -27,7 +27,8 @@ export function durableObjectStore(namespace: DurableObjectNamespace<AuthStore>)
     readPendingSignIn: (id) => storage(() => signInObject(id).readPendingSignIn(id)),
     takePendingSignIn: (id) => storage(() => signInObject(id).takePendingSignIn(id)),
 
-    createSession: (session, shard, limit) => storage(() => userObject(shard)!.createSession({ ...session, userAgent: session.userAgent ?? null, country: session.country ?? null }, limit)),
+    createSession: (session, shard, limit, _defer, startedAt) =>
+      storage(() => userObject(shard)!.createSession({ ...session, userAgent: session.userAgent ?? null, country: session.country ?? null }, limit, startedAt)),
 
     async readSession(ref, open) {
       const stub = userObject(ref.shard);
@@ -46,7 +47,7 @@ export function durableObjectStore(namespace: DurableObjectNamespace<AuthStore>)
     },
     touchSession: async (ref) => void (await storage(() => userObject(ref.shard)!.touchSession(ref.id))),
     endSession: async (ref) => void (await storage(async () => userObject(ref.shard)?.endSession(ref.id))),
-    listSessions: async (userId, shard) => (await storage(() => userObject(shard)!.listSessions(userId))).map(device),
+    listSessions: async (userId, shard) => (await storage(() => userObject(shard)!.listSessions(userId, DEVICES_LISTED))).map(device),
     async countOtherSessions(userId, shard, except, open) {
       let live = 0;
       for (const row of await storage(() => userObject(shard)!.listSessions(userId))) if (row.id !== except && (await open(row.id, row.sealed)) !== undefined) live++;

@@ -1,6 +1,6 @@
 // The sign-in store in Workers KV (the default): every entry under its own key with KV's expiry, a per-user index, and a per-user sign-out mark.
 
-import { type Defer, type DeviceFields, LAST_SEEN_INTERVAL_MS, type NewSession, type SessionOwner, type SessionRef, type SignInStore, type StoredDevice } from "./store.js";
+import { DEVICES_LISTED, type Defer, type DeviceFields, LAST_SEEN_INTERVAL_MS, type NewSession, type SessionOwner, type SessionRef, type SignInStore, type StoredDevice } from "./store.js";
 import { isRandomId } from "./random-id.js";
 import { userShard } from "./shard.js";
 import { storage } from "./storage.js";
@@ -62,14 +62,14 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
   /** Deletes index keys of sessions whose records are gone; a key left by a failure names a session that no longer opens. */
   const deleteIndexKeys = (userId: string, ids: readonly string[]) => Promise.allSettled(ids.map((id) => kv.delete(indexKey(userId, id))));
 
-  /** Index keys of the user, following the list cursor for at most `pages` pages (one KV operation each). */
-  const listIndex = async (userId: string, pages: number) => {
+  /** Index keys of the user, following the list cursor for at most `pages` pages (one KV operation each) of at most `limit` keys. */
+  const listIndex = async (userId: string, pages: number, limit = 1000) => {
     const prefix = indexKey(userId, "");
     const keys: { id: string; metadata: IndexMetadata | null }[] = [];
     let cursor: string | undefined;
     let listed = 0;
     do {
-      const page: KVNamespaceListResult<IndexMetadata> = await storage(() => kv.list<IndexMetadata>({ prefix, ...(cursor ? { cursor } : {}) }));
+      const page: KVNamespaceListResult<IndexMetadata> = await storage(() => kv.list<IndexMetadata>({ prefix, limit, ...(cursor ? { cursor } : {}) }));
       listed++;
       for (const key of page.keys) {
         const id = key.name.slice(prefix.length);
@@ -99,8 +99,10 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
     readPendingSignIn: (id) => storage(() => kv.get(REQUEST_TOKEN_KEY_PREFIX + id)),
     takePendingSignIn: (id) => storage(() => kv.delete(REQUEST_TOKEN_KEY_PREFIX + id)).then(() => true),
 
-    async createSession(session, _shard, limit, defer) {
+    async createSession(session, shard, limit, defer, startedAt) {
       const { id, userId, sealed, createdAt, expiresAt, userAgent, country } = session;
+      // A sign-in begun before the user's last sign-out everywhere (a callback held past it) starts nothing.
+      if (startedAt !== undefined && (await storage(() => (shard === undefined ? signedOutUser(userId) : signedOut(shard)))) > startedAt) return false;
       // Side by side: neither waits for the other.
       await storage(() =>
         Promise.all([
@@ -118,6 +120,7 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
           await deleteIndexKeys(userId, oldest.map((key) => key.id));
         })(),
       );
+      return true;
     },
 
     /**
@@ -197,7 +200,7 @@ export function kvStore(kv: KVNamespace, operationBudget = SIGN_OUT_OPERATION_BU
     },
 
     async listSessions(userId) {
-      const [{ keys }, mark] = await Promise.all([listIndex(userId, 1), storage(() => signedOutUser(userId))]);
+      const [{ keys }, mark] = await Promise.all([listIndex(userId, 1, DEVICES_LISTED), storage(() => signedOutUser(userId))]);
       return keys.filter((key) => !refused(key.metadata, mark)).map((key) => device(key.id, key.metadata));
     },
 

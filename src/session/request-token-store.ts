@@ -20,6 +20,11 @@ export interface PendingSignIn {
   protocol?: "2.0";
   /** Where /auth sends the browser afterwards (a same-origin path), if /login was asked to. */
   next?: string;
+  /**
+   * When /login began it (unix ms): /auth refuses it if the user signed out everywhere since.
+   * Absent in entries stored before it was kept (then the earliest it can have begun).
+   */
+  startedAt?: number;
 }
 
 // Ids being taken in this isolate: a second callback for the same sign-in arriving while the first
@@ -27,10 +32,10 @@ export interface PendingSignIn {
 // and with KV, X's own one-time rule.
 const taking = new Set<string>();
 
-/** Stores a pending sign-in under a fresh random id, with the TTL; returns the id. */
-export async function saveRequestToken(store: SignInStore, pending: PendingSignIn): Promise<string> {
+/** Stores a pending sign-in under a fresh random id, with the TTL and when it began; returns the id. */
+export async function saveRequestToken(store: SignInStore, pending: Omit<PendingSignIn, "startedAt">): Promise<string> {
   const id = randomId();
-  await store.savePendingSignIn(id, JSON.stringify(pending), REQUEST_TOKEN_TTL_SECONDS);
+  await store.savePendingSignIn(id, JSON.stringify({ ...pending, startedAt: Date.now() }), REQUEST_TOKEN_TTL_SECONDS);
   return id;
 }
 
@@ -39,7 +44,7 @@ export async function saveRequestToken(store: SignInStore, pending: PendingSignI
  * `storage_unavailable` when the store failed, a 400 `expired_sign_in` when another callback took
  * it first); until then no other callback in this isolate can take it.
  */
-export type Taken = { status: "taken"; pending: PendingSignIn; deleted: Promise<void> } | { status: "none" } | { status: "not_its_callback" };
+export type Taken = { status: "taken"; pending: PendingSignIn & { startedAt: number }; deleted: Promise<void> } | { status: "none" } | { status: "not_its_callback" };
 
 /**
  * Reads the pending sign-in for an id and, when `isItsCallback` accepts it, deletes it, whatever
@@ -68,7 +73,7 @@ export async function takeRequestToken(store: SignInStore, id: string, isItsCall
         if (!taken) throw new SignInError(400, "expired_sign_in", `This sign-in has expired or was already used. ${startAgain}.`);
       });
     if (!pending) await deleted;
-    return pending ? { status: "taken", pending, deleted } : { status: "none" };
+    return pending ? { status: "taken", pending: { ...pending, startedAt: pending.startedAt ?? Date.now() - REQUEST_TOKEN_TTL_SECONDS * 1000 }, deleted } : { status: "none" };
   } finally {
     // The id stays taken until its entry is gone (this also handles a failed delete's rejection).
     const release = () => void taking.delete(id);
@@ -87,6 +92,7 @@ function parsePendingSignIn(stored: string): PendingSignIn | undefined {
     if (typeof value?.token !== "string" || typeof value.tokenSecret !== "string") return undefined;
     if (value.next !== undefined && (typeof value.next !== "string" || safeNextPath(value.next) !== value.next)) return undefined;
     if (value.protocol !== undefined && value.protocol !== "2.0") return undefined;
+    if (value.startedAt !== undefined && !Number.isSafeInteger(value.startedAt)) return undefined;
     return value as PendingSignIn;
   } catch {
     return undefined;

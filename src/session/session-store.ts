@@ -62,15 +62,16 @@ type Opened = SessionOwner & { session: Omit<Session, "id" | "shard" | "device">
 /**
  * Creates a session under a new random id (never the request-token id) with the TTL, in the
  * user's shard, and ends their oldest sessions beyond `limit`; returns its id and shard (which the
- * cookie names).
+ * cookie names). Undefined, and nothing stored, when the user signed out everywhere after
+ * `startedAt` (unix ms, when the sign-in began; none: not checked, for a session made directly).
  */
 export async function createSession(
   store: SignInStore,
   sessionSecret: string,
   profile: TwitterProfile,
   credentials: Credentials | OAuth2Grant,
-  options: { ttlSeconds: number; limit: number; device: DeviceFields; defer: Defer },
-): Promise<SessionRef> {
+  options: { ttlSeconds: number; limit: number; device: DeviceFields; defer: Defer; startedAt?: number },
+): Promise<SessionRef | undefined> {
   const id = randomId();
   const now = Date.now();
   const createdAt = Math.floor(now / 1000);
@@ -81,8 +82,8 @@ export async function createSession(
       : { token: credentials.token, tokenSecret: credentials.tokenSecret };
   const record: SessionRecord = { profile, ...access, createdAt, createdAtMs: now, expiresAt };
   const [sealed, shard] = await Promise.all([seal(sessionSecret, id, record), userShard(profile.id)]);
-  await store.createSession({ id, userId: profile.id, sealed, createdAt: now, expiresAt, ...options.device }, shard, options.limit, options.defer);
-  return { id, shard };
+  const created = await store.createSession({ id, userId: profile.id, sealed, createdAt: now, expiresAt, ...options.device }, shard, options.limit, options.defer, options.startedAt);
+  return created ? { id, shard } : undefined;
 }
 
 /**
@@ -147,8 +148,8 @@ export async function endSessionById(store: SignInStore, sessionSecrets: readonl
   await store.endSession(ref, session?.profile.id, defer);
 }
 
-/** How many other sessions of the session's user still open: none means it was their last. */
-export function countOtherSessions(store: SignInStore, sessionSecrets: readonly string[], session: Session, ttlSeconds: number): Promise<number> {
+/** How many other sessions of the session's user still open: none means it was their last (an `id` of none counts them all). */
+export function countOtherSessions(store: SignInStore, sessionSecrets: readonly string[], session: Pick<Session, "id" | "shard"> & { profile: Pick<TwitterProfile, "id"> }, ttlSeconds: number): Promise<number> {
   return store.countOtherSessions(session.profile.id, session.shard, session.id, (id, sealed) => openRecord(sessionSecrets, id, sealed, ttlSeconds));
 }
 

@@ -65,8 +65,16 @@ export interface SignInStore {
    */
   takePendingSignIn(id: string): Promise<boolean>;
 
-  /** Stores a session, and ends the user's oldest sessions beyond `limit` (at once, or deferred). */
-  createSession(session: NewSession, shard: string | undefined, limit: number, defer: Defer): Promise<void>;
+  /**
+   * Stores a session, and ends the user's oldest sessions beyond `limit` (at once, or deferred);
+   * unless the user signed out everywhere after `startedAt` (unix ms, when its sign-in began;
+   * one that began in the same millisecond as the sign-out, as in a harness whose clock stands
+   * still, goes through): then stores nothing and resolves false. The Durable Object checks and stores in one
+   * step; KV reads the user's sign-out mark first (a mark written after that read is later than
+   * the session's `createdAt`, so every read refuses the session anyway). `startedAt` undefined:
+   * no sign-in to check (a session made directly, as tests and tools do).
+   */
+  createSession(session: NewSession, shard: string | undefined, limit: number, defer: Defer, startedAt: number | undefined): Promise<boolean>;
   /**
    * Reads a session and opens its record with `open`; undefined when there is none (expired,
    * ended, never made), when it does not open, or when its user signed out everywhere after it
@@ -82,7 +90,7 @@ export interface SignInStore {
   touchSession(ref: SessionRef, owner: SessionOwner & DeviceFields): Promise<void>;
   /** Ends a session: from the answer on it opens nothing (KV: at this location; elsewhere within its propagation delay). */
   endSession(ref: SessionRef, userId: string | undefined, defer: Defer): Promise<void>;
-  /** The user's sessions for the devices list, in no particular order. */
+  /** The user's sessions for the devices list, in no particular order: at most {@link DEVICES_LISTED}, read in one bounded step. */
   listSessions(userId: string, shard: string | undefined): Promise<StoredDevice[]>;
   /** How many of the user's sessions but `except` still open (`open` says which records do). */
   countOtherSessions(userId: string, shard: string | undefined, except: string, open: (id: string, sealed: string) => Promise<unknown>): Promise<number>;
@@ -107,6 +115,13 @@ export interface SignInStore {
    */
   saveRefreshedGrant(ref: SessionRef, owner: SessionOwner, sealed: string): Promise<void>;
 }
+
+/**
+ * The most sessions the devices list reads (one KV list of at most this many keys; the Durable
+ * Object's newest): MAX_SESSIONS_PER_USER's default. A user allowed more sees this many; signing
+ * out of all devices ends every one.
+ */
+export const DEVICES_LISTED = 100;
 
 /** How often a session's lastSeenAt is written at most: reads stay reads. */
 export const LAST_SEEN_INTERVAL_MS = 5 * 60 * 1000;

@@ -68,17 +68,22 @@ export async function fetchProfile(
  * /2/users/me, with `confirmed_email` when the email is wanted. X documents that field for OAuth
  * 2.0 and is silent on OAuth 1.0a, and on how it would refuse it: after any 400 or 403 to the
  * request that asked for it, the sign-in asks once more without it. When that succeeds, the
- * refusal was the email's: logged, and the email is not asked for again for an hour; when it
+ * refusal was the email's (logged); when the sign-in before was refused it too, the email is not
+ * asked for again for an hour (one odd answer does not turn it off); when the request without it
  * fails too, its own failure is the answer and nothing is remembered.
  */
 async function usersMe(client: OAuth1Client, token: Credentials, includeEmail: boolean, key: string): Promise<VerifiedCredentials> {
   const email = includeEmail && !remembered(key);
   try {
-    return await getUsersMe(client, token, { includeEmail: email });
+    const profile = await getUsersMe(client, token, { includeEmail: email });
+    if (email) refusals.until.delete(`${key}\nonce`);
+    return profile;
   } catch (error) {
     if (!email || !(error instanceof OAuth1Error) || (error.status !== 400 && error.status !== 403)) throw error;
     const profile = await getUsersMe(client, token);
-    remember(key);
+    // The first refusal is noted (`once`, for the hour); the second in a row is remembered.
+    if (remembered(`${key}\nonce`)) remember(key);
+    else remember(`${key}\nonce`);
     logProfileFallback({ fallback: "without_email", ...providerDetails(error) });
     return profile;
   }

@@ -265,7 +265,7 @@ describe("Sign in with Twitter, in Chromium", () => {
       // The laptop's page lists both sessions, its own marked.
       await laptopPage.reload();
       expect(await laptopPage.locator("#devices li").count()).toBe(2);
-      expect(await laptopPage.locator("#this-device").textContent()).toContain("(this device)");
+      expect(await laptopPage.locator("#this-device").textContent()).toContain("This device: ");
 
       const logout = workerResponse(laptopPage, "/logout", "POST");
       await laptopPage.locator("#devices li:not(#this-device) button").click();

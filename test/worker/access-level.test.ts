@@ -208,7 +208,7 @@ describe("at the free level (auto)", () => {
     expect(free.identity).toEqual(legacy.identity);
   });
 
-  it("reads the email from confirmed_email; should X refuse that field, signs in without it and asks no more for an hour", async () => {
+  it("reads the email from confirmed_email; should X refuse that field, signs in without it, and once refused twice in a row asks no more for an hour", async () => {
     const withEmail = freeEnv({ TWITTER_INCLUDE_EMAIL: "true" });
     expect(await me(withEmail, await signIn(withEmail, "mail_user"))).toMatchObject({ email: "mail_user@example.com" });
 
@@ -228,7 +228,9 @@ describe("at the free level (auto)", () => {
       providerCode: "about:blank",
       providerMessage: "The confirmed_email field requires the users.email scope.",
     });
-    // Not asked again within the hour: the stand-in would have given it.
+    // Refused again on the next sign-in: then not asked again within the hour (the stand-in would have given it).
+    await setFault("users_me", { kind: "status", status: 403, body: refusal, contentType: "application/json", times: 1 });
+    expect((await signIn(withEmail, "mail_user")).status).toBe(200);
     const next = await callsDuring(() => signIn(withEmail, "mail_user"));
     expect(next.calls).toMatchObject({ users_me: 1 });
     expect(await me(withEmail, next.result)).not.toHaveProperty("email");

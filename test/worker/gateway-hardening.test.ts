@@ -197,16 +197,15 @@ describe("KV writes before anyone signs in", () => {
     return { status: response.status, body: response.status === 302 ? null : await response.json() };
   };
 
-  it("lets one IPv6 /48 start no more sign-ins (each a KV write) than one address may, however many /64s it spreads over", async () => {
+  it("lets one IPv6 /64 start no more sign-ins (each a KV write) than one address may; its /48 neighbours keep theirs (issue 25: the /48 has its own, looser limit)", async () => {
     // In 3fff::/20 (RFC 9637's documentation block), apart from the other tests' 2001:db8::/32.
     const [a, b] = [Math.floor(Math.random() * 0xfff), Math.floor(Math.random() * 0xfffe)];
-    const network = `3fff:${a.toString(16)}:${b.toString(16)}`;
+    const subnet = `3fff:${a.toString(16)}:${b.toString(16)}:1`;
     const outcomes = [];
-    for (let subnet = 0; subnet < 12; subnet++) outcomes.push(await login(`${network}:${subnet.toString(16)}::1`));
+    for (let host = 1; host <= 12; host++) outcomes.push(await login(`${subnet}::${host.toString(16)}`));
     expect(outcomes.map(({ status }) => status)).toEqual([...Array<number>(10).fill(302), 429, 429]);
     expect(outcomes[11]!.body).toEqual({ error: "rate_limited", error_description: "Too many sign-ins from your network. Try again in 60 seconds." });
-    // The next /48 is counted apart.
-    const next = `3fff:${a.toString(16)}:${(b + 1).toString(16)}`;
-    expect((await login(`${next}:1::1`)).status).toBe(302);
+    // Another /64 of the same /48 is counted apart (the /48's own limit, 200 a minute: rate-limit.test.ts).
+    expect((await login(`3fff:${a.toString(16)}:${b.toString(16)}:2::1`)).status).toBe(302);
   });
 });

@@ -32,7 +32,7 @@ describe.each(STORES)("moving a 1.0a session to OAuth 2.0 (%s store)", (store) =
     const device = await signInWith(before(), "move_kim");
     const session = (await sessionOf(before(), device))!;
     // A session whose 1.0a token X no longer accepts.
-    const ref = await createSession(storeFor(after()), TEST_SESSION_SECRET, session.profile, { token: "1-revoked", tokenSecret: "gone" }, { ttlSeconds: 3600, limit: 100, device: {}, defer: inPlace });
+    const ref = (await createSession(storeFor(after()), TEST_SESSION_SECRET, session.profile, { token: "1-revoked", tokenSecret: "gone" }, { ttlSeconds: 3600, limit: 100, device: {}, defer: inPlace }))!;
     const cookie = await signedSessionCookie(ref.id, ref.shard);
     const response = await visit(after(), cookie);
     expect(response.status).toBe(401);

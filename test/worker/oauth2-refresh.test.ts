@@ -16,7 +16,7 @@ async function expiredSession(environment: Cloudflare.Env, screenName: string) {
   const store = storeFor(environment);
   const opened = (await readSession(store, [TEST_SESSION_SECRET], first, 3600))!;
   const grant: OAuth2Grant = { ...opened.oauth2!, accessTokenExpiresAt: Date.now() - 1000 };
-  const ref = await createSession(store, TEST_SESSION_SECRET, opened.profile, grant, { ttlSeconds: 3600, limit: 100, device: {}, defer: inPlace });
+  const ref = (await createSession(store, TEST_SESSION_SECRET, opened.profile, grant, { ttlSeconds: 3600, limit: 100, device: {}, defer: inPlace }))!;
   await store.endSession(first, opened.profile.id, inPlace);
   return { store, ref, grant, session: (await readSession(store, [TEST_SESSION_SECRET], ref, 3600))! };
 }

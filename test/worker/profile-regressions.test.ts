@@ -51,6 +51,17 @@ afterEach(async () => {
 });
 
 describe("the hour's memory", () => {
+  it("remembers nothing when v1.1 is refused at the access level and v2 fails too: the next sign-in, v1.1 allowed, asks v1.1 again (mutant: remembered before v2 answered)", async () => {
+    await setFault("users_me", { kind: "status", status: 503, times: 1 });
+    const first = await signIn(freeEnv(), "both_failed");
+    expect(first.status).toBe(502);
+    expect(await first.json()).toEqual({ error: "twitter_error", error_description: "Twitter answered HTTP 503 (users_me). Try again later." });
+    await setLevel("legacy");
+    const second = await signIn(freeEnv(), "both_failed");
+    expect(second.status).toBe(200);
+    expect(second.headers.get("X-Twitter-Profile-Source")).toBe("verify_credentials");
+  });
+
   it("is not poisoned by one transient v1.1 404 (an edge's HTML page) while v2 refuses the app: the next sign-in, v1.1 healthy again, completes", async () => {
     await setLevel("legacy");
     await setFault("users_me", { kind: "status", status: 403, body: CLIENT_FORBIDDEN, contentType: "application/problem+json" }); // v2: app not in a Project
@@ -117,6 +128,24 @@ describe("the email on v2", () => {
     }
   });
 
+  it("does not drop the email for an hour over one refusal: the next sign-in asks again (and gets it); a second refusal in a row does", async () => {
+    const withEmail = freeEnv({ TWITTER_INCLUDE_EMAIL: "true" });
+    const refusal = { kind: "status", status: 403, body: '{"title":"Forbidden","detail":"Forbidden","type":"about:blank","status":403}', contentType: "application/problem+json", times: 1 };
+    await setFault("users_me", refusal);
+    expect((await signIn(withEmail, "mail_once")).status).toBe(200);
+    const again = await signIn(withEmail, "mail_once");
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('"confirmed_email"');
+    // Refused twice in a row: then it is the email's, and not asked for within the hour.
+    for (let index = 0; index < 2; index++) {
+      await setFault("users_me", refusal);
+      expect((await signIn(withEmail, "mail_once")).status).toBe(200);
+    }
+    const after = await signIn(withEmail, "mail_once");
+    expect(after.status).toBe(200);
+    expect(await after.text()).not.toContain('"confirmed_email"');
+  });
+
   it("does not drop the email for an hour when the request without it fails too (the refusal was not the email's)", async () => {
     const withEmail = freeEnv({ TWITTER_INCLUDE_EMAIL: "true" });
     const body = JSON.stringify({ errors: [{ parameters: { "user.fields": ["profile_image_url,confirmed_email"] }, message: "The `user.fields` query parameter value [profile_image_url] is not one of [id,name]" }], title: "Invalid Request", detail: "One or more parameters to your request was invalid.", type: "https://api.twitter.com/2/problems/invalid-request" });
@@ -131,6 +160,18 @@ describe("the email on v2", () => {
 });
 
 describe("log lines", () => {
+  it("never carry what X echoes of the request's own credentials, however it looks (redacted by what was sent, not by its shape)", async () => {
+    // The consumer key (a secret: TWITTER_CLIENT_ID) has no digit, so no shape gives it away.
+    const key = env.TWITTER_CLIENT_ID!;
+    await setFault("request_token", { kind: "status", status: 401, body: JSON.stringify({ errors: [{ code: 32, message: `Could not authenticate you: unknown consumer ${key}.` }] }), contentType: "application/json" });
+    const login = await send(freeEnv(), "/login");
+    expect(login.status).toBe(502);
+    expect(((await login.json()) as { error: string }).error).toBe("twitter_rejected_credentials");
+    const lines = logged.join("\n");
+    expect(lines).toContain('"providerMessage":"Could not authenticate you: unknown consumer [redacted]."');
+    expect(lines).not.toContain(key);
+  });
+
   it("never carry the user's access token, though X's error answer echoes it bare", async () => {
     // The stand-in gives a user the same access token on every sign-in of the app: get it first.
     const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET! });

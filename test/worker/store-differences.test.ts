@@ -134,7 +134,7 @@ describe("the Durable Object store's expiry", () => {
     const phone = await signInWith(ENVS["Durable Object"], "do_expiry");
     const session = (await sessionOf(ENVS["Durable Object"], phone))!;
     const store = storeFor(ENVS["Durable Object"]);
-    const short = await createSession(store, TEST_SESSION_SECRET, session.profile, session.credentials, { ttlSeconds: 1, limit: 100, device: {}, defer: inPlace });
+    const short = (await createSession(store, TEST_SESSION_SECRET, session.profile, session.credentials, { ttlSeconds: 1, limit: 100, device: {}, defer: inPlace }))!;
     expect(await objectRows(short.shard!)).toHaveLength(2);
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const me = await get(ENVS["Durable Object"], "/me", await signedSessionCookie(short.id, short.shard));
@@ -208,7 +208,7 @@ describe("settings", () => {
 });
 
 describe("gateway mode's not_allowed page", () => {
-  it("lists the user's devices with a Sign out each, and Sign out of all devices", async () => {
+  it("lists the user's devices, this one without a second Sign out, and Sign out of all devices", async () => {
     for (const name of STORES) {
       const gateway = { ...ENVS[name], PROTECT_ORIGIN: "http://127.0.0.1:9", ALLOWED_USER_IDS: "1" };
       const worker = createApp();
@@ -217,7 +217,8 @@ describe("gateway mode's not_allowed page", () => {
       expect(page.status).toBe(403);
       const html = await page.text();
       expect(html).toContain('<form method="post" action="/_auth/logout"><button class="button secondary" id="sign-out" type="submit">Sign out</button></form>');
-      expect(html).toContain(`<form method="post" action="/_auth/logout?session=${await publicSessionId(device.id)}">`);
+      expect(html).toContain('<li id="this-device"><b>This device: Unknown browser</b>');
+      expect(html).not.toContain(`<form method="post" action="/_auth/logout?session=${await publicSessionId(device.id)}">`);
       expect(html).toContain('<form method="post" action="/_auth/logout?everywhere=true"><button class="button secondary" id="sign-out-everywhere" type="submit">Sign out of all devices</button></form>');
       expect(html).toContain('<code id="error-code">not_allowed</code>');
     }

@@ -1,5 +1,6 @@
 // Regressions from the session layer's security review (KV): a re-seal or a lastSeenAt write in another isolate, landing
 // after a sign-out, and KV's list failing under sign-out everywhere and the devices list.
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { publicSessionId } from "../../src/session/devices";
@@ -133,5 +134,29 @@ describe("moving between stores and back", () => {
     expect((await get(ENVS["Durable Object"], "/me", phone.cookie)).status).toBe(200);
     // ...and with a new SESSION_SECRET alone, as it says to put with every move, it opens nothing.
     expect((await get({ ...ENVS["Durable Object"], SESSION_SECRET: NEW }, "/me", phone.cookie)).status).toBe(401);
+  });
+});
+
+describe("the Durable Object's exceptions (issue 25)", () => {
+  it("leave the object as a fixed message naming the method and the error's name, never its message, which may quote what it was given", async () => {
+    const namespace = env.TEST_AUTH_STORE;
+    const failure = await runInDurableObject(namespace.get(namespace.idFromName("user:exception-redaction")), async (instance, state) => {
+      vi.spyOn(state.storage.sql, "exec").mockImplementation(() => {
+        throw new TypeError("near 'oauth_token=SECRET-VALUE': syntax error");
+      });
+      const sync = (() => {
+        try {
+          instance.listSessions("someone");
+        } catch (error) {
+          return error;
+        }
+      })();
+      const async = await instance.endUserSessions("someone").then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      return [String(sync), String(async)];
+    });
+    expect(failure).toEqual(["Error: AuthStore.listSessions failed (TypeError)", "Error: AuthStore.endUserSessions failed (TypeError)"]);
   });
 });

@@ -129,7 +129,10 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
     }
     for (const line of operationsTable(result.counts)) print(line);
     const stores = await call<StoreCounts | { error: string }>("/count-stores");
-    if ("error" in stores) result.errors.push(`stores: ${stores.error}`);
+    if ("error" in stores) {
+      result.errors.push(`stores: ${stores.error}`);
+      print(`the two stores' counts: n/a (${stores.error})`);
+    }
     else for (const line of storesTable(stores)) print(line);
 
     // 2. The Worker's own CPU per sign-in, I/O answered at once.
@@ -457,28 +460,37 @@ function xShareLines(profiles: Partial<Record<ProfileEndpoint, Counts | { error:
 
 /** Workers Free's KV writes a day, as of this writing (https://developers.cloudflare.com/kv/platform/limits/). */
 const FREE_KV_WRITES_PER_DAY = 1_000;
-/** The /64s in one IPv6 /48: the keys one /48 had when /login was limited per /64 (before issue 19). */
+/** The /64s in one IPv6 /48: the client keys one /48 holds. */
 const SLASH_64S_PER_48 = 2 ** 16;
 
 /**
- * What GET /login can make KV write before anyone signs in: the Rate Limiting binding's limit and
- * period (wrangler.toml) per client key, times the KV writes one /login made above.
+ * What GET /login can make KV write before anyone signs in: each Rate Limiting binding's limit and
+ * period (wrangler.toml) per key, times the KV writes one /login made above.
  */
 function loginSpendLines(real: Counts | undefined): string[] {
-  const match = /simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/.exec(readFileSync(join(PROJECT_ROOT, "wrangler.toml"), "utf8"));
-  if (!match || !real) return ["", "KV writes before anyone signs in: n/a (no LOGIN_RATE_LIMITER limit in wrangler.toml, or no counts)"];
-  const [limit, period] = [Number(match[1]), Number(match[2])];
+  const toml = readFileSync(join(PROJECT_ROOT, "wrangler.toml"), "utf8");
+  const binding = (name: string) => {
+    const match = new RegExp(`name = "${name}"[^\\[]*?simple\\s*=\\s*\\{\\s*limit\\s*=\\s*(\\d+)\\s*,\\s*period\\s*=\\s*(\\d+)\\s*\\}`).exec(toml);
+    return match ? { limit: Number(match[1]), period: Number(match[2]) } : undefined;
+  };
+  const client = binding("LOGIN_RATE_LIMITER");
+  const network = binding("LOGIN_NETWORK_RATE_LIMITER");
+  if (!client || !real) return ["", "KV writes before anyone signs in: n/a (no LOGIN_RATE_LIMITER limit in wrangler.toml, or no counts)"];
   const writesPerLogin = (real.kvWritesByPrefix["request-token:"] ?? 0) / real.signIns;
-  const perKeyPerDay = ((limit * 86_400) / period) * writesPerLogin;
+  const perDay = ({ limit, period }: { limit: number; period: number }) => ((limit * 86_400) / period) * writesPerLogin;
+  const perKeyPerDay = perDay(client);
   const usd = (writes: number) => `$${fixed((writes / 1_000_000) * PRICES.kvPerMillionWrites, 2)}`;
+  const unbounded = perKeyPerDay * SLASH_64S_PER_48;
   return [
     "",
-    `KV writes before anyone signs in: each GET /login writes ${fixed(writesPerLogin, 0)} (its request token, counted above); LOGIN_RATE_LIMITER allows ${limit} per ${period} s per client key, ` +
+    `KV writes before anyone signs in: each GET /login writes ${fixed(writesPerLogin, 0)} (its request token, counted above); LOGIN_RATE_LIMITER allows ${client.limit} per ${client.period} s per client key, ` +
       `per Cloudflare location (wrangler.toml; src/middleware/rate-limit.ts)`,
-    `  one client key, an IPv4 address or (since issue 19) an IPv6 /48: ${perKeyPerDay.toLocaleString("en-US")} writes a day; Workers Free allows ${FREE_KV_WRITES_PER_DAY.toLocaleString("en-US")} ` +
+    `  one client key, an IPv4 address or an IPv6 /64: ${perKeyPerDay.toLocaleString("en-US")} writes a day; Workers Free allows ${FREE_KV_WRITES_PER_DAY.toLocaleString("en-US")} ` +
       `(spent in ${fixed((FREE_KV_WRITES_PER_DAY / perKeyPerDay) * 24 * 60, 0)} minutes by one key alone); on Workers Paid, ${usd(perKeyPerDay)} a day beyond the included writes`,
-    `  one /48 when keys were /64s (before issue 19): ${SLASH_64S_PER_48.toLocaleString("en-US")} keys, ${(perKeyPerDay * SLASH_64S_PER_48).toLocaleString("en-US")} writes a day, ` +
-      `${usd(perKeyPerDay * SLASH_64S_PER_48)} a day on Workers Paid`,
+    network
+      ? `  one IPv6 /48 (${SLASH_64S_PER_48.toLocaleString("en-US")} /64 keys), bounded by LOGIN_NETWORK_RATE_LIMITER's ${network.limit} per ${network.period} s: ${Math.min(perDay(network), unbounded).toLocaleString("en-US")} writes a day, ` +
+        `${usd(Math.min(perDay(network), unbounded))} a day on Workers Paid (without that binding: ${unbounded.toLocaleString("en-US")}, ${usd(unbounded)})`
+      : `  one IPv6 /48 without LOGIN_NETWORK_RATE_LIMITER: ${SLASH_64S_PER_48.toLocaleString("en-US")} /64 keys, ${unbounded.toLocaleString("en-US")} writes a day, ${usd(unbounded)} a day on Workers Paid`,
     `  so a public deployment assumes Workers Paid: on Free, one client can spend the day's writes, and then every /login answers 503 storage_unavailable until the quota resets (00:00 UTC)`,
   ];
 }

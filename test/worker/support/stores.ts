@@ -7,7 +7,8 @@ import { createApp } from "../../../src/app";
 import type { TwitterAuthEnv } from "../../../src/env";
 import { type Session, createSession, readSession } from "../../../src/session/session-store";
 import { type SessionRef, inPlace, storeFor } from "../../../src/session/store";
-import { decide, nextClientIp } from "./browser";
+import { type Credentials, OAuth1Client } from "../../../src/oauth1/index";
+import { decide, nextClientIp, standInOrigin } from "./browser";
 import { TEST_SESSION_SECRET } from "./settings";
 
 export const ORIGIN = "http://localhost:8787";
@@ -98,7 +99,7 @@ export async function moreSessions(environment: Cloudflare.Env, from: Session, c
   const store = storeFor(environment);
   const devices: Device[] = [];
   for (let index = 0; index < count; index++) {
-    const ref = await createSession(store, TEST_SESSION_SECRET, from.profile, from.credentials, { ttlSeconds: 604_800, limit: 1000, device: { userAgent: `bulk ${index}` }, defer: inPlace });
+    const ref = (await createSession(store, TEST_SESSION_SECRET, from.profile, from.credentials, { ttlSeconds: 604_800, limit: 1000, device: { userAgent: `bulk ${index}` }, defer: inPlace }))!;
     devices.push({ cookie: await signedSessionCookie(ref.id, ref.shard), id: ref.id, shard: ref.shard });
   }
   return devices;
@@ -127,4 +128,12 @@ export function objectRows(shard: string): Promise<Record<string, unknown>[]> {
 export function inObject<R>(name: string, callback: (state: DurableObjectState) => R): Promise<R> {
   const namespace = env.TEST_AUTH_STORE;
   return runInDurableObject(namespace.get(namespace.idFromName(name)), (_instance, state) => callback(state));
+}
+
+/** What X says of these access credentials now (the stand-in checks every signature with oauth-sign). */
+export async function xSays(credentials: Credentials): Promise<number> {
+  const client = new OAuth1Client({ consumerKey: env.TWITTER_CLIENT_ID!, consumerSecret: env.TWITTER_CLIENT_SECRET!, apiBaseUrl: `${standInOrigin()}/1.1/` });
+  const response = await client.request("GET", "account/verify_credentials.json", { token: credentials });
+  await response.body?.cancel();
+  return response.status;
 }

@@ -87,7 +87,7 @@ export async function authInOrderBeforeIssue12(c: Context<TwitterAuthEnv>, setti
   const previous = await readIdCookie(c, SESSION_COOKIE, settings.sessionSecrets, settings.sessionTtlSeconds);
   // Ending the previous session awaited in place, as it was then; the cap (which came later) after the answer, as the Worker does.
   const defer = async (work: Promise<unknown>) => void (await work.catch(() => undefined));
-  const session = await createSession(store, settings.sessionSecret, profile, token, { ttlSeconds: settings.sessionTtlSeconds, limit: settings.maxSessionsPerUser, device: {}, defer: deferFor(c) });
+  const session = (await createSession(store, settings.sessionSecret, profile, token, { ttlSeconds: settings.sessionTtlSeconds, limit: settings.maxSessionsPerUser, device: {}, defer: deferFor(c) }))!;
   await setIdCookie(c, SESSION_COOKIE, settings.sessionSecret, session.id, settings.sessionTtlSeconds, Date.now(), undefined, session.shard);
   if ("id" in previous) {
     // Best effort: the new session stands either way, and the old one ends with its TTL at the latest.
