@@ -6,6 +6,7 @@ import { createApp } from "../../src/app";
 import { type TwitterAuthEnv, twitterAuth } from "../../src/twitter-auth";
 import { decide, kvKeys, nextClientIp, standInOrigin } from "./support/browser";
 import { clearFaults, faultyEnv, faultyOrigin, setFault } from "./support/faulty";
+import { BURST_BUDGET_MS, inOneRateLimitWindow } from "./support/rate-limit-window";
 
 const REQUEST_TOKENS = "request-token:";
 const SESSIONS = "session:";
@@ -244,15 +245,18 @@ describe("Low 5: /login is rate-limited per IPv6 /48 (a /64 until issue 19) and 
     const [a, b] = [Math.floor(Math.random() * 0xfffe), Math.floor(Math.random() * 0xffff)];
     const prefix = `2001:db8:${a.toString(16)}:${b.toString(16)}`;
     const neighbour = `2001:db8:${(a + 1).toString(16)}:${b.toString(16)}`;
-    const statuses: number[] = [];
-    for (let host = 1; host <= 11; host++) {
-      const address = host % 2 ? `${prefix}::${host.toString(16)}` : `${prefix}:0:0:abcd:${host.toString(16)}`;
-      statuses.push((await send(createApp(), "http://localhost:8787/login", { headers: { "CF-Connecting-IP": address } })).status);
-    }
+    const statuses = await inOneRateLimitWindow(async () => {
+      const statuses: number[] = [];
+      for (let host = 1; host <= 11; host++) {
+        const address = host % 2 ? `${prefix}::${host.toString(16)}` : `${prefix}:0:0:abcd:${host.toString(16)}`;
+        statuses.push((await send(createApp(), "http://localhost:8787/login", { headers: { "CF-Connecting-IP": address } })).status);
+      }
+      return statuses;
+    });
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(302));
     expect(statuses[10]).toBe(429);
     expect((await send(createApp(), "http://localhost:8787/login", { headers: { "CF-Connecting-IP": `${neighbour}::1` } })).status).toBe(302);
-  });
+  }, 5_000 + 2 * BURST_BUDGET_MS);
 });
 
 describe("Low 5: the rate-limit bucket of an address", () => {
