@@ -96,8 +96,8 @@ describe.each(STORES)("with the %s store", (name) => {
   });
 
   // A budget of its own: over 2,000 store operations, each a round trip to miniflare's local KV or
-  // Durable Object, whose cost grows with the machine's load (KV: a few seconds on an idle machine, up to
-  // 16 s on a 2-core machine under a load of 10, issue 25); 60 s holds there with room to spare.
+  // Durable Object, whose cost grows with the machine's load (KV: a few seconds on an idle machine,
+  // 20 to 23 s on a 2-core machine under a load of 14, issue 25); 60 s holds there with room to spare.
   it("ends all 406 sessions of a user on ?everywhere=true: a plain 303, and not one of them opens afterwards; another user keeps theirs", async () => {
     const phone = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_many`);
     const neighbour = await signInWith(environment, `${name === "KV" ? "kv" : "do"}_neighbour`);
