@@ -48,14 +48,21 @@ export default defineConfig({
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["./test/node/global-setup.ts"],
+          // One file at a time: the files share the stand-ins (test/node/global-setup.ts), whose faults
+          // and request counts one file switches and reads. Run after the other two projects (below).
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
       {
-        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+        // node and package run first, two files at once: their time goes mostly to waiting on other
+        // processes (npm install, wrangler dev starting, workerd), which a second file can use. Vitest
+        // otherwise runs one file at a time on a 2-core machine (its default is the cores less one).
+        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node", maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
       {
         // The npm package from the outside: packed, linted, installed into test/consumer and run in workerd.
-        test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node", testTimeout: 60_000, globalSetup: ["./test/package/global-setup.ts"] },
+        test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node", testTimeout: 60_000, globalSetup: ["./test/package/global-setup.ts"], maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
     ],
   },
