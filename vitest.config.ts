@@ -2,12 +2,26 @@
 // "package" packs the npm package and signs in with it from a stranger's Worker (test/consumer).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from "./tools/stand-in/server.ts";
 import { SummaryReporter } from "./test/support/summary-reporter.ts";
 import { TEST_SESSION_SECRET } from "./test/worker/support/settings.ts";
 
+/**
+ * Vitest's order, but the package project's files before the node project's: Vitest would run them
+ * by project name, and package's first-hour.test.ts, the longest file of the suite (it installs two
+ * Node.js versions and two wranglers), would start last and hold the worker project back.
+ */
+class PackageFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => [spec.project.config.sequence.groupOrder, spec.project.name === "package" ? 0 : 1] as const;
+    return (await super.sort(files)).sort((a, b) => rank(a)[0] - rank(b)[0] || rank(a)[1] - rank(b)[1]);
+  }
+}
+
 export default defineConfig({
   test: {
+    sequence: { sequencer: PackageFirst },
     // The Worker logs a line per step; show console output only for tests that fail.
     silent: "passed-only",
     reporters: ["default", new SummaryReporter("tests")],
