@@ -5,7 +5,7 @@ import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, PortInUseError, devAddress, probeWorker, readDevVars, startDevServer } from "../../tools/dev/dev-server.ts";
+import { type DevServer, PortInUseError, devAddress, probeWorker, readDevVars, readinessPath, startDevServer } from "../../tools/dev/dev-server.ts";
 import { freePort, isPortFree } from "../../tools/dev/free-port.ts";
 import { type ProcStat, listProcesses, procCmdline } from "../../tools/dev/proc.ts";
 import { WRANGLER_VARS_ENV } from "../../tools/dev/wrangler-vars.ts";
@@ -71,17 +71,26 @@ describe("probeWorker: is it this project's Worker that answers?", () => {
   const probeOf = async (status: number, contentType: string, body: string, expectWorker?: boolean) => {
     const { server, port } = await fakeServer(status, contentType, body);
     servers.push(server);
-    return probeWorker(`http://127.0.0.1:${port}`, expectWorker);
+    return probeWorker(`http://127.0.0.1:${port}`, expectWorker, undefined, "/__dev-ready-0123456789abcdef");
   };
 
-  it("no: another server's 200, or a JSON 401 of another kind", async () => {
-    expect(await probeOf(200, "text/html", "<h1>another app</h1>")).toEqual({ ready: false, answer: "GET /me 200" });
-    expect(await probeOf(401, "application/json", '{"error":"unauthorized"}')).toEqual({ ready: false, answer: "GET /me 401 unauthorized" });
+  it("no: another server's 200, a JSON 401 of another kind, or a 404 not in the Worker's own shape", async () => {
+    expect(await probeOf(200, "text/html", "<h1>another app</h1>")).toEqual({ ready: false, answer: "GET /__dev-ready-0123456789abcdef 200" });
+    expect(await probeOf(401, "application/json", '{"error":"unauthorized"}')).toEqual({ ready: false, answer: "GET /__dev-ready-0123456789abcdef 401 unauthorized" });
+    expect(await probeOf(404, "application/json", '{"error":"not_found"}')).toEqual({ ready: false, answer: "GET /__dev-ready-0123456789abcdef 404 not_found" });
+    expect((await probeOf(404, "application/json", "null")).ready).toBe(false);
   });
 
-  it("yes: 401 not_signed_in, or 500 server_misconfigured (it runs; a setting is wrong)", async () => {
+  it("yes: 404 not_found (the site), 401 not_signed_in (gateway mode), or 500 server_misconfigured (it runs; a setting is wrong)", async () => {
+    expect((await probeOf(404, "application/json", '{"error":"not_found","error_description":"..."}')).ready).toBe(true);
     expect((await probeOf(401, "application/json", '{"error":"not_signed_in","error_description":"..."}')).ready).toBe(true);
     expect((await probeOf(500, "application/json", '{"error":"server_misconfigured","error_description":"..."}')).ready).toBe(true);
+  });
+
+  it("asks for a path of its own each time: no route of the Worker's, 64 random bits in it", () => {
+    const paths = new Set(Array.from({ length: 100 }, () => readinessPath()));
+    expect(paths.size).toBe(100);
+    for (const path of paths) expect(path).toMatch(/^\/__dev-ready-[0-9a-f]{16}$/);
   });
 
   it("without expectWorker (another wrangler.toml), any answer below 500 will do", async () => {

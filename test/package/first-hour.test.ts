@@ -110,8 +110,14 @@ for (const { end, node, wrangler, hono, workersTypes } of ENDS) {
       expect(readFileSync(join(project, ".dev.vars"), "utf8")).toMatch(/^SESSION_SECRET=.{40,}$/m);
 
       const port = await freePort();
+      let inspectorPort = await freePort();
+      while (inspectorPort === port) inspectorPort = await freePort();
       site = `http://127.0.0.1:${port}`;
-      const dev = npx(["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"]);
+      // An inspector port of its own, as every other wrangler dev of the suite has: by default wrangler
+      // takes 9229 if it looks free, and two wrangler devs starting at once on one machine (another
+      // test file's, another checkout's) both take it; workerd then cannot listen there and exits,
+      // which wrangler 4.86 reports as "The Workers runtime failed to start" (issue 25).
+      const dev = npx(["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false"]);
       dev.lines.on("line", () => undefined);
       const deadline = Date.now() + 120_000;
       for (;;) {

@@ -1,5 +1,6 @@
 // The npm package as a stranger gets it: packed, linted (publint, attw), installed into test/consumer, type-checked, built by wrangler and signed in with inside workerd.
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -128,17 +129,21 @@ describe("a stranger's Worker that installs the tarball (test/consumer)", () => 
   });
 
   it("fails the type-check when the published types are misused (the check is not vacuous)", () => {
-    // (TypeScript's include skips dot files, so the probe has a plain name.)
-    const probe = join(consumer, "src", `probe-${process.pid}.ts`);
+    // The probe and a tsconfig of its own (the consumer's, for the probe alone) in a folder of their
+    // own beside src/: never in src/, where another run's type-check of the consumer would see it.
+    // (TypeScript's include skips dot files, so the folder has a plain name.)
+    const folder = join(consumer, `probe-${process.pid}`);
+    mkdirSync(folder, { recursive: true });
     writeFileSync(
-      probe,
+      join(folder, "probe.ts"),
       `import { Hono } from "hono";\nimport { type TwitterAuthEnv } from "hono-sign-in-with-twitter";\n` +
         `new Hono<TwitterAuthEnv>().get("/", (c) => c.text(c.var.twitterUser.screenName));\n`,
     );
+    writeFileSync(join(folder, "tsconfig.json"), JSON.stringify({ extends: "../tsconfig.json", include: ["probe.ts"] }));
     try {
-      expect(() => run(process.execPath, [bin("typescript", "bin/tsc"), "-p", join(consumer, "tsconfig.json")], consumer)).toThrow(/twitterUser.*possibly 'null'/);
+      expect(() => run(process.execPath, [bin("typescript", "bin/tsc"), "-p", join(folder, "tsconfig.json")], consumer)).toThrow(/twitterUser.*possibly 'null'/);
     } finally {
-      rmSync(probe, { force: true });
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 

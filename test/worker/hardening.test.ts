@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import app from "../../src/index";
 import { kvKeys, nextClientIp } from "./support/browser";
 import { type Endpoint, approve, clearFaults, completeSignIn, faultyEnv, login, request, setFault } from "./support/faulty";
+import { BURST_BUDGET_MS, inOneRateLimitWindow } from "./support/rate-limit-window";
 
 const PREFIX = "request-token:";
 type ErrorBody = { error: string; error_description: string };
@@ -218,19 +219,22 @@ describe("bad input changes nothing", () => {
 describe("rate limiting /login", () => {
   it("answers 429 with Retry-After past the limit for one client, and not for another", async () => {
     const ip = nextClientIp();
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 11; attempt++) {
-      const response = await request("/login", { headers: { "CF-Connecting-IP": ip } });
-      statuses.push(response.status);
-      if (response.status === 429) {
-        expect(response.headers.get("Retry-After")).toBe("60");
-        await expectError(response, 429, "rate_limited", /Try again in 60 seconds/);
+    const statuses = await inOneRateLimitWindow(async () => {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 11; attempt++) {
+        const response = await request("/login", { headers: { "CF-Connecting-IP": ip } });
+        statuses.push(response.status);
+        if (response.status === 429) {
+          expect(response.headers.get("Retry-After")).toBe("60");
+          await expectError(response, 429, "rate_limited", /Try again in 60 seconds/);
+        }
       }
-    }
+      return statuses;
+    });
     expect(statuses.slice(0, 10).every((status) => status === 302)).toBe(true);
     expect(statuses[10]).toBe(429);
     expect((await request("/login")).status).toBe(302);
-  });
+  }, 5_000 + 2 * BURST_BUDGET_MS);
 
   it("does not limit the callback", async () => {
     const ip = nextClientIp();

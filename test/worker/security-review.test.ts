@@ -6,6 +6,7 @@ import { createApp } from "../../src/app";
 import { type TwitterAuthEnv, twitterAuth } from "../../src/twitter-auth";
 import { decide, kvKeys, nextClientIp, standInOrigin } from "./support/browser";
 import { clearFaults, faultyEnv, faultyOrigin, setFault } from "./support/faulty";
+import { BURST_BUDGET_MS, inOneRateLimitWindow } from "./support/rate-limit-window";
 
 const REQUEST_TOKENS = "request-token:";
 const SESSIONS = "session:";

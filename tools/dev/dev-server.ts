@@ -40,9 +40,9 @@ export interface DevServerOptions {
   /** A folder for wrangler's local state (KV); default .wrangler/state in the project. */
   persistTo?: string;
   /**
-   * Ready only when this project's Worker answers (GET /me: 401 not_signed_in, or 500
-   * server_misconfigured), not merely any server. Default true, unless wranglerArgs name another
-   * configuration (-c, --config): then any answer below 500 to GET / will do.
+   * Ready only when this project's Worker answers (its JSON error for a path it does not serve: see
+   * probeWorker), not merely any server. Default true, unless wranglerArgs name another
+   * configuration (-c, --config): then any answer below 500 will do.
    */
   expectWorker?: boolean;
   /** Aborting it while wrangler dev starts stops wrangler and the stand-in, and rejects. */
@@ -252,11 +252,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     detached: process.platform !== "win32",
   });
   // wrangler's output as it is, but for the log lines of the readiness probes below: nobody sent
-  // those requests. One line per probe that reached the Worker, written about when its answer
-  // arrives, so a probe in flight may have its line already.
-  const probes = { mayBeLogged: 0, hidden: 0 };
-  const isProbeLine = (line: string) =>
-    probes.hidden < probes.mayBeLogged && /\[wrangler:info\] GET \/me \d{3} /.test(line.replace(/\x1b\[[0-9;]*m/g, "")) && ++probes.hidden > 0;
+  // those requests. Each probe asks for a path of its own, unknown to the Worker and never sent by
+  // anyone else (a random word in it), so its lines are known by that path alone, whenever they come.
+  const probePath = readinessPath();
+  const isProbeLine = (line: string) => line.replace(/\x1b\[[0-9;]*m/g, "").includes(` ${probePath} `);
   if (wrangler.stdout) createInterface({ input: wrangler.stdout, crlfDelay: Infinity }).on("line", (line) => isProbeLine(line) || process.stdout.write(`${line}\n`));
   if (wrangler.stderr) createInterface({ input: wrangler.stderr, crlfDelay: Infinity }).on("line", (line) => isProbeLine(line) || process.stderr.write(`${line}\n`));
   const exited = new Promise<number>((resolve) => wrangler.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
@@ -284,7 +283,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   const expectWorker = options.expectWorker ?? !address.otherArgs.some((arg) => /^(-c|--config)(=|$)/.test(arg));
   try {
-    await waitUntilReady({ url, running, exited, expectWorker, timeoutMs: 90_000, signal: options.signal, onProbe: (answered) => void (probes.mayBeLogged += answered === undefined ? 1 : answered ? 0 : -1) });
+    await waitUntilReady({ url, path: probePath, running, exited, expectWorker, timeoutMs: 90_000, signal: options.signal });
   } catch (error) {
     await stop();
     // wrangler fails when it cannot bind: say so plainly when the port is taken (it was free a moment ago).
@@ -299,26 +298,24 @@ class EarlyExit extends Error {}
 
 interface Readiness {
   url: string;
+  /** The path each probe asks for (readinessPath()). */
+  path: string;
   running: () => boolean;
   exited: Promise<number>;
   expectWorker: boolean;
   timeoutMs: number;
   signal: AbortSignal | undefined;
-  /** Called as each probe starts (undefined), then when it ends: answered (wrangler logs such a request) or not. */
-  onProbe?: (answered: boolean | undefined) => void;
 }
 
 /** Waits until our Worker answers at `url` and wrangler is still running; rejects when wrangler exits first, at the timeout, or on the signal. */
 async function waitUntilReady(readiness: Readiness): Promise<void> {
-  const { url, running, exited, expectWorker, timeoutMs, signal, onProbe } = readiness;
+  const { url, path, running, exited, expectWorker, timeoutMs, signal } = readiness;
   const deadline = Date.now() + timeoutMs;
   let lastAnswer: string | undefined;
   while (Date.now() < deadline) {
     signal?.throwIfAborted();
     if (!running()) throw new EarlyExit(`wrangler dev exited with code ${await exited} before it was ready`);
-    onProbe?.(undefined);
-    const probe = await probeWorker(url, expectWorker, signal);
-    onProbe?.(probe.answer !== undefined);
+    const probe = await probeWorker(url, expectWorker, signal, path);
     if (probe.ready && running()) return;
     if (probe.answer !== undefined) lastAnswer = probe.answer;
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -334,13 +331,22 @@ export interface Probe {
 }
 
 /**
- * One readiness probe of the server at `url` (http, or https with any certificate: wrangler's own
- * is self-signed). With `expectWorker`, only this project's Worker is ready: `GET /me` as JSON
- * answers 401 `not_signed_in`, or 500 `server_misconfigured` (it runs, but a setting is wrong).
- * Without it, any answer below 500 to `GET /` is.
+ * A path for readiness probes, e.g. `/__dev-ready-3f9c0a1b2c4d5e6f`: no route of the Worker's, and
+ * with 64 random bits in it, no request anybody else sends, so wrangler's log lines for it are the
+ * probes' own.
  */
-export async function probeWorker(url: string, expectWorker = true, signal?: AbortSignal): Promise<Probe> {
-  const path = expectWorker ? "/me" : "/";
+export function readinessPath(): string {
+  return `/__dev-ready-${randomBytes(8).toString("hex")}`;
+}
+
+/**
+ * One readiness probe of the server at `url` (http, or https with any certificate: wrangler's own
+ * is self-signed): `GET <path>` as JSON. With `expectWorker`, only this project's Worker is ready,
+ * told by its JSON error for a path it does not serve: 404 `not_found` (the sign-in's own site),
+ * 401 `not_signed_in` (gateway mode: every other path is the protected origin's), or 500
+ * `server_misconfigured` (it runs, but a setting is wrong). Without it, any answer below 500 is.
+ */
+export async function probeWorker(url: string, expectWorker = true, signal?: AbortSignal, path = readinessPath()): Promise<Probe> {
   let status: number;
   let body: string;
   try {
@@ -348,15 +354,18 @@ export async function probeWorker(url: string, expectWorker = true, signal?: Abo
   } catch {
     return { ready: false };
   }
-  if (!expectWorker) return { ready: status < 500, answer: `GET / ${status}` };
+  if (!expectWorker) return { ready: status < 500, answer: `GET ${path} ${status}` };
   let error: unknown;
+  let description: unknown;
   try {
-    error = (JSON.parse(body) as { error?: unknown }).error;
+    ({ error, error_description: description } = JSON.parse(body) as { error?: unknown; error_description?: unknown });
   } catch {
     error = undefined;
   }
-  const ready = (status === 401 && error === "not_signed_in") || (status === 500 && error === "server_misconfigured");
-  return { ready, answer: `GET /me ${status}${typeof error === "string" ? ` ${error}` : ""}` };
+  // The Worker's errors: { "error": code, "error_description": text } (src/error-handler.ts).
+  const ours = typeof description === "string";
+  const ready = ours && ((status === 404 && error === "not_found") || (status === 401 && error === "not_signed_in") || (status === 500 && error === "server_misconfigured"));
+  return { ready, answer: `GET ${path} ${status}${typeof error === "string" ? ` ${error}` : ""}` };
 }
 
 /** A GET with node:http(s), the body as text (at most 64 KiB); https accepts a self-signed certificate (for this probe only). */

@@ -6,6 +6,7 @@ import { expect } from "vitest";
 import { createApp } from "../../../src/app";
 import type { TwitterAuthEnv } from "../../../src/env";
 import { type Session, createSession, readSession } from "../../../src/session/session-store";
+import { USER_SESSION_KEY_PREFIX, kvStore } from "../../../src/session/kv-store";
 import { type SessionRef, inPlace, storeFor } from "../../../src/session/store";
 import { type Credentials, OAuth1Client } from "../../../src/oauth1/index";
 import { decide, nextClientIp, standInOrigin } from "./browser";
@@ -96,13 +97,50 @@ export async function signedSessionCookie(id: string, shard: string | undefined,
  * makes them, without a round trip to X each), with their cookies. No cap: `limit` is high.
  */
 export async function moreSessions(environment: Cloudflare.Env, from: Session, count: number): Promise<Device[]> {
-  const store = storeFor(environment);
-  const devices: Device[] = [];
-  for (let index = 0; index < count; index++) {
+  // With KV, each new session lists the user's index for the cap, after the answer: hundreds of
+  // sessions made so cost hundreds of ever longer lists (most of the 406-session test's time). At
+  // `limit: 1000` that cap ends nothing, so here its list is answered empty; the session's own
+  // writes (record and index key) are the store's, unchanged.
+  const store = environment.AUTH_STORE ? storeFor(environment) : kvStore(withoutIndexListing(environment.AUTH_KV!));
+  return inBatches(Array.from({ length: count }, (_, index) => index), async (index) => {
     const ref = (await createSession(store, TEST_SESSION_SECRET, from.profile, from.credentials, { ttlSeconds: 604_800, limit: 1000, device: { userAgent: `bulk ${index}` }, defer: inPlace }))!;
-    devices.push({ cookie: await signedSessionCookie(ref.id, ref.shard), id: ref.id, shard: ref.shard });
-  }
-  return devices;
+    return { cookie: await signedSessionCookie(ref.id, ref.shard), id: ref.id, shard: ref.shard };
+  });
+}
+
+/** `kv`, but listing nothing under the index's prefix (what the cap of a user far below it would find to end). */
+function withoutIndexListing(kv: KVNamespace): KVNamespace {
+  return new Proxy(kv, {
+    get(target, property) {
+      if (property === "list") {
+        return async (options?: KVNamespaceListOptions) => {
+          if (options?.prefix?.startsWith(USER_SESSION_KEY_PREFIX)) return { keys: [], list_complete: true, cacheStatus: null };
+          return target.list(options);
+        };
+      }
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * `task` for each item, at most `concurrency` at a time, the results in the items' order. For
+ * hundreds of store operations: one after the other, each waits for its round trip to the local
+ * KV or Durable Object in turn (over 20 s for the 406 sessions of stores.test.ts on a loaded
+ * 2-core machine); a few at once share those waits, and no more than a few keep the load bounded.
+ */
+export async function inBatches<T, R>(items: readonly T[], task: (item: T) => Promise<R>, concurrency = 16): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  return results;
 }
 
 /** The JSON error a response carries, with its status. */
