@@ -154,6 +154,12 @@ export class AuthStore extends RealAuthStore {
       get: (key: string) => ((counts.object.rowsRead += 1), keys.get(key)),
       put: (key: string, value: unknown) => ((counts.object.rowsWritten += 1), keys.put(key, value)),
       delete: (key: string) => ((counts.object.rowsWritten += 1), keys.delete(key)),
+      // A list reads a row per key it finds (OAuth 2.0's refreshed grants and leases, listed when sessions end).
+      list: (options?: { prefix?: string }) => {
+        const entries = [...keys.list(options)];
+        counts.object.rowsRead += entries.length;
+        return entries;
+      },
     });
     const { getAlarm, setAlarm, deleteAll } = storage;
     own("getAlarm", () => ((counts.object.alarmReads += 1), getAlarm.call(storage)));
@@ -166,7 +172,7 @@ export class AuthStore extends RealAuthStore {
 interface ObjectState {
   storage: {
     sql: { exec(query: string, ...bindings: unknown[]): { toArray(): unknown[]; rowsRead: number; rowsWritten: number } };
-    kv: { get(key: string): unknown; put(key: string, value: unknown): void; delete(key: string): boolean };
+    kv: { get(key: string): unknown; put(key: string, value: unknown): void; delete(key: string): boolean; list(options?: { prefix?: string }): Iterable<[string, unknown]> };
     getAlarm(): Promise<number | null>;
     setAlarm(time: number): Promise<void>;
     deleteAll(): Promise<void>;
