@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET, type StandIn, type StandInOptions, startStandIn } from "../stand-in/server.ts";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type StandIn, type StandInOptions, startStandIn, workerVars } from "../stand-in/server.ts";
 import { type DemoOrigin, startDemoOrigin } from "./demo-origin.ts";
 import { isPortFree } from "./free-port.ts";
 import { WRANGLER_VARS_ENV } from "./wrangler-vars.ts";
@@ -71,15 +71,7 @@ export function standInVars(standIn: StandIn): Record<string, string> {
   return {
     TWITTER_CLIENT_ID: DEFAULT_CONSUMER_KEY,
     TWITTER_CLIENT_SECRET: DEFAULT_CONSUMER_SECRET,
-    TWITTER_REQUEST_TOKEN_URL: standIn.urls.requestToken,
-    TWITTER_AUTHORIZE_URL: standIn.urls.authenticate,
-    TWITTER_ACCESS_TOKEN_URL: standIn.urls.accessToken,
-    TWITTER_API_BASE_URL: standIn.urls.apiBase,
-    TWITTER_OAUTH2_CLIENT_ID: DEFAULT_OAUTH2_CLIENT_ID,
-    TWITTER_OAUTH2_CLIENT_SECRET: DEFAULT_OAUTH2_CLIENT_SECRET,
-    TWITTER_OAUTH2_AUTHORIZE_URL: standIn.urls.oauth2Authorize,
-    TWITTER_OAUTH2_TOKEN_URL: standIn.urls.oauth2Token,
-    TWITTER_OAUTH2_REVOKE_URL: standIn.urls.oauth2Revoke,
+    ...workerVars(standIn.urls),
   };
 }
 

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { updateDevVars } from "./dev-vars-file.ts";
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, DEFAULT_OAUTH2_CLIENT_ID, DEFAULT_OAUTH2_CLIENT_SECRET, startStandIn } from "./server.ts";
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, startStandIn, workerVars } from "./server.ts";
 import { isAccessLevel } from "./twitter.ts";
 
 const USAGE = `usage: npx hono-sign-in-with-twitter stand-in [--port N] [--write-dev-vars [FILE] | --dev-vars] [--callback-prefix URL]... [--consumer-key KEY --consumer-secret SECRET] [--app-name NAME] [--access-level free|legacy] [--log]
@@ -86,19 +86,8 @@ async function main(): Promise<void> {
     consumerKey,
     // Printed only when it is the public dev value; a secret passed on the command line stays unprinted.
     ...(consumerSecret === DEFAULT_CONSUMER_SECRET ? { consumerSecret } : {}),
-    // The Worker's vars pointing at this stand-in (wrangler.toml names).
-    vars: {
-      TWITTER_REQUEST_TOKEN_URL: standIn.urls.requestToken,
-      TWITTER_AUTHORIZE_URL: standIn.urls.authenticate,
-      TWITTER_ACCESS_TOKEN_URL: standIn.urls.accessToken,
-      TWITTER_API_BASE_URL: standIn.urls.apiBase,
-      // OAuth 2.0 (TWITTER_OAUTH_VERSION=2.0), with the stand-in's default client beside the 1.0a app.
-      TWITTER_OAUTH2_CLIENT_ID: DEFAULT_OAUTH2_CLIENT_ID,
-      TWITTER_OAUTH2_CLIENT_SECRET: DEFAULT_OAUTH2_CLIENT_SECRET,
-      TWITTER_OAUTH2_AUTHORIZE_URL: standIn.urls.oauth2Authorize,
-      TWITTER_OAUTH2_TOKEN_URL: standIn.urls.oauth2Token,
-      TWITTER_OAUTH2_REVOKE_URL: standIn.urls.oauth2Revoke,
-    },
+    // The Worker's vars pointing at this stand-in (wrangler.toml names), OAuth 2.0's client beside the 1.0a endpoints.
+    vars: workerVars(standIn.urls),
   };
   // The .dev.vars lines; a secret given on the command line goes into the file, never onto stdout.
   const devVarsLines = (secret: string) => [

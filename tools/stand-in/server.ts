@@ -96,6 +96,25 @@ export interface StandInUrls {
   oauth2Revoke: string;
 }
 
+/**
+ * The Worker's settings (wrangler.toml names) that point it at a stand-in with these URLs: the
+ * 1.0a endpoints, and OAuth 2.0's with the stand-in's default client. Not the 1.0a app's key and
+ * secret, which a caller may have chosen (--consumer-key).
+ */
+export function workerVars(urls: StandInUrls): Record<string, string> {
+  return {
+    TWITTER_REQUEST_TOKEN_URL: urls.requestToken,
+    TWITTER_AUTHORIZE_URL: urls.authenticate,
+    TWITTER_ACCESS_TOKEN_URL: urls.accessToken,
+    TWITTER_API_BASE_URL: urls.apiBase,
+    TWITTER_OAUTH2_CLIENT_ID: DEFAULT_OAUTH2_CLIENT_ID,
+    TWITTER_OAUTH2_CLIENT_SECRET: DEFAULT_OAUTH2_CLIENT_SECRET,
+    TWITTER_OAUTH2_AUTHORIZE_URL: urls.oauth2Authorize,
+    TWITTER_OAUTH2_TOKEN_URL: urls.oauth2Token,
+    TWITTER_OAUTH2_REVOKE_URL: urls.oauth2Revoke,
+  };
+}
+
 export interface StandIn {
   /** e.g. "http://127.0.0.1:54321" */
   origin: string;
