@@ -8,7 +8,7 @@ import { logRevocation } from "../log.js";
 import { type Credentials, OAuth1Error } from "../oauth1/index.js";
 import { SESSION_COOKIE, clearIdCookie, setNoticeCookie } from "../session/cookie.js";
 import { currentSession, deferFor } from "../session/current.js";
-import { type Session, countOtherSessions, readNewestGrant } from "../session/session-store.js";
+import { type OAuth2Grant, type Session, countOtherSessions, readNewestGrant } from "../session/session-store.js";
 import { findSession } from "../session/devices.js";
 import { isRandomId } from "../session/random-id.js";
 import { type SignInStore, storeFor } from "../session/store.js";
@@ -58,29 +58,31 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
       return c.redirect(settings.afterLogout, 303);
     }
   }
-  // An OAuth 2.0 grant is the session's own (read before the session ends: the refreshed one goes
-  // with it); a session moved from 1.0a holds both, each revoked under its own rule.
+  // An OAuth 2.0 grant is the session's own when it began under 2.0 (read before the session ends:
+  // the refreshed one goes with it). A session moved from 1.0a holds its 1.0a token and the grant
+  // its user's moved sessions share (grantHolder): both revoked under 1.0a's rule, by the last one.
   const grant = session && settings.revokeOnLogout && (session.oauth2 || settings.oauth2) ? await readNewestGrant(store, settings.sessionSecrets, session) : undefined;
   const oauth1 = session !== undefined && session.credentials.token !== "";
+  const shared = session !== undefined && session.oauth2 === undefined;
   if (session && everywhere === "true") {
     await store.endUserSessions(session.profile.id, session.shard, session.id, defer);
     if (settings.revokeOnLogout && grant) await defer(revokeGrant(settings, settings.oauth2, grant));
     if (settings.revokeOnLogout && oauth1) await defer(revokeToken(settings, session.credentials));
   } else if (session) {
     await store.endSession(session, session.profile.id, defer);
-    if (settings.revokeOnLogout && grant) await defer(revokeGrant(settings, settings.oauth2, grant));
-    if (settings.revokeOnLogout && oauth1) await defer(revokeIfLastSession(store, settings, session));
+    if (settings.revokeOnLogout && grant && !shared) await defer(revokeGrant(settings, settings.oauth2, grant));
+    if (settings.revokeOnLogout && oauth1) await defer(revokeIfLastSession(store, settings, session, shared ? grant : undefined));
   }
   clearIdCookie(c, SESSION_COOKIE);
   return c.redirect(settings.afterLogout, 303);
 }
 
 /**
- * Revokes the token when no other live session of the user is left. A listed session whose
+ * Revokes the token (and `sharedGrant`, the OAuth 2.0 grant the user's sessions moved from 1.0a share) when no other live session of the user is left. A listed session whose
  * record is gone or no longer opens (a sign-out whose index delete failed, a session sealed with
  * a removed secret) is no session, and does not keep the token alive.
  */
-export async function revokeIfLastSession(store: SignInStore, settings: Settings, session: Pick<Session, "id" | "shard" | "profile" | "credentials">): Promise<void> {
+export async function revokeIfLastSession(store: SignInStore, settings: Settings, session: Pick<Session, "id" | "shard" | "profile" | "credentials">, sharedGrant?: OAuth2Grant): Promise<void> {
   let others: number;
   try {
     others = await countOtherSessions(store, settings.sessionSecrets, session, settings.sessionTtlSeconds);
@@ -88,7 +90,9 @@ export async function revokeIfLastSession(store: SignInStore, settings: Settings
     logRevocation({ outcome: "error", durationMs: 0, error: "storage_unavailable" });
     return;
   }
-  if (others === 0) await revokeToken(settings, session.credentials);
+  if (others > 0) return;
+  await revokeToken(settings, session.credentials);
+  if (sharedGrant) await revokeGrant(settings, settings.oauth2, sharedGrant);
 }
 
 /** Revokes an access token at X and logs the outcome (never the token); never throws. */

@@ -2,6 +2,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { REQUEST_TOKEN_TTL_SECONDS } from "./request-token-store.js";
+import { MOVED_GRANT_PREFIX } from "./store.js";
 
 /** A session's row as the store reads it back. Times: created and last seen in unix ms, expiry in unix seconds. */
 export interface SessionRow {
@@ -199,7 +200,9 @@ export class AuthStore extends DurableObject {
     });
   }
 
+  /** Whether the session lives; for the grant the user's sessions moved from 1.0a share (session-store.ts grantHolder), whether any of the object's sessions does. */
   #live(id: string): boolean {
+    if (id.startsWith(MOVED_GRANT_PREFIX)) return this.#sql(false, "SELECT 1 FROM sessions WHERE expiresAt > ? LIMIT 1", seconds()).length > 0;
     return this.#sql(false, "SELECT 1 FROM sessions WHERE id = ? AND expiresAt > ?", id, seconds()).length > 0;
   }
 

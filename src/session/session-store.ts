@@ -2,10 +2,11 @@
 
 import type { Credentials } from "../oauth1/index.js";
 import type { TwitterProfile } from "../twitter/account.js";
+import { toBase64Url } from "./base64url.js";
 import { randomId } from "./random-id.js";
 import { seal, unseal } from "./seal.js";
 import { userShard } from "./shard.js";
-import { type Defer, type DeviceFields, LAST_SEEN_INTERVAL_MS, type SessionOwner, type SessionRef, type SignInStore, type StoredDevice } from "./store.js";
+import { type Defer, type DeviceFields, LAST_SEEN_INTERVAL_MS, MOVED_GRANT_PREFIX, type SessionOwner, type SessionRef, type SignInStore, type StoredDevice } from "./store.js";
 
 /** An OAuth 2.0 grant a session holds: X's access token, its expiry and the granted scope, and the refresh token (single-use at X). */
 export interface OAuth2Grant {
@@ -173,10 +174,11 @@ function asSessionRecord(value: unknown): SessionRecord | undefined {
  * else the record's own. A kept grant that does not open (another SESSION_SECRET, altered) counts as none.
  */
 export async function readNewestGrant(store: SignInStore, sessionSecrets: readonly string[], session: Session): Promise<OAuth2Grant | undefined> {
-  const sealed = await store.readRefreshedGrant(session);
+  const holder = await grantHolder(session);
+  const sealed = await store.readRefreshedGrant(holder);
   if (sealed !== null) {
     for (const secret of sessionSecrets) {
-      const grant = asGrant(await unseal(secret, `grant:${session.id}`, sealed));
+      const grant = asGrant(await unseal(secret, `grant:${holder.id}`, sealed));
       if (grant) return grant;
     }
   }
@@ -185,7 +187,21 @@ export async function readNewestGrant(store: SignInStore, sessionSecrets: readon
 
 /** Keeps a refreshed grant for the session (sealed under its own context, so it can never pass for a record) and lets the refresh lease go. */
 export async function saveRefreshedGrant(store: SignInStore, sessionSecret: string, session: Session, grant: OAuth2Grant): Promise<void> {
-  await store.saveRefreshedGrant(session, owner(session), await seal(sessionSecret, `grant:${session.id}`, grant));
+  const holder = await grantHolder(session);
+  await store.saveRefreshedGrant(holder, owner(session), await seal(sessionSecret, `grant:${holder.id}`, grant));
+}
+
+/**
+ * Whose OAuth 2.0 grant a session uses: its own when it began under 2.0; when it began under 1.0a,
+ * one grant shared by every session of the user holding the same 1.0a token, under an id made from
+ * that token's hash. X gives a user one 1.0a token per app, shared by all their devices, and
+ * exchanging it again ends the pair issued before: a grant per session would sign every device
+ * but the last one to move out of X. The store keeps, leases and reads it like a session's.
+ */
+export async function grantHolder(session: Session): Promise<Session> {
+  if (session.oauth2 !== undefined || session.id.startsWith(MOVED_GRANT_PREFIX)) return session;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${session.profile.id}\n${session.credentials.token}`));
+  return { ...session, id: MOVED_GRANT_PREFIX + toBase64Url(new Uint8Array(digest)).slice(0, 32) };
 }
 
 function asGrant(value: unknown): OAuth2Grant | undefined {

@@ -123,6 +123,9 @@ export interface SignInStore {
  */
 export const DEVICES_LISTED = 100;
 
+/** The id prefix of the OAuth 2.0 grant a user's sessions moved from 1.0a share (session-store.ts grantHolder): a store keeps it like a session's, alive while any session of the user is. */
+export const MOVED_GRANT_PREFIX = "moved.";
+
 /** How often a session's lastSeenAt is written at most: reads stay reads. */
 export const LAST_SEEN_INTERVAL_MS = 5 * 60 * 1000;
 

@@ -4,7 +4,7 @@ import type { OAuth2Settings, Settings } from "../config.js";
 import { SignInError } from "../errors.js";
 import type { ParametersInit } from "../oauth1/index.js";
 import { OAuth2Error, TokenEndpointError } from "../oauth2/index.js";
-import { type OAuth2Grant, type Session, readNewestGrant, saveRefreshedGrant } from "../session/session-store.js";
+import { type OAuth2Grant, type Session, grantHolder, readNewestGrant, saveRefreshedGrant } from "../session/session-store.js";
 import type { SignInStore } from "../session/store.js";
 import { type TwitterApi, resolveApiPath } from "./api.js";
 import { createOAuth2Client, explainOAuth2Failure, sendBearer } from "./oauth2-client.js";
@@ -42,10 +42,12 @@ export function createOAuth2TwitterApi(settings: Settings, store: SignInStore, s
   const current = async (refuse?: OAuth2Grant): Promise<OAuth2Grant> => {
     if (refuse === undefined && grant.accessTokenExpiresAt - EXPIRY_MARGIN_MS > Date.now()) return grant;
     if (oauth2 === undefined) throw new SignInError(500, "server_misconfigured", "The server's TWITTER_OAUTH2_CLIENT_ID, TWITTER_OAUTH2_CLIENT_SECRET settings are not set: this OAuth 2.0 session cannot be refreshed.");
-    let flight = refreshing.get(session.id);
+    // One flight per grant: a session's own, or the one its user's sessions moved from 1.0a share.
+    const key = (await grantHolder(session)).id;
+    let flight = refreshing.get(key);
     if (!flight) {
-      flight = refreshGrant(settings, oauth2, store, session, grant, refuse).finally(() => refreshing.delete(session.id));
-      refreshing.set(session.id, flight);
+      flight = refreshGrant(settings, oauth2, store, session, grant, refuse).finally(() => refreshing.delete(key));
+      refreshing.set(key, flight);
     }
     try {
       grant = await flight;
@@ -100,7 +102,8 @@ export async function refreshGrant(settings: Settings, oauth2: OAuth2Settings, s
   let latest = await newest();
   if (usable(latest)) return latest;
   const deadline = Date.now() + settings.timeoutMs + 2_000;
-  while (!(await store.leaseRefresh(session, deadline))) {
+  const holder = await grantHolder(session);
+  while (!(await store.leaseRefresh(holder, deadline))) {
     if (Date.now() > deadline) throw new SignInError(503, "twitter_refresh_busy", "Another request of this session is renewing its access to Twitter. Try again.");
     await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
     latest = await newest();
@@ -117,8 +120,9 @@ export async function refreshGrant(settings: Settings, oauth2: OAuth2Settings, s
   if (!exchanging && latest.refreshToken === undefined) throw GRANT_REFUSED;
   let tokens;
   try {
-    // Once per session: under the lease, and only while no grant is kept for it. X: exchanging the
-    // same 1.0a token again would end the pair issued before.
+    // Once per 1.0a token, for all the user's sessions holding it (grantHolder): under the lease,
+    // and only while no grant is kept for it. X: exchanging the same 1.0a token again would end
+    // the pair issued before.
     tokens = exchanging
       ? await client.requestToken(TOKEN_EXCHANGE_GRANT, {
           subject_token: session.credentials.token,

@@ -1,5 +1,5 @@
 // The move from 1.0a to 2.0: a session started under 1.0a keeps working when the site switches, its token exchanged once on first use (both stores).
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { settingsReader } from "../../src/config";
 import { createSession, readNewestGrant } from "../../src/session/session-store";
 import { inPlace, storeFor } from "../../src/session/store";
@@ -7,7 +7,9 @@ import { refreshGrant } from "../../src/twitter/oauth2-api";
 import { decide, standInOrigin } from "./support/browser";
 import { consent, oauth2Env, startOAuth2Login, visit } from "./support/oauth2";
 import { TEST_SESSION_SECRET } from "./support/settings";
-import { ENVS, STORES, get, sessionOf, signInWith, signedSessionCookie } from "./support/stores";
+import { ENVS, STORES, get, logout, sessionOf, signInWith, signedSessionCookie } from "./support/stores";
+
+afterEach(() => vi.restoreAllMocks());
 
 
 describe.each(STORES)("moving a 1.0a session to OAuth 2.0 (%s store)", (store) => {
@@ -41,6 +43,52 @@ describe.each(STORES)("moving a 1.0a session to OAuth 2.0 (%s store)", (store) =
     expect((await get(after(), "/me", device.cookie)).status).toBe(200);
   });
 });
+
+describe.each(STORES)("moving a user's several 1.0a sessions (%s store)", (store) => {
+  const before = () => ENVS[store];
+  const after = () => oauth2Env(ENVS[store], standInOrigin());
+
+  it("exchanges the user's 1.0a token once for all their devices: each keeps working, whichever moves first, and X issued one pair", async () => {
+    const laptop = await signInWith(before(), "move_two");
+    const phone = await signInWith(before(), "move_two");
+    const exchanges = countTokenExchanges();
+    // Both devices call X through twitterApi, one after the other and back again.
+    for (const device of [laptop, phone, laptop, phone]) {
+      expect(await (await visit(after(), device.cookie)).json()).toMatchObject({ status: 200, body: { data: { username: "move_two" } } });
+    }
+    expect(exchanges()).toBe(1);
+    // The devices list and /me still know both.
+    expect((await get(after(), "/me", laptop.cookie)).status).toBe(200);
+    expect((await get(after(), "/me", phone.cookie)).status).toBe(200);
+  });
+
+  it("revokes the shared grant with the 1.0a token only when the last of the moved sessions signs out", async () => {
+    const laptop = await signInWith(before(), "move_three");
+    const phone = await signInWith(before(), "move_three");
+    expect(await (await visit(after(), laptop.cookie)).json()).toMatchObject({ status: 200 });
+    expect((await logout(after(), laptop.cookie)).status).toBe(303);
+    // The phone's session shares the grant: still good at X.
+    expect(await (await visit(after(), phone.cookie)).json()).toMatchObject({ status: 200, body: { data: { username: "move_three" } } });
+    const session = (await sessionOf(after(), phone))!;
+    const shared = (await readNewestGrant(storeFor(after()), [TEST_SESSION_SECRET], session))!;
+    expect((await logout(after(), phone.cookie)).status).toBe(303);
+    const answer = await fetch(`${standInOrigin()}/2/users/me`, { headers: { Authorization: `Bearer ${shared.accessToken}` } });
+    await answer.body?.cancel();
+    expect(answer.status).toBe(401);
+  });
+});
+
+/** Counts the Worker's token exchanges at X's token endpoint (grant_type token-exchange) from now on. */
+function countTokenExchanges(): () => number {
+  let count = 0;
+  const original = globalThis.fetch;
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    if (request.url.endsWith("/2/oauth2/token") && (await request.clone().text()).includes("token-exchange")) count += 1;
+    return original(request);
+  });
+  return () => count;
+}
 
 describe("two first uses of a 1.0a session at once, in two isolates", () => {
   it("Durable Object store: one exchange, and the session keeps working afterwards", async () => {
