@@ -7,8 +7,10 @@
 // real Worker, the protocol's skeleton and the bare harness); adds, when part 2's figures are at
 // hand, the CPU the workerd running the Worker spent per sign-in through `wrangler dev`; counts the
 // same for the Durable Object store (calls to objects, SQLite rows read and written, the calls'
-// wall time); and prices a million sign-ins and ten million session reads a month on Workers Paid
-// with KV and with Durable Objects, showing the arithmetic.
+// wall time); counts and times a sign-in over OAuth 2.0 too (TWITTER_OAUTH_VERSION=2.0, X's
+// token endpoint and /2/users/me answered by the stand-in); and prices a million sign-ins (either
+// protocol) and ten million session reads a month on Workers Paid with KV and with Durable
+// Objects, showing the arithmetic.
 //
 // Timing never fails the run. Exit 1 only when a contender's sign-in does not work in the harness.
 //
@@ -23,7 +25,7 @@ import { PROJECT_ROOT } from "../../../tools/dev/dev-server.ts";
 import type { SignInBenchResult } from "../signin/run.ts";
 import { describeMachine, runId } from "../signin/machine.ts";
 // Types only: worker.ts runs inside workerd, never in Node.
-import type { Contender, Counts, Info, ProfileEndpoint, RoundResult, SignOutCounts, StoreCounts } from "./worker.ts";
+import type { Contender, Counts, Info, OAuth2StoreCounts, ProfileEndpoint, RoundResult, SignOutCounts, StoreCounts } from "./worker.ts";
 import { writeBlock } from "../../support/generated-block.ts";
 import { PROFILE_CHOICES, SIGN_INS_PER_MONTH as X_SIGN_INS, X_PRICES, X_PRICE_SOURCE, usd, xPerMonth, xPerSignIn, xShareMarkdown } from "./x-share.ts";
 
@@ -62,8 +64,8 @@ export const PRICE_SOURCES = [
 /** The session reads (GET /me, a twitterSession() page, a gateway page view) a month the second price is for. */
 const SESSION_READS_PER_MONTH = 10_000_000;
 
-const CONTENDERS: readonly Contender[] = ["real", "skeleton", "harness"];
-const LABELS: Record<Contender, string> = { real: "real Worker", skeleton: "skeleton", harness: "harness alone" };
+const CONTENDERS: readonly Contender[] = ["real", "oauth2", "skeleton", "harness"];
+const LABELS: Record<Contender, string> = { real: "real Worker", oauth2: "real Worker, OAuth 2.0", skeleton: "skeleton", harness: "harness alone" };
 const TARGET_BATCH_MS = 100;
 const WARMUP_ROUNDS = 3;
 const SOFT_DEADLINE_MS = 40_000;
@@ -87,10 +89,12 @@ export interface CostResult {
   msPerSignIn: Partial<Record<Contender, number>>;
   /** The real Worker's own CPU per sign-in: real minus the bare harness, median of per-round differences. */
   workerCpuMs: number | undefined;
+  /** The same for the real Worker signing in over OAuth 2.0. */
+  oauth2CpuMs: number | undefined;
   /** The skeleton's own CPU per sign-in, the same way. */
   skeletonCpuMs: number | undefined;
-  /** USD per month for SIGN_INS_PER_MONTH sign-ins, real Worker (KV, and the Durable Object store) and protocol minimum. */
-  monthly: { real: number; object: number | undefined; minimum: number } | undefined;
+  /** USD per month for SIGN_INS_PER_MONTH sign-ins, real Worker (KV, and the Durable Object store; over OAuth 2.0 too) and protocol minimum. */
+  monthly: { real: number; object: number | undefined; oauth2: { kv: number; object: number } | undefined; minimum: number } | undefined;
   /** USD per month for SESSION_READS_PER_MONTH session reads, beyond the sign-ins, per store. */
   monthlyReads: { kv: number; object: number } | undefined;
   errors: string[];
@@ -103,7 +107,7 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
   const started = Date.now();
   const { machine, software, commit } = describeMachine();
   const run = `${new Date(started).toISOString()}, id ${runId()}, commit ${commit}`;
-  const result: CostResult = { machine, run, counts: {}, msPerSignIn: {}, workerCpuMs: undefined, skeletonCpuMs: undefined, monthly: undefined, monthlyReads: undefined, errors: [] };
+  const result: CostResult = { machine, run, counts: {}, msPerSignIn: {}, workerCpuMs: undefined, oauth2CpuMs: undefined, skeletonCpuMs: undefined, monthly: undefined, monthlyReads: undefined, errors: [] };
 
   print("## 3. Cost of a sign-in");
   print(`machine: ${machine}`);
@@ -134,10 +138,15 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       print(`the two stores' counts: n/a (${stores.error})`);
     }
     else for (const line of storesTable(stores)) print(line);
+    const oauth2Stores = await call<OAuth2StoreCounts | { error: string }>("/count-oauth2-stores");
+    if ("error" in oauth2Stores) {
+      result.errors.push(`OAuth 2.0 stores: ${oauth2Stores.error}`);
+      print(`an OAuth 2.0 sign-in with each store: n/a (${oauth2Stores.error})`);
+    } else for (const line of oauth2StoresTable(oauth2Stores)) print(line);
 
     // 2. The Worker's own CPU per sign-in, I/O answered at once.
     if (info.clock === "live" && !options.signal?.aborted) {
-      const perSignIn: Record<Contender, number[]> = { real: [], skeleton: [], harness: [] };
+      const perSignIn: Record<Contender, number[]> = { real: [], oauth2: [], skeleton: [], harness: [] };
       const batch = Object.fromEntries(CONTENDERS.map((c) => [c, 8])) as Record<Contender, number>;
       const round = (index: number) => call<RoundResult>("/round", { order: rotated(CONTENDERS, index), batch });
       await calibrateBatches(CONTENDERS, batch, TARGET_BATCH_MS, async (step) => {
@@ -153,6 +162,7 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       const own = (contender: Contender) => median(perSignIn[contender].map((ms, at) => ms - perSignIn.harness[at]!));
       for (const contender of CONTENDERS) result.msPerSignIn[contender] = median(perSignIn[contender]);
       result.workerCpuMs = own("real");
+      result.oauth2CpuMs = own("oauth2");
       result.skeletonCpuMs = own("skeleton");
       print("");
       print(
@@ -173,6 +183,10 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
         `  the harness: building the two requests, reading the answers and the cookies, and the counting stand-ins for fetch and KV; ` +
           `the real Worker's own figure is its code (Hono, three HMAC-SHA1 signatures, cookie HMACs, the session's AES-GCM, JSON) as a deployed Worker's CPU time counts it, ` +
           `minus the runtime's own work for the 3 subrequests and 5 KV calls (native, outside the isolate's JavaScript; small)`,
+      );
+      print(
+        `  over OAuth 2.0 the same Worker signs no request: its figure is the PKCE verifier and its SHA-256 challenge, the state, X's JSON token answer and /2/users/me, ` +
+          `cookie HMACs and the session's AES-GCM (the grant sealed in the session), with the stand-in's token endpoint and /2/users/me in it as the 1.0a endpoints are in the real Worker's`,
       );
     } else if (info.clock !== "live") {
       print("");
@@ -218,7 +232,11 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       const floor = price(minimum);
       const objectSignIn = "error" in stores ? undefined : { ...perOperation(stores.object.signIn), cpuMs };
       const object = objectSignIn && price(objectSignIn);
-      result.monthly = { real: real.total, object: object?.total, minimum: floor.total };
+      // OAuth 2.0: its own sign-in with each store, counted, and its own CPU, measured (rounded up the same way).
+      const oauth2CpuMs = Math.ceil(10 * (result.oauth2CpuMs ?? 1)) / 10;
+      const oauth2SignIn = "error" in oauth2Stores ? undefined : { kv: { ...perOperation(oauth2Stores.kv), cpuMs: oauth2CpuMs }, object: { ...perOperation(oauth2Stores.object), cpuMs: oauth2CpuMs } };
+      const oauth2 = oauth2SignIn && { kv: price(oauth2SignIn.kv), object: price(oauth2SignIn.object) };
+      result.monthly = { real: real.total, object: object?.total, oauth2: oauth2 && { kv: oauth2.kv.total, object: oauth2.object.total }, minimum: floor.total };
       print("");
       print(`What ${SIGN_INS_PER_MONTH.toLocaleString("en-US")} sign-ins a month cost, at the published prices as of this writing (${PRICE_SOURCES.join(", ")}):`);
       print(
@@ -231,7 +249,7 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       );
       print(
         `  CPU time is free at this volume up to ${(PRICES.includedCpuMs / SIGN_INS_PER_MONTH).toFixed(0)} ms per sign-in (30M CPU ms included / 1M sign-ins), ` +
-          `against the real Worker's ${perSignIn.cpuMs} ms (${result.workerCpuMs === undefined ? "assumed: not measured here" : "measured above, rounded up"}); requests are free up to ${millions(PRICES.includedRequests / 2)} sign-ins a month (2 requests each).`,
+          `against the real Worker's ${perSignIn.cpuMs} ms (${result.workerCpuMs === undefined ? "assumed: not measured here" : "measured above, rounded up"}), ${oauth2CpuMs} ms over OAuth 2.0 (${result.oauth2CpuMs === undefined ? "assumed" : "the same way"}); requests are free up to ${millions(PRICES.includedRequests / 2)} sign-ins a month (2 requests each).`,
       );
       print(
         `  Durable Objects (with Workers Paid, SQLite-backed): included ${millions(PRICES.objectIncludedRequests)} requests (each call to an object), ${millions(PRICES.objectIncludedGbSeconds)} GB-s of duration ` +
@@ -241,6 +259,10 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       );
       for (const line of priceLines("real Worker, KV", perSignIn, real)) print(line);
       if (objectSignIn && object) for (const line of priceLines("real Worker, Durable Object store", objectSignIn, object)) print(line);
+      if (oauth2SignIn && oauth2) {
+        for (const line of priceLines("real Worker over OAuth 2.0, KV", oauth2SignIn.kv, oauth2.kv)) print(line);
+        for (const line of priceLines("real Worker over OAuth 2.0, Durable Object store", oauth2SignIn.object, oauth2.object)) print(line);
+      }
       for (const line of priceLines("protocol minimum (the skeleton)", minimum, floor)) print(line);
       const extraWrites = perSignIn.writes - minimum.writes;
       if (extraWrites > 0) {
@@ -252,7 +274,15 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
       if (objectSignIn) {
         print(`  each further million sign-ins once every allowance is used up: KV $${fixed(marginal(perSignIn), 2)}, Durable Object store $${fixed(marginal(objectSignIn), 2)}`);
       }
-      Object.assign(figures, { signIns: { kv: [real.total, marginal(perSignIn)], object: object && objectSignIn && [object.total, marginal(objectSignIn)] }, minimum: floor.total });
+      if (oauth2SignIn) {
+        print(`  over OAuth 2.0, each further million sign-ins once every allowance is used up: KV $${fixed(marginal(oauth2SignIn.kv), 2)}, Durable Object store $${fixed(marginal(oauth2SignIn.object), 2)}`);
+      }
+      Object.assign(figures, {
+        signIns: { kv: [real.total, marginal(perSignIn)], object: object && objectSignIn && [object.total, marginal(objectSignIn)] },
+        oauth2: oauth2 && oauth2SignIn && { kv: [oauth2.kv.total, marginal(oauth2SignIn.kv)], object: [oauth2.object.total, marginal(oauth2SignIn.object)] },
+        oauth2CpuMs: result.oauth2CpuMs,
+        minimum: floor.total,
+      });
       if (!("error" in stores)) {
         // Session reads alone (the Worker's requests and CPU are the same with either store: not counted here).
         const readsOf = (c: Counts) => ({ ...perOperation(c), requests: 0, cpuMs: 0 });
@@ -279,7 +309,7 @@ export async function benchCost(options: CostOptions = {}): Promise<CostResult> 
     if (block && writeBlock("docs/benchmarks.md", "cloudflare-cost", block)) print("  (wrote these prices into docs/benchmarks.md)");
     // 5. X's share beside the Worker's, per protocol and profile choice.
     const profiles = await call<Partial<Record<ProfileEndpoint, Counts | { error: string }>>>("/count-profiles");
-    for (const line of xShareLines(profiles, result.monthly)) print(line);
+    for (const line of xShareLines(profiles, "error" in oauth2Stores ? oauth2Stores : oauth2Stores.kv, result.monthly)) print(line);
     for (const file of ["docs/x-app.md", "docs/benchmarks.md"]) if (writeBlock(file, "x-share", xShareMarkdown())) print(`  (wrote the table into ${file})`);
 
     // 6. Before anyone signs in: what the limiter lets one network spend on /login's KV write.
@@ -333,6 +363,40 @@ function storesTable(counts: StoreCounts): string[] {
     "Operations per sign-in, session read and sign-out with each store, counted the same way (the Durable Object store's rows as its statements report them, setAlarm as a row written; " +
       "its getAlarm and deleteAll calls are not in Cloudflare's price list and are not priced)",
     ...table(rows),
+  ];
+}
+
+/** What one OAuth 2.0 sign-in does with each store, counted as storesTable counts 1.0a's (the calls to X named). */
+function oauth2StoresTable(counts: OAuth2StoreCounts): string[] {
+  const rows = [["", "KV reads", "writes", "deletes", "lists", "|", "object calls", "rows read", "rows written", "wall ms", "log lines", "calls to X"]];
+  for (const [label, c] of [
+    ["KV store", counts.kv],
+    ["Durable Object store", counts.object],
+  ] as const) {
+    const object = totalRequests(c) > 0;
+    rows.push([
+      label,
+      String(c.kv.get + c.kv.getWithMetadata),
+      String(c.kv.put),
+      String(c.kv.delete),
+      String(c.kv.list),
+      "|",
+      object ? String(totalRequests(c)) : "",
+      object ? String(c.object.rowsRead) : "",
+      object ? String(c.object.rowsWritten) : "",
+      object ? fixed(c.object.wallMs, 1) : "",
+      String(c.logLines),
+      Object.entries(c.subrequests).map(([path, n]) => `${n}× ${path}`).join(", "),
+    ]);
+  }
+  const writes = Object.entries(counts.kv.kvWritesByPrefix).map(([prefix, n]) => `${prefix} ${n}`).join(", ");
+  const methods = Object.entries(counts.object.object.requests).map(([method, n]) => `${n}× ${method}`).join(", ");
+  return [
+    "",
+    "One sign-in over OAuth 2.0 (TWITTER_OAUTH_VERSION=2.0: GET /login to X's authorize page, GET /auth with its state and code), with each store, counted the same way " +
+      "(X's token endpoint and /2/users/me answered by the stand-in as X documents them)",
+    ...table(rows),
+    `  KV writes by key prefix: ${writes}; the Durable Object store's calls by method: ${methods}`,
   ];
 }
 
@@ -397,6 +461,9 @@ function operationsTable(counts: Partial<Record<Contender, Counts>>): string[] {
 /** What docs/benchmarks.md quotes of part 3: each a month's total and each further million's, USD. */
 interface CloudflareFigures {
   signIns: { kv: [number, number]; object: [number, number] | undefined };
+  /** The same sign-ins over OAuth 2.0. */
+  oauth2: { kv: [number, number]; object: [number, number] } | undefined;
+  oauth2CpuMs: number | undefined;
   reads: { kv: [number, number]; object: [number, number] };
   minimum: number;
   workerCpuMs: number | undefined;
@@ -405,7 +472,7 @@ interface CloudflareFigures {
 
 /** The Markdown block docs/benchmarks.md quotes, from this run's figures; undefined when a figure is missing (the docs keep the last complete run's). */
 function cloudflareMarkdown(f: Partial<CloudflareFigures>, from: string): string | undefined {
-  if (!f.signIns?.object || !f.reads || f.minimum === undefined || f.workerCpuMs === undefined || f.skeletonCpuMs === undefined) return undefined;
+  if (!f.signIns?.object || !f.oauth2 || !f.reads || f.minimum === undefined || f.workerCpuMs === undefined || f.oauth2CpuMs === undefined || f.skeletonCpuMs === undefined) return undefined;
   const dollars = (value: number) => `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   const pair = ([month, further]: [number, number]) => `${dollars(month)} (further million: ${dollars(further)})`;
   return [
@@ -413,10 +480,12 @@ function cloudflareMarkdown(f: Partial<CloudflareFigures>, from: string): string
     "",
     "| A month on Workers Paid, at Cloudflare's published prices | KV | Durable Object store |",
     "| --- | --- | --- |",
-    `| ${SIGN_INS_PER_MONTH.toLocaleString("en-US")} sign-ins | ${pair(f.signIns.kv)} | ${pair(f.signIns.object)} |`,
+    `| ${SIGN_INS_PER_MONTH.toLocaleString("en-US")} sign-ins over OAuth 1.0a | ${pair(f.signIns.kv)} | ${pair(f.signIns.object)} |`,
+    `| ${SIGN_INS_PER_MONTH.toLocaleString("en-US")} sign-ins over OAuth 2.0 | ${pair(f.oauth2.kv)} | ${pair(f.oauth2.object)} |`,
     `| ${SESSION_READS_PER_MONTH.toLocaleString("en-US")} session reads, the store's part | ${pair(f.reads.kv)} | ${pair(f.reads.object)} |`,
     `| the protocol's minimum (the skeleton, KV), ${SIGN_INS_PER_MONTH.toLocaleString("en-US")} sign-ins | ${dollars(f.minimum)} | |`,
     `| Worker CPU per sign-in (its own code, I/O answered at once) | ${fixed(f.workerCpuMs, 2)} ms (skeleton ${fixed(f.skeletonCpuMs, 2)} ms) | the same code |`,
+    `| Worker CPU per sign-in over OAuth 2.0, the same way | ${fixed(f.oauth2CpuMs, 2)} ms | the same code |`,
   ].join("\n");
 }
 
@@ -425,33 +494,37 @@ const PROFILE_PATHS = ["GET /1.1/account/verify_credentials.json", "GET /2/users
 
 /**
  * X's share beside the Worker's: for each protocol and profile choice, the calls to X one sign-in
- * made here (OAuth 1.0a, counted per TWITTER_PROFILE_ENDPOINT; OAuth 2.0 is not in this harness),
- * the billed reads x-share.ts declares (a disagreement with the count is printed), and the month
- * at SIGN_INS_PER_MONTH sign-ins, each its user's first of the UTC day (X's highest bill).
+ * made here (OAuth 1.0a, counted per TWITTER_PROFILE_ENDPOINT; OAuth 2.0, its sign-in with KV),
+ * the billed reads x-share.ts declares (a disagreement with the count is printed), X's month
+ * at SIGN_INS_PER_MONTH sign-ins, each its user's first of the UTC day (X's highest bill), and the
+ * Worker's month with each store for that protocol, as priced above.
  */
-function xShareLines(profiles: Partial<Record<ProfileEndpoint, Counts | { error: string }>>, monthly: CostResult["monthly"]): string[] {
-  const worker = monthly ? `KV ${usd(monthly.real)}, Durable Object store ${monthly.object === undefined ? "n/a" : usd(monthly.object)}` : "n/a";
+function xShareLines(profiles: Partial<Record<ProfileEndpoint, Counts | { error: string }>>, oauth2: Counts | { error: string }, monthly: CostResult["monthly"]): string[] {
+  const month = (kv: number | undefined, object: number | undefined) => `${kv === undefined ? "n/a" : usd(kv)} / ${object === undefined ? "n/a" : usd(object)}`;
+  const workerMonth = {
+    "OAuth 1.0a": monthly ? month(monthly.real, monthly.object) : "n/a",
+    "OAuth 2.0": monthly?.oauth2 ? month(monthly.oauth2.kv, monthly.oauth2.object) : "n/a",
+  };
   const lines = [
     "",
     `X's share beside the Worker's, per protocol and profile choice, for ${X_SIGN_INS.toLocaleString("en-US")} sign-ins a month: X at its published pay-per-use price ` +
       `(User: Read ${usd(X_PRICES.userRead)} per resource, deduplicated per UTC day; ${X_PRICE_SOURCE}), assuming every sign-in is its user's first of that UTC day ` +
       `(X's highest bill; a user's further sign-ins that day add nothing at X); the OAuth endpoints carry no price in X's table. The Worker's month is the same for every ` +
-      `choice (a profile call is a subrequest, which Workers do not bill): ${worker}.`,
+      `profile choice of a protocol (a profile call is a subrequest, which Workers do not bill): OAuth 1.0a ${workerMonth["OAuth 1.0a"]}, OAuth 2.0 ${workerMonth["OAuth 2.0"]} (KV / Durable Object store).`,
   ];
-  const rows = [["protocol", "profile", "calls to X per sign-in (counted)", "billed reads", "X per sign-in", "X per month", "Worker per month (KV)"]];
+  const rows = [["protocol", "profile", "calls to X per sign-in (counted)", "billed reads", "X per sign-in", "X per month", "Worker per month (KV / Durable Object store)"]];
   const problems: string[] = [];
   for (const choice of PROFILE_CHOICES) {
     const setting = choice.protocol === "OAuth 1.0a" ? (choice.profile.split(" ")[0] as ProfileEndpoint) : undefined;
-    const counted = setting && profiles[setting];
-    let calls = "not in this harness";
+    const counted = setting ? profiles[setting] : oauth2;
+    let calls = "n/a";
     if (counted && "error" in counted) calls = `error: ${counted.error}`;
     else if (counted) {
       calls = Object.entries(counted.subrequests).map(([path, n]) => `${n}× ${path}`).join(", ");
       const reads = PROFILE_PATHS.reduce((sum, path) => sum + (counted.subrequests[path] ?? 0), 0);
-      if (reads !== choice.userReads) problems.push(`${choice.protocol} ${setting}: ${reads} profile call(s) counted, ${choice.userReads} declared in x-share.ts`);
+      if (reads !== choice.userReads) problems.push(`${choice.protocol} ${setting ?? choice.profile}: ${reads} profile call(s) counted, ${choice.userReads} declared in x-share.ts`);
     }
-    const workerMonth = !setting ? "not measured here" : monthly ? usd(monthly.real) : "n/a";
-    rows.push([choice.protocol, choice.profile, calls, String(choice.userReads), usd(xPerSignIn(choice)), usd(xPerMonth(choice)), workerMonth]);
+    rows.push([choice.protocol, choice.profile, calls, String(choice.userReads), usd(xPerSignIn(choice)), usd(xPerMonth(choice)), workerMonth[choice.protocol]]);
   }
   lines.push(...table(rows).map((line) => `  ${line}`));
   for (const problem of problems) lines.push(`  MISMATCH: ${problem}`);

@@ -4,8 +4,9 @@
 // straight into a Worker's fetch handler, in this isolate, with every binding and the network
 // replaced by counting stand-ins that answer at once:
 //   - fetch (globalThis.fetch): answers X's request_token, access_token, verify_credentials and
-//     /2/users/me as X does (form bodies; the user object run.ts passes in), and counts every call by
-//     method and path (/count-profiles: per TWITTER_PROFILE_ENDPOINT choice);
+//     /2/users/me as X does (form bodies; the user objects run.ts passes in), and OAuth 2.0's token
+//     endpoint (JSON, the client's HTTP Basic checked) and revoke, and counts every call by method and
+//     path (/count-profiles: per TWITTER_PROFILE_ENDPOINT choice);
 //   - KV: an in-memory namespace that counts get, put, delete, list and getWithMetadata;
 //   - the Durable Object store: the real AuthStore (exported below as a subclass that counts the
 //     SQLite rows its statements read and write, as Cloudflare bills them, its alarms and storage
@@ -17,7 +18,8 @@
 // with the I/O taken out: what the Worker's own code costs (Hono, signing, cookies, the session's
 // encryption, JSON), as a deployed Worker is billed for it (CPU time, not time waiting on I/O).
 //
-// Contenders: "real" (src/index.ts, the deployed entry), "skeleton" (test/bench/skeleton/worker.ts:
+// Contenders: "real" (src/index.ts, the deployed entry), "oauth2" (the same Worker with
+// TWITTER_OAUTH_VERSION=2.0, X's OAuth 2.0 URLs pointing at the stand-in), "skeleton" (test/bench/skeleton/worker.ts:
 // the protocol's I/O and nothing else) and "harness" (a handler that does no work: what driving
 // a sign-in through this harness costs by itself, subtracted by run.ts).
 //
@@ -29,11 +31,11 @@ import { MemoryKv } from "../memory-kv.ts";
 import { nextTick } from "../clock.ts";
 import skeleton from "../skeleton/worker.ts";
 
-export type Contender = "real" | "skeleton" | "harness";
+export type Contender = "real" | "oauth2" | "skeleton" | "harness";
 /** The TWITTER_PROFILE_ENDPOINT choices /count-profiles signs in with (the first, auto, at an app with v1.1 access). */
 export type ProfileEndpoint = "auto" | "verify_credentials" | "users_me" | "none";
 export const PROFILE_ENDPOINTS: readonly ProfileEndpoint[] = ["auto", "verify_credentials", "users_me", "none"];
-export const CONTENDERS: readonly Contender[] = ["real", "skeleton", "harness"];
+export const CONTENDERS: readonly Contender[] = ["real", "oauth2", "skeleton", "harness"];
 
 export interface Counts {
   signIns: number;
@@ -72,12 +74,26 @@ interface HarnessEnv {
   SESSION_SECRET: string;
   /** X's verify_credentials answer for the user every sign-in signs in (from the stand-in's user object). */
   VERIFY_CREDENTIALS_BODY: string;
+  /** X's /2/users/me answer for the same user ({"data":{"id","name","username","profile_image_url"}}, the stand-in's). */
+  USERS_ME_BODY: string;
   USER_ID: string;
   SCREEN_NAME: string;
 }
 
 const ORIGIN = "https://signin.bench.example";
 const X = "https://api.x.com";
+/** The OAuth 2.0 app's client id and secret (bench values), and X's OAuth 2.0 URLs, all on the stand-in. */
+const OAUTH2_CLIENT_ID = "bench-oauth2-client-id";
+const OAUTH2_CLIENT_SECRET = "bench-oauth2-client-secret-0123456789abcdef";
+const OAUTH2_BASIC = `Basic ${btoa(`${OAUTH2_CLIENT_ID}:${OAUTH2_CLIENT_SECRET}`)}`;
+const OAUTH2_VARS = {
+  TWITTER_OAUTH_VERSION: "2.0",
+  TWITTER_OAUTH2_CLIENT_ID: OAUTH2_CLIENT_ID,
+  TWITTER_OAUTH2_CLIENT_SECRET: OAUTH2_CLIENT_SECRET,
+  TWITTER_OAUTH2_AUTHORIZE_URL: `${X}/i/oauth2/authorize`,
+  TWITTER_OAUTH2_TOKEN_URL: `${X}/2/oauth2/token`,
+  TWITTER_OAUTH2_REVOKE_URL: `${X}/2/oauth2/revoke`,
+};
 
 // ---------------------------------------------------------------- counting stand-ins
 
@@ -247,9 +263,21 @@ async function stubFetch(input: RequestInfo | URL, init?: RequestInit): Promise<
   if (url.startsWith(`${X}/1.1/account/verify_credentials.json`)) {
     return new Response(p.VERIFY_CREDENTIALS_BODY, { status: 200, headers: { "Content-Type": "application/json;charset=utf-8" } });
   }
+  const json = (text: string, status = 200, headers: Record<string, string> = {}) => new Response(text, { status, headers: { "Content-Type": "application/json;charset=utf-8", ...headers } });
   if (url.startsWith(`${X}/2/users/me`)) {
-    return Response.json({ data: { id: p.USER_ID, name: p.SCREEN_NAME, username: p.SCREEN_NAME } });
+    // OAuth 1.0a's signed header, or OAuth 2.0's Bearer token; X answers 401 without either.
+    const authorization = new Headers(init?.headers).get("Authorization") ?? "";
+    if (!authorization.startsWith("OAuth ") && !authorization.startsWith("Bearer ")) return json('{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}', 401);
+    return json(p.USERS_ME_BODY);
   }
+  if (url === `${X}/2/oauth2/token` && method === "POST") {
+    // The confidential client's HTTP Basic, and a code redeemed with its PKCE verifier; X's answer names no user.
+    const body = typeof init?.body === "string" ? init.body : "";
+    if (new Headers(init?.headers).get("Authorization") !== OAUTH2_BASIC) return json('{"error":"unauthorized_client","error_description":"Missing valid authorization header"}', 401);
+    if (!body.includes("grant_type=authorization_code") || !body.includes("code_verifier=")) return json('{"error":"invalid_request","error_description":"Value passed for the authorization code was invalid."}', 400);
+    return json(`{"token_type":"bearer","expires_in":7200,"access_token":"oa${n}ffffffffffffffffffffff","refresh_token":"or${n}gggggggggggggggggggggg","scope":"users.read tweet.read offline.access"}`, 200, { "Cache-Control": "no-store" });
+  }
+  if (url === `${X}/2/oauth2/revoke` && method === "POST") return json('{"revoked":true}');
   return new Response('{"errors":[{"code":34,"message":"Sorry, that page does not exist."}]}', { status: 404, headers: { "Content-Type": "application/json" } });
 }
 
@@ -266,11 +294,13 @@ const harness: Handler = {
   },
 };
 
-const HANDLERS: Record<Contender, Handler> = { real, skeleton: skeleton as Handler, harness };
+const HANDLERS: Record<Contender, Handler> = { real, oauth2: real, skeleton: skeleton as Handler, harness };
 
 function environment(contender: Contender, p: HarnessEnv, profileEndpoint?: ProfileEndpoint): unknown {
   const credentials = { TWITTER_CLIENT_ID: p.CONSUMER_KEY, TWITTER_CLIENT_SECRET: p.CONSUMER_SECRET };
   if (contender === "real") return { ...credentials, SESSION_SECRET: p.SESSION_SECRET, AUTH_KV: kv, LOGIN_RATE_LIMITER: rateLimiter, TWITTER_PROFILE_ENDPOINT: profileEndpoint };
+  // OAuth 2.0 as a site that signs in only over it sets it: its own client id and secret, no 1.0a keys.
+  if (contender === "oauth2") return { ...OAUTH2_VARS, SESSION_SECRET: p.SESSION_SECRET, AUTH_KV: kv, LOGIN_RATE_LIMITER: rateLimiter };
   if (contender === "skeleton") {
     return {
       ...credentials,
@@ -284,19 +314,20 @@ function environment(contender: Contender, p: HarnessEnv, profileEndpoint?: Prof
   return {};
 }
 
-let objectEnv: unknown;
+const objectEnvs: Partial<Record<"real" | "oauth2", unknown>> = {};
 
-/** The real Worker's env with the Durable Object store (the same object every time, as a deployed isolate has). */
-function objectEnvironment(p: HarnessEnv): unknown {
-  return (objectEnv ??= { TWITTER_CLIENT_ID: p.CONSUMER_KEY, TWITTER_CLIENT_SECRET: p.CONSUMER_SECRET, SESSION_SECRET: p.SESSION_SECRET, AUTH_STORE: countingNamespace(p.AUTH_STORE), LOGIN_RATE_LIMITER: rateLimiter });
+/** The real Worker's env with the Durable Object store, over OAuth 1.0a ("real") or 2.0 (the same object every time, as a deployed isolate has). */
+function objectEnvironment(p: HarnessEnv, protocol: "real" | "oauth2" = "real"): unknown {
+  const credentials = protocol === "oauth2" ? OAUTH2_VARS : { TWITTER_CLIENT_ID: p.CONSUMER_KEY, TWITTER_CLIENT_SECRET: p.CONSUMER_SECRET };
+  return (objectEnvs[protocol] ??= { ...credentials, SESSION_SECRET: p.SESSION_SECRET, AUTH_STORE: countingNamespace(p.AUTH_STORE), LOGIN_RATE_LIMITER: rateLimiter });
 }
 
-/** Empties both stores of the bench user's sessions (KV: everything; the Durable Object: a sign-in, then sign-out everywhere), counting nothing. */
-async function emptyStores(): Promise<void> {
+/** Empties both stores of the bench user's sessions (KV: everything; the Durable Object: a sign-in over `protocol`, then sign-out everywhere), counting nothing. */
+async function emptyStores(protocol: "real" | "oauth2" = "real"): Promise<void> {
   counts = emptyCounts(); // what was counted before stays with whoever holds it
   kv.clear();
-  const env = objectEnvironment(provider!);
-  const cookie = await signIn("real", env, 0);
+  const env = objectEnvironment(provider!, protocol);
+  const cookie = await signIn(protocol, env, 0);
   const out = await real.fetch(new Request(`${ORIGIN}/logout?everywhere=true`, { method: "POST", headers: { Cookie: cookie, Origin: ORIGIN } }), env, executionContext);
   await out.arrayBuffer();
   if (pending.length > 0) await Promise.all(pending.splice(0));
@@ -321,14 +352,21 @@ async function signIn(contender: Contender, env: unknown, index: number): Promis
   await login.arrayBuffer();
   counts.statuses.push(`login ${login.status}`);
   const location = login.headers.get("Location") ?? "";
-  if (login.status !== 302 || !location.startsWith(`${X}/oauth/authenticate`)) throw new Error(`${contender}: /login answered ${login.status}, Location ${location}`);
-  const token = new URL(location).searchParams.get("oauth_token") ?? "";
+  // OAuth 2.0: X's authorize page, sent back to the redirect_uri with the state and a code.
+  const oauth2 = contender === "oauth2";
+  if (login.status !== 302 || !location.startsWith(oauth2 ? `${X}/i/oauth2/authorize?` : `${X}/oauth/authenticate`)) throw new Error(`${contender}: /login answered ${login.status}, Location ${location}`);
+  const query = new URL(location).searchParams;
+  const token = query.get("oauth_token") ?? "";
+  const redirectUri = query.get("redirect_uri") ?? "";
+  if (oauth2 && (redirectUri !== `${ORIGIN}/auth` || !query.get("state") || query.get("code_challenge_method") !== "S256")) throw new Error(`${contender}: /login sent X ${location}`);
   const cookie = login.headers
     .getSetCookie()
     .map((c) => c.slice(0, c.indexOf(";") === -1 ? undefined : c.indexOf(";")))
     .join("; ");
   counts.requests += 1;
-  const callback = `${ORIGIN}/auth?oauth_token=${encodeURIComponent(token)}&oauth_verifier=v${index.toString(36)}eeeeeeeeeeeeeeeeeeeeeeeeee`;
+  const callback = oauth2
+    ? `${redirectUri}?state=${encodeURIComponent(query.get("state")!)}&code=c${index.toString(36)}hhhhhhhhhhhhhhhhhhhhhhhhhh`
+    : `${ORIGIN}/auth?oauth_token=${encodeURIComponent(token)}&oauth_verifier=v${index.toString(36)}eeeeeeeeeeeeeeeeeeeeeeeeee`;
   const auth = await handler.fetch(new Request(callback, { headers: cookie ? { ...headers, Cookie: cookie } : headers }), env, executionContext);
   const body = await auth.text();
   counts.statuses.push(`auth ${auth.status}`);
@@ -391,6 +429,20 @@ async function countStores(p: HarnessEnv): Promise<StoreCounts> {
     result[name] = { signIn: signInCounts, sessionRead, sessionReadAgain, signOuts: await countSignOuts(env) };
   }
   return result as StoreCounts;
+}
+
+/** One OAuth 2.0 sign-in with each store, counted from emptied stores (as countStores counts 1.0a's). */
+export type OAuth2StoreCounts = Record<"kv" | "object", Counts>;
+
+async function countOAuth2Stores(p: HarnessEnv): Promise<OAuth2StoreCounts> {
+  await emptyStores("oauth2");
+  await signIn("oauth2", environment("oauth2", p), 1);
+  const kvCounts = counts;
+  await emptyStores("oauth2");
+  await signIn("oauth2", objectEnvironment(p, "oauth2"), 1);
+  const objectCounts = counts;
+  counts = emptyCounts();
+  return { kv: kvCounts, object: objectCounts };
 }
 
 async function countSignOuts(env: unknown): Promise<SignOutCounts> {
@@ -458,6 +510,14 @@ export default {
       }
     }
 
+    if (url.pathname === "/count-oauth2-stores") {
+      try {
+        return Response.json(await countOAuth2Stores(env));
+      } catch (error) {
+        return Response.json({ error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+
     if (url.pathname === "/round" && request.method === "POST") {
       const { order, batch } = (await request.json()) as { order: Contender[]; batch: Record<Contender, number> };
       const result: RoundResult = { results: {} };
@@ -473,6 +533,6 @@ export default {
       return Response.json(result);
     }
 
-    return new Response("cost harness: /info, /count, /count-profiles, /count-stores, POST /round\n", { status: 404 });
+    return new Response("cost harness: /info, /count, /count-profiles, /count-stores, /count-oauth2-stores, POST /round\n", { status: 404 });
   },
 };
