@@ -59,7 +59,8 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
   // Taken (read, and its delete started) before anything else can fail, and only by its own
   // callback: a request token works once. An expired cookie's entry is simply removed.
   const store = storeFor(c.env);
-  const taken = await takeRequestToken(store, cookie.id, (pending) => cookie.status === "expired" || constantTimeEqual(claimed ?? "", pending.token), startAgain);
+  // A 2.0 sign-in's entry (its state in `token`) is never this callback's: a forged 1.0a callback cannot use it up.
+  const taken = await takeRequestToken(store, cookie.id, (pending) => cookie.status === "expired" || (pending.protocol === undefined && constantTimeEqual(claimed ?? "", pending.token)), startAgain);
   if (taken.status === "not_its_callback") {
     throw new SignInError(400, "token_mismatch", `The callback's oauth_token is not this sign-in's. ${startAgain}.`);
   }

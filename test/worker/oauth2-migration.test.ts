@@ -115,6 +115,18 @@ describe("a sign-in under way when the site switches protocol", () => {
     expect(((await auth.json()) as { screen_name: string }).screen_name).toBe("switch_max");
   });
 
+  it.each(STORES)("never lets a 1.0a-shaped callback take a 2.0 sign-in under way: 400 token_mismatch, and the real redirect still finishes it (%s store)", async (store) => {
+    const environment = oauth2Env(ENVS[store], standInOrigin());
+    const { cookie, authorizeUrl } = await startOAuth2Login(environment);
+    const state = authorizeUrl.searchParams.get("state")!;
+    const forged = await get(environment, `/auth?oauth_token=${state}&oauth_verifier=forged`, cookie);
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toEqual({ error: "token_mismatch", error_description: "The callback's oauth_token is not this sign-in's. Start again from /login." });
+    const back = await consent(authorizeUrl, "switch_ola");
+    const auth = await get(environment, `${back.pathname}${back.search}`, cookie);
+    expect(auth.status).toBe(200);
+  });
+
   it.each(STORES)("finishes under 2.0 after a switch back to 1.0a (%s store)", async (store) => {
     const { cookie, authorizeUrl } = await startOAuth2Login(oauth2Env(ENVS[store], standInOrigin()));
     const back = await consent(authorizeUrl, "switch_nia");
