@@ -9,11 +9,11 @@ import { safeNextPath } from "../next-path.js";
 import { errorPage, prefersHtml } from "../pages/error-page.js";
 import { type TwitterAuthOptions, twitterSession } from "../twitter-auth.js";
 import { ASSERTION_HEADER, type AssertionSettings, JWKS_PATH, jwksResponse, readAssertionSettings, signAssertion } from "./assertion.js";
-import { isAdmitted } from "./gateway.js";
-import { type GatewaySettings, readAllowLists } from "./settings.js";
+import { isAdmitted, isWebSocketOriginAllowed, webSocketOriginRefused } from "./gateway.js";
+import { type GatewaySettings, readAllowLists, readWebSocketOrigins } from "./settings.js";
 
 /** What the two routes need: gateway mode's settings, or (without PROTECT_ORIGIN) the same read from the env. */
-export type CheckSettings = Pick<GatewaySettings, "publicOrigin" | "screenNames" | "userIds" | "assertion"> & {
+export type CheckSettings = Pick<GatewaySettings, "publicOrigin" | "screenNames" | "userIds" | "assertion" | "websocketOrigins"> & {
   /** The assertion's default audience: PROTECT_ORIGIN; undefined: the site's public origin. */
   origin: string | undefined;
 };
@@ -25,7 +25,7 @@ export function checkSettingsReader(): (env: Partial<GatewayEnv> | undefined) =>
     let settings = read.get(env);
     if (!settings) {
       const assertion: AssertionSettings | undefined = readAssertionSettings(env);
-      read.set(env, (settings = { publicOrigin: siteOrigin("PUBLIC_ORIGIN", env.PUBLIC_ORIGIN), origin: undefined, ...readAllowLists(env), assertion }));
+      read.set(env, (settings = { publicOrigin: siteOrigin("PUBLIC_ORIGIN", env.PUBLIC_ORIGIN), origin: undefined, ...readAllowLists(env), assertion, websocketOrigins: readWebSocketOrigins(env) }));
     }
     return settings;
   };
@@ -61,6 +61,10 @@ export function addCheckRoutes(app: Hono<TwitterAuthEnv>, prefix: string, option
     const issuer = sameSite(new URL(c.req.url), settings);
     // Never stored by the proxy or a cache: the answer is about this visitor, now.
     c.header("Cache-Control", "no-store");
+    // A WebSocket's handshake checked for the proxy as the gateway checks its own (its Origin,
+    // before the session): a proxy passes Sec-WebSocket-Key on, and often not Upgrade (hop-by-hop).
+    const webSocket = c.req.header("Sec-WebSocket-Key") !== undefined || c.req.header("Upgrade")?.trim().toLowerCase() === "websocket";
+    if (webSocket && !isWebSocketOriginAllowed(c.req.header("Origin"), issuer, settings.websocketOrigins)) throw webSocketOriginRefused();
     const failed = await session(c, async () => {});
     if (failed) return failed;
     const user = c.var.twitterUser;

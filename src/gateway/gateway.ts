@@ -57,7 +57,7 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
       // A WebSocket client reads no page: its refusals are JSON, whatever it accepts.
       const upgrade = isWebSocketUpgrade(c.req.raw);
       if (upgrade && !isWebSocketOriginAllowed(c.req.header("Origin"), settings.publicOrigin ?? url.origin, settings.websocketOrigins)) {
-        return new SignInError(403, "websocket_origin_not_allowed", "This site accepts WebSockets from its own pages only. Its operator can allow another site's in GATEWAY_WEBSOCKET_ORIGINS.").getResponse();
+        return webSocketOriginRefused().getResponse();
       }
       if (isPublicPath(settings.publicPaths, url.pathname)) return forward(c, settings, ours, url, null);
       const failed = await session(c, async () => {});
@@ -87,6 +87,11 @@ export function protectOrigin(settings: GatewaySettings, options: TwitterAuthOpt
   ];
 }
 
+/** The refusal of a WebSocket from another site's page (here and on `<prefix>/check`). */
+export function webSocketOriginRefused(): SignInError {
+  return new SignInError(403, "websocket_origin_not_allowed", "This site accepts WebSockets from its own pages only. Its operator can allow another site's in GATEWAY_WEBSOCKET_ORIGINS.");
+}
+
 /** A WebSocket handshake (RFC 6455 4.1): a GET asking to upgrade to `websocket`. */
 function isWebSocketUpgrade(request: Request): boolean {
   return request.method === "GET" && request.headers.get("Upgrade")?.trim().toLowerCase() === "websocket";
@@ -99,7 +104,7 @@ function isWebSocketUpgrade(request: Request): boolean {
  * browser (every browser sends one on a WebSocket, RFC 6455 4.1), which no other site's page can
  * steer: allowed. `Origin: null` (a sandboxed frame, a file) is not.
  */
-function isWebSocketOriginAllowed(origin: string | undefined, site: string, allowed: ReadonlySet<string>): boolean {
+export function isWebSocketOriginAllowed(origin: string | undefined, site: string, allowed: ReadonlySet<string>): boolean {
   if (origin === undefined) return true;
   const normalised = URL.parse(origin.trim())?.origin;
   return !!normalised && normalised !== "null" && (normalised === site || allowed.has(normalised));

@@ -70,8 +70,13 @@ export function readGatewaySettings(env: Partial<GatewayEnv>): GatewaySettings {
     sharedSecret: secret,
     timeoutMs: wholeNumber("ORIGIN_TIMEOUT_MS", env.ORIGIN_TIMEOUT_MS, 100, 100_000, DEFAULT_ORIGIN_TIMEOUT_MS),
     assertion: readAssertionSettings(env),
-    websocketOrigins: new Set(list(env.GATEWAY_WEBSOCKET_ORIGINS).map((origin) => siteOrigin("GATEWAY_WEBSOCKET_ORIGINS", origin, variableError, "https://app.example.com")!)),
+    websocketOrigins: readWebSocketOrigins(env),
   };
+}
+
+/** GATEWAY_WEBSOCKET_ORIGINS: read in gateway mode, and by `<prefix>/check` in every mode. */
+export function readWebSocketOrigins(env: Partial<GatewayEnv>): Set<string> {
+  return new Set(list(env.GATEWAY_WEBSOCKET_ORIGINS).map((origin) => siteOrigin("GATEWAY_WEBSOCKET_ORIGINS", origin, variableError, "https://app.example.com")!));
 }
 
 /** ALLOWED_SCREEN_NAMES and ALLOWED_USER_IDS: read in gateway mode, and by `<prefix>/check` in every mode. */

@@ -99,6 +99,31 @@ describe("nginx auth_request", () => {
   });
 });
 
+describe("nginx auth_request for a WebSocket", () => {
+  /** A browser's WebSocket handshake to the site, from a page of `origin`, with the session cookie (SameSite=Lax lets a sibling subdomain's page send it). */
+  const handshake = (cookie: string, origin: string) =>
+    new Request(`${SITE}/live`, { headers: { Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13", Origin: origin, Cookie: cookie, "CF-Connecting-IP": nextClientIp() } });
+
+  it("refuses another site's page 403 websocket_origin_not_allowed (nginx passes Sec-WebSocket-* and Origin, not Upgrade), and allows the site's own and a listed one", async () => {
+    const cookie = await sessionCookie("gw_check_ws");
+    const subrequest = (origin: string) => {
+      const request = nginxAuthSubrequest(handshake(cookie, origin), `${SITE}/_auth/check`);
+      // Upgrade and Connection are hop-by-hop: nginx's proxy does not pass them on unless told.
+      request.headers.delete("Upgrade");
+      return request;
+    };
+    const refused = await check(gateway(), subrequest("https://evil.example"));
+    expect(nginxVerdict(refused.status)).toBe(403);
+    await expectError(refused, 403, {
+      error: "websocket_origin_not_allowed",
+      error_description: "This site accepts WebSockets from its own pages only. Its operator can allow another site's in GATEWAY_WEBSOCKET_ORIGINS.",
+    });
+    expect(refused.headers.get("X-Twitter-User-Id")).toBeNull();
+    expect((await check(gateway(), subrequest(SITE))).status).toBe(200);
+    expect((await check(gateway({ GATEWAY_WEBSOCKET_ORIGINS: "https://app.example.com" }), subrequest("https://app.example.com"))).status).toBe(200);
+  });
+});
+
 describe("<prefix>/check", () => {
   it("shows a signed-out browser (Traefik and Caddy pass the answer on) a link that signs in and comes back to X-Forwarded-Uri", async () => {
     // Traefik's ForwardAuth and Caddy's forward_auth: a GET carrying the browser's headers and X-Forwarded-Method, -Proto, -Host, -Uri.
