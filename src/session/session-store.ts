@@ -45,7 +45,7 @@ export interface Session extends SessionRef {
   oauth2: OAuth2Grant | undefined;
   /** Unix seconds. */
   createdAt: number;
-  /** Unix milliseconds (what a sign-out everywhere's mark is compared with). */
+  /** Unix milliseconds (what a sign-out everywhere's mark is compared with): when its sign-in began. */
   createdAtMs: number;
   /** Unix seconds. */
   expiresAt: number;
@@ -81,9 +81,13 @@ export async function createSession(
     "accessToken" in credentials
       ? { token: "", tokenSecret: "", protocol: "2.0" as const, oauth2: credentials }
       : { token: credentials.token, tokenSecret: credentials.tokenSecret };
-  const record: SessionRecord = { profile, ...access, createdAt, createdAtMs: now, expiresAt };
+  // What a sign-out everywhere's mark is compared with: when the sign-in began. A session whose
+  // sign-in began before the mark opens nowhere that has seen it, even where the store's check at
+  // creation read a stale mark (KV at another location, within its propagation delay).
+  const startedMs = Math.min(options.startedAt ?? now, now);
+  const record: SessionRecord = { profile, ...access, createdAt, createdAtMs: startedMs, expiresAt };
   const [sealed, shard] = await Promise.all([seal(sessionSecret, id, record), userShard(profile.id)]);
-  const created = await store.createSession({ id, userId: profile.id, sealed, createdAt: now, expiresAt, ...options.device }, shard, options.limit, options.defer, options.startedAt);
+  const created = await store.createSession({ id, userId: profile.id, sealed, createdAt: startedMs, expiresAt, ...options.device }, shard, options.limit, options.defer, options.startedAt);
   return created ? { id, shard } : undefined;
 }
 

@@ -4,7 +4,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Credentials } from "../../src/oauth1/index";
 import { decide } from "./support/browser";
-import { ENVS, STORES, expectError, get, inObject, logout, objectRows, send, sessionOf, signInWith, xSays } from "./support/stores";
+import { SIGNED_OUT_KEY_PREFIX } from "../../src/session/kv-store";
+import { ENVS, STORES, expectError, get, inObject, logout, objectRows, send, sessionCookieOf, sessionOf, signInWith, xSays } from "./support/stores";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -108,5 +109,32 @@ describe.each(STORES)("a held callback opened after the user signed in again, wi
     expect(issued).toEqual([session.credentials]);
     expect(await xSays(session.credentials)).toBe(200);
     expect((await get(environment, "/me", laptop.cookie)).status).toBe(200);
+  });
+});
+
+describe("a held callback opened at a KV location that has not seen the sign-out yet", () => {
+  /** KV as a location whose cache still says the user never signed out everywhere (KV's reads may be a minute stale elsewhere). */
+  function staleMarkKv(kv: KVNamespace): KVNamespace {
+    return new Proxy(kv, {
+      get(target, property) {
+        if (property === "get") {
+          return (key: string, options?: unknown) => (key.startsWith(SIGNED_OUT_KEY_PREFIX) ? Promise.resolve(null) : target.get(key, options as "text"));
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  it("may start a session there, which then opens nowhere that sees the mark: it began before the sign-out", async () => {
+    const environment = ENVS.KV;
+    const phone = await signInWith(environment, "kv_held_stale");
+    const held = await holdCallback(environment, "kv_held_stale");
+    expect((await logout(environment, phone.cookie, "?everywhere=true")).status).toBe(303);
+    const stale = { ...environment, AUTH_KV: staleMarkKv(environment.AUTH_KV!) } as Cloudflare.Env;
+    const opened = await send(stale, held.path, { headers: { Cookie: held.cookie } });
+    expect(opened.status).toBe(200);
+    const cookie = sessionCookieOf(opened).cookie;
+    await expectError(await get(environment, "/me", cookie), 401, "not_signed_in", "Nobody is signed in. Sign in at /login.");
   });
 });
