@@ -8,7 +8,7 @@ import { logRevocation } from "../log.js";
 import { type Credentials, OAuth1Error } from "../oauth1/index.js";
 import { SESSION_COOKIE, clearIdCookie, setNoticeCookie } from "../session/cookie.js";
 import { currentSession, deferFor } from "../session/current.js";
-import { type OAuth2Grant, type Session, countOtherSessions, readNewestGrant } from "../session/session-store.js";
+import { type OAuth2Grant, type Session, countOtherSessions, readNewestGrant, readSession } from "../session/session-store.js";
 import { findSession } from "../session/devices.js";
 import { isRandomId } from "../session/random-id.js";
 import { type SignInStore, storeFor } from "../session/store.js";
@@ -52,8 +52,11 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
     const id = await findSession(store, session.profile.id, device);
     if (id === undefined) throw new SignInError(404, "unknown_session", `None of your sessions has this id: it has ended, or it is not yours. ${mountPrefix(c)}/sessions lists yours.`);
     if (id !== session.id) {
-      // Another device of the user's: this browser stays signed in, and the token stays in use.
+      // Another device of the user's: this browser stays signed in, and the 1.0a token stays in
+      // use; a grant of that session's own (it began under 2.0) is revoked with it.
+      const [ended] = settings.revokeOnLogout && settings.oauth2 ? await ownGrants(store, settings, [id], session) : [[]];
       await store.endSession({ id, shard: session.shard }, session.profile.id, defer);
+      for (const grant of ended ?? []) await defer(revokeGrant(settings, settings.oauth2, grant));
       setNoticeCookie(c, "device_signed_out");
       return c.redirect(settings.afterLogout, 303);
     }
@@ -65,8 +68,11 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
   const oauth1 = session !== undefined && session.credentials.token !== "";
   const shared = session !== undefined && session.oauth2 === undefined;
   if (session && everywhere === "true") {
+    // Under OAuth 2.0 each session began under 2.0 holds a grant of its own: theirs are revoked too (read before they end).
+    const others = settings.revokeOnLogout && settings.oauth2 ? await othersGrants(store, settings, session) : [];
     await store.endUserSessions(session.profile.id, session.shard, session.id, defer);
     if (settings.revokeOnLogout && grant) await defer(revokeGrant(settings, settings.oauth2, grant));
+    for (const other of others) await defer(revokeGrant(settings, settings.oauth2, other));
     if (settings.revokeOnLogout && oauth1) await defer(revokeToken(settings, session.credentials));
   } else if (session) {
     await store.endSession(session, session.profile.id, defer);
@@ -75,6 +81,34 @@ export async function logout(c: Context<TwitterAuthEnv>, settings: Settings): Pr
   }
   clearIdCookie(c, SESSION_COOKIE);
   return c.redirect(settings.afterLogout, 303);
+}
+
+/** The most other sessions whose own OAuth 2.0 grants "sign out everywhere" revokes at X (newest first): each costs a read and a call to X. */
+export const EVERYWHERE_GRANTS_REVOKED = 25;
+
+/** The OAuth 2.0 grants of the user's other sessions that began under 2.0 (each its own), newest first, at most EVERYWHERE_GRANTS_REVOKED. */
+async function othersGrants(store: SignInStore, settings: Settings, session: Session): Promise<OAuth2Grant[]> {
+  try {
+    const listed = (await store.listSessions(session.profile.id, session.shard)).filter((device) => device.id !== session.id);
+    listed.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
+    return (await ownGrants(store, settings, listed.slice(0, EVERYWHERE_GRANTS_REVOKED).map((device) => device.id), session)).flat();
+  } catch {
+    // The sign-out itself must not wait on this: what cannot be read is left to expire at X.
+    logRevocation({ outcome: "error", durationMs: 0, error: "storage_unavailable" });
+    return [];
+  }
+}
+
+/** For each id, the grant its session holds of its own (began under 2.0), or none: a 1.0a session's token, or a moved one's shared grant, follows 1.0a's rule. */
+async function ownGrants(store: SignInStore, settings: Settings, ids: readonly string[], of: Session): Promise<OAuth2Grant[][]> {
+  return Promise.all(
+    ids.map(async (id) => {
+      const other = await readSession(store, settings.sessionSecrets, { id, shard: of.shard }, settings.sessionTtlSeconds);
+      if (!other?.oauth2) return [];
+      const grant = await readNewestGrant(store, settings.sessionSecrets, other);
+      return grant ? [grant] : [];
+    }),
+  );
 }
 
 /**

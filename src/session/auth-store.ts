@@ -136,7 +136,11 @@ export class AuthStore extends DurableObject {
       const mark = startedAt === undefined ? undefined : this.#marks()[userId];
       if (mark && mark.expiresAt > seconds() && mark.at > startedAt!) return false;
       this.#sql(true, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, userId, sealed, createdAt, expiresAt, createdAt, userAgent, country);
-      this.#sql(false, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE userId = ? ORDER BY createdAt DESC, id LIMIT -1 OFFSET ?)", userId, limit);
+      const beyond = this.#sql<{ id: string }>(false, "SELECT id FROM sessions WHERE userId = ? ORDER BY createdAt DESC, id LIMIT -1 OFFSET ?", userId, limit).map((row) => row.id);
+      if (beyond.length > 0) {
+        this.#forgetGrants(beyond);
+        this.#sql(false, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE userId = ? ORDER BY createdAt DESC, id LIMIT -1 OFFSET ?)", userId, limit);
+      }
       await this.#alarmBy(expiresAt);
       return true;
     });

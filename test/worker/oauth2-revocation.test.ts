@@ -5,7 +5,7 @@ import { storeFor } from "../../src/session/store";
 import { standInOrigin } from "./support/browser";
 import { oauth2Env, signInOAuth2 } from "./support/oauth2";
 import { TEST_SESSION_SECRET } from "./support/settings";
-import { ENVS, STORES, logout } from "./support/stores";
+import { ENVS, STORES, get, logout } from "./support/stores";
 
 /** What X says of an access token now: /2/users/me's status with it. */
 async function usersMeStatus(accessToken: string): Promise<number> {
@@ -33,6 +33,24 @@ describe.each(STORES)("sign-out under OAuth 2.0 (%s store)", (store) => {
     const { session, grant } = await signedIn("out_hal");
     expect((await logout(environment(), session.cookie, "?everywhere=true")).status).toBe(303);
     expect(await usersMeStatus(grant.accessToken)).toBe(401);
+  });
+
+  it("revokes every device's own grant on sign-out everywhere, not only this one's", async () => {
+    const laptop = await signedIn("out_jay");
+    const phone = await signedIn("out_jay");
+    expect((await logout(environment(), laptop.session.cookie, "?everywhere=true")).status).toBe(303);
+    expect(await usersMeStatus(laptop.grant.accessToken)).toBe(401);
+    expect(await usersMeStatus(phone.grant.accessToken)).toBe(401);
+  });
+
+  it("revokes another device's own grant when that device is signed out from the devices list, and keeps this one's", async () => {
+    const laptop = await signedIn("out_kai");
+    const phone = await signedIn("out_kai");
+    const listed = (await (await get(environment(), "/sessions", laptop.session.cookie)).json()) as { sessions: { id: string; current: boolean }[] };
+    const other = listed.sessions.find((entry) => !entry.current)!;
+    expect((await logout(environment(), laptop.session.cookie, `?session=${other.id}`)).status).toBe(303);
+    expect(await usersMeStatus(phone.grant.accessToken)).toBe(401);
+    expect(await usersMeStatus(laptop.grant.accessToken)).toBe(200);
   });
 
   it("leaves it valid at X with TWITTER_REVOKE_ON_LOGOUT=false", async () => {
