@@ -153,9 +153,16 @@ export async function endSessionById(store: SignInStore, sessionSecrets: readonl
   await store.endSession(ref, session?.profile.id, defer);
 }
 
-/** How many other sessions of the session's user still open: none means it was their last (an `id` of none counts them all). */
+/**
+ * How many other sessions of the session's user still open and hold a 1.0a token (began under
+ * 1.0a, moved or not): none means it was the last holder of the user's token (an `id` of none
+ * counts them all). A session that began under 2.0 holds a grant of its own, not the token.
+ */
 export function countOtherSessions(store: SignInStore, sessionSecrets: readonly string[], session: Pick<Session, "id" | "shard"> & { profile: Pick<TwitterProfile, "id"> }, ttlSeconds: number): Promise<number> {
-  return store.countOtherSessions(session.profile.id, session.shard, session.id, (id, sealed) => openRecord(sessionSecrets, id, sealed, ttlSeconds));
+  return store.countOtherSessions(session.profile.id, session.shard, session.id, async (id, sealed) => {
+    const opened = await openRecord(sessionSecrets, id, sealed, ttlSeconds);
+    return opened?.session.credentials.token ? opened : undefined;
+  });
 }
 
 /** The record's OAuth 2.0 fields for a grant (none for a 1.0a session). */

@@ -7,7 +7,7 @@ import { refreshGrant } from "../../src/twitter/oauth2-api";
 import { decide, standInOrigin } from "./support/browser";
 import { consent, oauth2Env, startOAuth2Login, visit } from "./support/oauth2";
 import { TEST_SESSION_SECRET } from "./support/settings";
-import { ENVS, STORES, get, logout, sessionOf, signInWith, signedSessionCookie } from "./support/stores";
+import { ENVS, STORES, get, logout, sessionOf, signInWith, signedSessionCookie, xSays } from "./support/stores";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -89,6 +89,20 @@ function countTokenExchanges(): () => number {
   });
   return () => count;
 }
+
+describe.each(STORES)("a user with a 1.0a session and one begun under 2.0 (%s store)", (store) => {
+  it("revokes the 1.0a token when its last 1.0a session signs out: the 2.0 session holds a grant of its own, not that token", async () => {
+    const old = await signInWith(ENVS[store], "mixed_lou");
+    const oldSession = (await sessionOf(ENVS[store], old))!;
+    const after = oauth2Env(ENVS[store], standInOrigin());
+    const { cookie, authorizeUrl } = await startOAuth2Login(after);
+    const back = await consent(authorizeUrl, "mixed_lou");
+    expect((await get(after, `${back.pathname}${back.search}`, cookie)).status).toBe(200);
+    expect(await xSays(oldSession.credentials)).toBe(200);
+    expect((await logout(after, old.cookie)).status).toBe(303);
+    expect(await xSays(oldSession.credentials)).toBe(401);
+  });
+});
 
 describe("two first uses of a 1.0a session at once, in two isolates", () => {
   it("Durable Object store: one exchange, and the session keeps working afterwards", async () => {
