@@ -112,7 +112,8 @@ async function ownGrants(store: SignInStore, settings: Settings, ids: readonly s
 }
 
 /**
- * Revokes the token (and `sharedGrant`, the OAuth 2.0 grant the user's sessions moved from 1.0a share) when no other live session of the user is left. A listed session whose
+ * Revokes the token (and `sharedGrant`, the OAuth 2.0 grant the user's sessions moved from 1.0a
+ * share) when no other live session of the user holding it is left. A listed session whose
  * record is gone or no longer opens (a sign-out whose index delete failed, a session sealed with
  * a removed secret) is no session, and does not keep the token alive.
  */
