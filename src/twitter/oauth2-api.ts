@@ -19,6 +19,12 @@ const NOT_EXCHANGED: OAuth2Grant = { accessToken: "", refreshToken: undefined, a
 const EXPIRY_MARGIN_MS = 60_000;
 /** How often a request waiting for another one's refresh looks for the new grant. */
 const WAIT_STEP_MS = 100;
+/**
+ * How long a refresh that X refused as already spent looks for the grant of the request that spent
+ * it (KV: two isolates can both take the lease): that one keeps its grant as soon as X answers it.
+ * A grant refused for good (the user removed the app) ends its session this much later.
+ */
+const WINNER_WAIT_MS = 3_000;
 
 // Refreshes under way in this isolate, per session: a second request awaits the first one's.
 const refreshing = new Map<string, Promise<OAuth2Grant>>();
@@ -132,10 +138,16 @@ export async function refreshGrant(settings: Settings, oauth2: OAuth2Settings, s
       : await client.refresh(latest.refreshToken!);
   } catch (error) {
     if (error instanceof TokenEndpointError && error.code === "invalid_grant") {
-      // With KV another location may have spent this refresh token a moment ago: its grant wins.
-      const winner = await newest();
-      if (!exchanging && usable(winner) && winner.refreshToken !== latest.refreshToken) return winner;
-      throw GRANT_REFUSED;
+      // With KV another isolate may have spent this refresh token a moment ago (both took the
+      // lease): X answered it first, and it keeps the new grant right after. Its grant wins, once
+      // written: looked for during WINNER_WAIT_MS, then the grant counts as refused.
+      const until = Math.min(deadline, Date.now() + WINNER_WAIT_MS);
+      for (;;) {
+        const winner = await newest();
+        if (!exchanging && usable(winner) && winner.refreshToken !== latest.refreshToken) return winner;
+        if (exchanging || Date.now() >= until) throw GRANT_REFUSED;
+        await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+      }
     }
     throw error instanceof OAuth2Error ? explainOAuth2Failure(error, "oauth2_token", "Try again") : error;
   }
