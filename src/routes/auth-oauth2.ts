@@ -11,9 +11,8 @@ import type { OAuth2Grant } from "../session/session-store.js";
 import { storeFor } from "../session/store.js";
 import { revokeGrant } from "../twitter/oauth2-revoke.js";
 import { callTwitterOAuth2, createOAuth2Client, getUsersMeWithBearer } from "../twitter/oauth2-client.js";
-import { DENIED } from "./auth.js";
-import { oauth2RedirectUri } from "./login-oauth2.js";
-import { mountPrefix, queryParameter } from "./paths.js";
+import { DENIED, refuseWithoutSignInCookie } from "./auth.js";
+import { callbackUrl, mountPrefix, queryParameter } from "./paths.js";
 import { startSession } from "./start-session.js";
 
 /** What a code or state may be made of: visible ASCII, no spaces or quotes, at most 256 characters. */
@@ -40,13 +39,7 @@ export async function authOAuth2(c: Context<TwitterAuthEnv>, settings: Settings)
   const cookieName = requestTokenCookie(prefix);
   const cookie = await readIdCookie(c, cookieName, settings.sessionSecrets, REQUEST_TOKEN_TTL_SECONDS);
 
-  if (cookie.status === "missing" || cookie.status === "invalid") {
-    if (error === "access_denied") throw new SignInError(403, "access_denied", DENIED);
-    if (cookie.status === "invalid") clearIdCookie(c, cookieName);
-    throw cookie.status === "missing"
-      ? new SignInError(400, "missing_cookie", `The sign-in cookie is missing. ${startAgain}, with cookies enabled.`)
-      : new SignInError(400, "invalid_cookie", `The sign-in cookie is not valid. ${startAgain}.`);
-  }
+  refuseWithoutSignInCookie(c, cookie, cookieName, error === "access_denied", startAgain);
   if (state === undefined || (error === undefined && code === undefined)) {
     // Nothing is used up: this is not X's redirect, and the sign-in can still finish.
     if (error === "access_denied") throw new SignInError(403, "access_denied", DENIED);
@@ -69,7 +62,7 @@ export async function authOAuth2(c: Context<TwitterAuthEnv>, settings: Settings)
 
   const signedIn = (async () => {
     const client = createOAuth2Client(settings, oauth2);
-    const tokens = await callTwitterOAuth2("oauth2_token", () => client.exchangeAuthorizationCode({ code, redirectUri: oauth2RedirectUri(c, settings), codeVerifier: pending.tokenSecret }), startAgain);
+    const tokens = await callTwitterOAuth2("oauth2_token", () => client.exchangeAuthorizationCode({ code, redirectUri: callbackUrl(c, settings), codeVerifier: pending.tokenSecret }), startAgain);
     const scope = tokens.scope ?? oauth2.scopes;
     const includeEmail = settings.includeEmail && scope.split(" ").includes("users.email");
     const verified = await callTwitterOAuth2("users_me", () => getUsersMeWithBearer(settings, tokens.accessToken, includeEmail), startAgain);

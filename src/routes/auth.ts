@@ -5,7 +5,7 @@ import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
 import { isLocalDevelopment } from "../local-development.js";
-import { clearIdCookie, readIdCookie, requestTokenCookie } from "../session/cookie.js";
+import { type CookieRead, clearIdCookie, readIdCookie, requestTokenCookie } from "../session/cookie.js";
 import { constantTimeEqual } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, takeRequestToken } from "../session/request-token-store.js";
 import { storeFor } from "../session/store.js";
@@ -44,13 +44,7 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
 
   // X names the request token the callback is for: oauth_token, or denied=<token> when the user cancelled.
   const claimed = denied ?? oauthToken;
-  if (cookie.status === "missing" || cookie.status === "invalid") {
-    if (denied !== undefined) throw new SignInError(403, "access_denied", DENIED);
-    if (cookie.status === "invalid") clearIdCookie(c, cookieName);
-    throw cookie.status === "missing"
-      ? new SignInError(400, "missing_cookie", `The sign-in cookie is missing. ${startAgain}, with cookies enabled.`)
-      : new SignInError(400, "invalid_cookie", `The sign-in cookie is not valid. ${startAgain}.`);
-  }
+  refuseWithoutSignInCookie(c, cookie, cookieName, denied !== undefined, startAgain);
   if (cookie.status === "valid" && denied === undefined && (oauthToken === undefined || verifier === undefined)) {
     // Nothing is used up: this is not X's callback, and the sign-in can still finish.
     throw new SignInError(400, "invalid_callback", `The callback lacks oauth_token or oauth_verifier. ${startAgain}.`);
@@ -104,6 +98,20 @@ export async function auth(c: Context<TwitterAuthEnv>, settings: Settings): Prom
     if (settings.revokeOnLogout) await revokeIfLastSession(store, settings, { id: "", shard: await userShard(profile.id), profile, credentials: token });
   };
   return startSession(c, settings, store, { json, profile, source, credentials: token, startedAt: pending.startedAt, next: pending.next }, startAgain, revoke);
+}
+
+/**
+ * Refuses a callback whose sign-in cookie is missing or does not verify (an invalid one is
+ * cleared), either protocol's: 400 `missing_cookie` or `invalid_cookie`; a cancelled sign-in
+ * (`cancelled`) is answered 403 `access_denied` first, since there is nothing to finish.
+ */
+export function refuseWithoutSignInCookie(c: Context, cookie: CookieRead, cookieName: string, cancelled: boolean, startAgain: string): asserts cookie is Exclude<CookieRead, { status: "missing" | "invalid" }> {
+  if (cookie.status !== "missing" && cookie.status !== "invalid") return;
+  if (cancelled) throw new SignInError(403, "access_denied", DENIED);
+  if (cookie.status === "invalid") clearIdCookie(c, cookieName);
+  throw cookie.status === "missing"
+    ? new SignInError(400, "missing_cookie", `The sign-in cookie is missing. ${startAgain}, with cookies enabled.`)
+    : new SignInError(400, "invalid_cookie", `The sign-in cookie is not valid. ${startAgain}.`);
 }
 
 /** A token or verifier from the callback's query: at most 256 visible ASCII characters, given once. */

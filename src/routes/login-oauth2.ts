@@ -3,15 +3,13 @@
 import type { Context } from "hono";
 import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
-import { SignInError } from "../errors.js";
-import { safeNextPath } from "../next-path.js";
 import { calculateCodeChallenge, generateCodeVerifier } from "../oauth2/index.js";
 import { requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { randomId } from "../session/random-id.js";
 import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.js";
 import { storeFor } from "../session/store.js";
 import { createOAuth2Client } from "../twitter/oauth2-client.js";
-import { mountPrefix, queryParameter } from "./paths.js";
+import { callbackUrl, mountPrefix, nextParameter } from "./paths.js";
 
 /**
  * Starts an OAuth 2.0 sign-in: a code verifier (RFC 7636) and a `state` of 128 random bits, kept
@@ -23,11 +21,9 @@ import { mountPrefix, queryParameter } from "./paths.js";
  */
 export async function loginOAuth2(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
   const oauth2 = settings.oauth2!;
-  const asked = queryParameter(c, "next");
-  const next = asked === undefined ? undefined : safeNextPath(asked);
-  if (asked !== undefined && next === undefined) throw new SignInError(400, "invalid_request", "next must be a path on this site, such as /account.");
+  const next = nextParameter(c);
   const prefix = mountPrefix(c);
-  const redirectUri = oauth2RedirectUri(c, settings);
+  const redirectUri = callbackUrl(c, settings);
   const state = randomId();
   const codeVerifier = generateCodeVerifier();
   const id = await saveRequestToken(storeFor(c.env), { token: state, tokenSecret: codeVerifier, protocol: "2.0", ...(next === undefined ? {} : { next }) });
@@ -40,9 +36,4 @@ export async function loginOAuth2(c: Context<TwitterAuthEnv>, settings: Settings
     codeChallenge: await calculateCodeChallenge(codeVerifier),
   });
   return c.redirect(url, 302);
-}
-
-/** The redirect URI of this mount: /login and /auth must send X exactly the same one. */
-export function oauth2RedirectUri(c: Context, settings: Settings): string {
-  return `${settings.publicOrigin ?? new URL(c.req.url).origin}${mountPrefix(c)}/auth`;
 }

@@ -5,12 +5,11 @@ import type { Settings } from "../config.js";
 import type { TwitterAuthEnv } from "../env.js";
 import { SignInError } from "../errors.js";
 import { isLocalDevelopment } from "../local-development.js";
-import { safeNextPath } from "../next-path.js";
 import { requestTokenCookie, setIdCookie } from "../session/cookie.js";
 import { REQUEST_TOKEN_TTL_SECONDS, saveRequestToken } from "../session/request-token-store.js";
 import { storeFor } from "../session/store.js";
 import { callTwitter, createTwitterClient } from "../twitter/client.js";
-import { mountPrefix, queryParameter } from "./paths.js";
+import { callbackUrl, mountPrefix, nextParameter, queryParameter } from "./paths.js";
 
 const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 
@@ -23,11 +22,7 @@ const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
  * `screen_name` (passed on to X's page).
  */
 export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Promise<Response> {
-  const asked = queryParameter(c, "next");
-  const next = asked === undefined ? undefined : safeNextPath(asked);
-  if (asked !== undefined && next === undefined) {
-    throw new SignInError(400, "invalid_request", "next must be a path on this site, such as /account.");
-  }
+  const next = nextParameter(c);
   const authorizeParameters: Record<string, string> = {};
   const forceLogin = queryParameter(c, "force_login");
   if (forceLogin !== undefined) {
@@ -41,17 +36,16 @@ export async function login(c: Context<TwitterAuthEnv>, settings: Settings): Pro
   }
 
   const prefix = mountPrefix(c);
-  // PUBLIC_ORIGIN when set (then the request's own origin was checked against it), else the request's.
-  const callbackUrl = `${settings.publicOrigin ?? new URL(c.req.url).origin}${prefix}/auth`;
+  const callback = callbackUrl(c, settings);
   const client = createTwitterClient(settings);
   const temporary = await callTwitter(
     "request_token",
     () =>
       client.fetchTemporaryCredentials(settings.requestTokenUrl, {
-        callback: callbackUrl,
+        callback,
         ...(settings.accessType ? { parameters: { x_auth_access_type: settings.accessType } } : {}),
       }),
-    { callbackUrl, startAgain: `Start again from ${prefix}/login`, local: isLocalDevelopment(c.req.url) },
+    { callbackUrl: callback, startAgain: `Start again from ${prefix}/login`, local: isLocalDevelopment(c.req.url) },
   );
   const id = await saveRequestToken(storeFor(c.env), {
     token: temporary.token,
